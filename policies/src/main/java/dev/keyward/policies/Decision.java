@@ -1,0 +1,49 @@
+package dev.keyward.policies;
+
+import java.util.Objects;
+
+/**
+ * The policy's answer for one request: allow, deny, or (report mode) allow but record that an
+ * enforced rule would have denied. Every decision carries a stable code and a human reason, so the
+ * audit record and the error body are just the decision printed. Nothing else re-decides.
+ *
+ * @param effect what to do
+ * @param code {@code allowed}, or the {@link DenyCode} of the rule that denied (or would have)
+ * @param reason one sentence for humans; never contains a secret
+ * @param credentialId the credential the decision is about
+ * @param rule the name of the grant that allowed, or of the rule that denied; may be empty
+ */
+public record Decision(Effect effect, String code, String reason, String credentialId, String rule) {
+
+  public static final String ALLOWED = "allowed";
+
+  /** What the proxy does with the request. */
+  public enum Effect {
+    ALLOW,
+    DENY,
+    /** Allowed because the denying rule is in report mode; audited as {@code would_deny}. */
+    WOULD_DENY
+  }
+
+  public Decision {
+    Objects.requireNonNull(effect, "effect");
+    Objects.requireNonNull(code, "code");
+    Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(credentialId, "credentialId");
+    Objects.requireNonNull(rule, "rule");
+  }
+
+  static Decision allow(String credentialId, String rule, String reason) {
+    return new Decision(Effect.ALLOW, ALLOWED, reason, credentialId, rule);
+  }
+
+  static Decision deny(DenyCode code, Mode mode, String credentialId, String rule, String reason) {
+    Effect effect = mode == Mode.REPORT ? Effect.WOULD_DENY : Effect.DENY;
+    return new Decision(effect, code.code(), reason, credentialId, rule);
+  }
+
+  /** True unless the request must be refused. */
+  public boolean allowed() {
+    return effect != Effect.DENY;
+  }
+}

@@ -1,0 +1,451 @@
+package dev.keyward.policies;
+
+import dev.keyward.policies.YamlTree.Field;
+import dev.keyward.policies.YamlTree.Kind;
+import dev.keyward.policies.YamlTree.ListNode;
+import dev.keyward.policies.YamlTree.Location;
+import dev.keyward.policies.YamlTree.MapNode;
+import dev.keyward.policies.YamlTree.Node;
+import dev.keyward.policies.YamlTree.ScalarNode;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads a located YAML tree into policy rules, collecting every problem with its location and the
+ * fix. Nothing here runs on the request path.
+ */
+final class PolicyReader {
+
+  private static final Set<String> TOP_FIELDS =
+      Set.of("version", "mode", "credentials", "routes", "grants");
+  private static final Set<String> CREDENTIAL_FIELDS = Set.of("id", "allowed_domains",
+      "allowed_ports", "allow_insecure_http", "allow_addresses", "models", "mode");
+  private static final Set<String> ROUTE_FIELDS = Set.of("name", "upstream", "credential");
+  private static final Set<String> GRANT_FIELDS = Set.of("name", "agents", "tenants", "groups",
+      "credentials", "methods", "paths", "mode");
+  private static final Set<String> METHODS =
+      Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
+
+  private final String source;
+  private final List<PolicyProblem> problems = new ArrayList<>();
+
+  PolicyReader(String source) {
+    this.source = source;
+  }
+
+  List<PolicyProblem> problems() {
+    return problems;
+  }
+
+  void problem(Location at, String message) {
+    problems.add(new PolicyProblem(source, at.line(), at.column(), message));
+  }
+
+  /** Returns the policy, or null when problems were found. */
+  PolicySet read(Node root, String version) {
+    MapNode doc = map(root, "the policy document");
+    if (doc == null) {
+      return null;
+    }
+    checkFields(doc, TOP_FIELDS);
+    Field versionField = doc.fields().get("version");
+    if (versionField != null) {
+      ScalarNode v = scalar(versionField.value(), "version");
+      if (v != null && !v.text().equals("1")) {
+        problem(v.location(), "unsupported policy version '" + v.text() + "'; this Keyward reads 1");
+      }
+    }
+    Mode defaultMode = mode(doc.fields().get("mode"), Mode.ENFORCE);
+
+    Map<String, CredentialRule> credentials = new HashMap<>();
+    for (Node item : items(doc, "credentials")) {
+      CredentialRule rule = credential(item, defaultMode);
+      if (rule != null && credentials.putIfAbsent(rule.id(), rule) != null) {
+        problem(item.location(), "duplicate credential id '" + rule.id() + "'");
+      }
+    }
+    Map<String, Route> routes = new HashMap<>();
+    for (Node item : items(doc, "routes")) {
+      Route route = route(item, credentials);
+      if (route != null && routes.putIfAbsent(route.name(), route) != null) {
+        problem(item.location(), "duplicate route name '" + route.name() + "'");
+      }
+    }
+    List<Grant> grants = new ArrayList<>();
+    Set<String> grantNames = new LinkedHashSet<>();
+    for (Node item : items(doc, "grants")) {
+      Grant grant = grant(item, grants.size() + 1, credentials, defaultMode);
+      if (grant != null) {
+        if (!grantNames.add(grant.name())) {
+          problem(item.location(), "duplicate grant name '" + grant.name() + "'");
+        }
+        grants.add(grant);
+      }
+    }
+    if (!problems.isEmpty()) {
+      return null;
+    }
+    return new PolicySet(version, defaultMode, List.copyOf(credentials.values()),
+        List.copyOf(routes.values()), grants);
+  }
+
+  private CredentialRule credential(Node node, Mode defaultMode) {
+    MapNode map = map(node, "a credential");
+    if (map == null) {
+      return null;
+    }
+    checkFields(map, CREDENTIAL_FIELDS);
+    String id = name(map, "id", "credential");
+    List<DomainPattern> domains = new ArrayList<>();
+    for (ScalarNode item : strings(map, "allowed_domains")) {
+      try {
+        domains.add(DomainPattern.parse(item.text()));
+      } catch (IllegalArgumentException e) {
+        problem(item.location(), e.getMessage());
+      }
+    }
+    if (domains.isEmpty() && !map.fields().containsKey("allowed_domains")) {
+      problem(map.location(), "credential needs 'allowed_domains', e.g. [\"*.openrouter.ai\"]");
+    }
+    Set<Integer> ports = new LinkedHashSet<>();
+    for (ScalarNode item : scalars(map, "allowed_ports", "a port number")) {
+      Integer port = port(item);
+      if (port != null) {
+        ports.add(port);
+      }
+    }
+    if (ports.isEmpty()) {
+      ports.add(CredentialRule.DEFAULT_PORT);
+    }
+    boolean insecure = bool(map, "allow_insecure_http");
+    List<AddressRange> addresses = new ArrayList<>();
+    for (ScalarNode item : strings(map, "allow_addresses")) {
+      try {
+        addresses.add(AddressRange.parse(item.text()));
+      } catch (IllegalArgumentException e) {
+        problem(item.location(), e.getMessage());
+      }
+    }
+    Set<String> models = new LinkedHashSet<>();
+    for (ScalarNode item : strings(map, "models")) {
+      if (item.text().isBlank()) {
+        problem(item.location(), "empty model name");
+      } else {
+        models.add(item.text());
+      }
+    }
+    Mode mode = mode(map.fields().get("mode"), defaultMode);
+    if (id == null) {
+      return null;
+    }
+    return new CredentialRule(id, domains, ports, insecure, addresses, models, mode);
+  }
+
+  private Route route(Node node, Map<String, CredentialRule> credentials) {
+    MapNode map = map(node, "a route");
+    if (map == null) {
+      return null;
+    }
+    checkFields(map, ROUTE_FIELDS);
+    String name = name(map, "name", "route");
+    String credentialId = reference(map, "credential", credentials);
+    ScalarNode upstreamNode = requiredString(map, "upstream", "the upstream base URL");
+    if (name == null || credentialId == null || upstreamNode == null) {
+      return null;
+    }
+    Target upstream;
+    try {
+      upstream = Targets.parseBaseUrl(upstreamNode.text());
+    } catch (BadTargetException e) {
+      problem(upstreamNode.location(), "route '" + name + "': " + e.getMessage());
+      return null;
+    }
+    String writtenHost = hostAsWritten(upstreamNode.text());
+    if (writtenHost != null && !writtenHost.equals(upstream.host())) {
+      problem(upstreamNode.location(), "route '" + name + "': host '" + writtenHost
+          + "' is not in normalised form; use '" + upstream.host() + "'");
+    }
+    CredentialRule credential = credentials.get(credentialId);
+    if (credential != null) {
+      if (!credential.allowsHost(upstream.host())) {
+        problem(upstreamNode.location(), "route '" + name + "': host " + upstream.host()
+            + " is outside the allowed domains of credential '" + credentialId
+            + "'; add it to allowed_domains or fix the URL");
+      } else if (!credential.allowedPorts().contains(upstream.port())) {
+        problem(upstreamNode.location(), "route '" + name + "': port " + upstream.port()
+            + " is not in allowed_ports of credential '" + credentialId + "'");
+      } else if (!upstream.isHttps() && !credential.allowInsecureHttp()) {
+        problem(upstreamNode.location(), "route '" + name + "': http:// upstreams need"
+            + " 'allow_insecure_http: true' on credential '" + credentialId + "'; prefer https");
+      }
+    }
+    return new Route(name, upstream, credentialId);
+  }
+
+  private Grant grant(Node node, int index, Map<String, CredentialRule> credentials,
+      Mode defaultMode) {
+    MapNode map = map(node, "a grant");
+    if (map == null) {
+      return null;
+    }
+    checkFields(map, GRANT_FIELDS);
+    String name = map.fields().containsKey("name") ? name(map, "name", "grant") : "grant-" + index;
+    Set<String> agents = names(map, "agents", "agent");
+    Set<String> tenants = names(map, "tenants", "tenant");
+    Set<String> groups = names(map, "groups", "group");
+    if (agents.isEmpty() && tenants.isEmpty() && groups.isEmpty()) {
+      problem(map.location(), "grant '" + name + "' names no subject; add agents, tenants or groups");
+    }
+    Set<String> grantCredentials = new LinkedHashSet<>();
+    for (ScalarNode item : strings(map, "credentials")) {
+      if (!credentials.containsKey(item.text())) {
+        problem(item.location(), "grant '" + name + "' names unknown credential '" + item.text()
+            + "'; define it under 'credentials'");
+      } else {
+        grantCredentials.add(item.text());
+      }
+    }
+    if (!map.fields().containsKey("credentials")) {
+      problem(map.location(), "grant '" + name + "' needs 'credentials'");
+    }
+    Set<String> methods = new LinkedHashSet<>();
+    for (ScalarNode item : strings(map, "methods")) {
+      String method = item.text();
+      if (!METHODS.contains(method)) {
+        String upper = method.toUpperCase(Locale.ROOT);
+        problem(item.location(), METHODS.contains(upper)
+            ? "write method '" + method + "' as '" + upper + "'"
+            : "unknown method '" + method + "'; use one of " + String.join(", ", sorted(METHODS)));
+      } else {
+        methods.add(method);
+      }
+    }
+    List<String> paths = new ArrayList<>();
+    for (ScalarNode item : strings(map, "paths")) {
+      try {
+        String normalized = Targets.normalizePath(item.text());
+        if (!normalized.equals(item.text())) {
+          problem(item.location(), "path prefix '" + item.text() + "' is not in normalised form;"
+              + " use '" + normalized + "'");
+        } else {
+          paths.add(normalized);
+        }
+      } catch (BadTargetException e) {
+        problem(item.location(), "path prefix '" + item.text() + "': " + e.getMessage());
+      }
+    }
+    Mode mode = mode(map.fields().get("mode"), defaultMode);
+    if (name == null) {
+      return null;
+    }
+    return new Grant(name, agents, tenants, groups, grantCredentials, methods, paths, mode);
+  }
+
+  // ---- typed field access; each reports its own problems ----
+
+  private void checkFields(MapNode map, Set<String> known) {
+    for (Field field : map.fields().values()) {
+      if (!known.contains(field.name())) {
+        String suggestion = closest(field.name(), known);
+        problem(field.keyLocation(), "unknown field '" + field.name() + "'"
+            + (suggestion == null ? "; known fields: " + String.join(", ", sorted(known))
+                : "; did you mean '" + suggestion + "'?"));
+      }
+    }
+  }
+
+  private MapNode map(Node node, String what) {
+    if (node instanceof MapNode map) {
+      return map;
+    }
+    problem(node.location(), what + " must be a mapping of fields");
+    return null;
+  }
+
+  private ScalarNode scalar(Node node, String what) {
+    if (node instanceof ScalarNode scalar && scalar.kind() != Kind.NULL) {
+      return scalar;
+    }
+    problem(node.location(), "'" + what + "' must be a single value");
+    return null;
+  }
+
+  private List<Node> items(MapNode map, String field) {
+    Field f = map.fields().get(field);
+    if (f == null || (f.value() instanceof ScalarNode s && s.kind() == Kind.NULL)) {
+      return List.of();
+    }
+    if (f.value() instanceof ListNode list) {
+      return list.items();
+    }
+    problem(f.value().location(), "'" + field + "' must be a list");
+    return List.of();
+  }
+
+  private List<ScalarNode> scalars(MapNode map, String field, String what) {
+    List<ScalarNode> out = new ArrayList<>();
+    for (Node item : items(map, field)) {
+      if (item instanceof ScalarNode scalar && scalar.kind() != Kind.NULL) {
+        out.add(scalar);
+      } else {
+        problem(item.location(), "each entry of '" + field + "' must be " + what);
+      }
+    }
+    return out;
+  }
+
+  private List<ScalarNode> strings(MapNode map, String field) {
+    return scalars(map, field, "a string");
+  }
+
+  private ScalarNode requiredString(MapNode map, String field, String what) {
+    Field f = map.fields().get(field);
+    if (f == null) {
+      problem(map.location(), "missing '" + field + "' (" + what + ")");
+      return null;
+    }
+    return scalar(f.value(), field);
+  }
+
+  private String name(MapNode map, String field, String what) {
+    ScalarNode node = requiredString(map, field, "the " + what + " name");
+    if (node == null) {
+      return null;
+    }
+    if (!Names.isValid(node.text())) {
+      problem(node.location(), "invalid " + what + " name '" + node.text() + "': use " + Names.RULE);
+      return null;
+    }
+    return node.text();
+  }
+
+  private Set<String> names(MapNode map, String field, String what) {
+    Set<String> out = new LinkedHashSet<>();
+    for (ScalarNode item : strings(map, field)) {
+      if (Names.isValid(item.text())) {
+        out.add(item.text());
+      } else {
+        problem(item.location(), "invalid " + what + " name '" + item.text() + "': use " + Names.RULE);
+      }
+    }
+    return out;
+  }
+
+  private String reference(MapNode map, String field, Map<String, CredentialRule> credentials) {
+    ScalarNode node = requiredString(map, field, "a credential id");
+    if (node == null) {
+      return null;
+    }
+    if (!credentials.containsKey(node.text())) {
+      problem(node.location(), "unknown credential '" + node.text() + "'; define it under"
+          + " 'credentials'");
+      return null;
+    }
+    return node.text();
+  }
+
+  private boolean bool(MapNode map, String field) {
+    Field f = map.fields().get(field);
+    if (f == null) {
+      return false;
+    }
+    if (f.value() instanceof ScalarNode s && s.kind() == Kind.BOOLEAN) {
+      return Boolean.parseBoolean(s.text());
+    }
+    problem(f.value().location(), "'" + field + "' must be true or false");
+    return false;
+  }
+
+  private Integer port(ScalarNode node) {
+    if (node.kind() == Kind.NUMBER) {
+      try {
+        int port = Integer.parseInt(node.text());
+        if (port >= 1 && port <= 65535) {
+          return port;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+    }
+    problem(node.location(), "'" + node.text() + "' is not a port number (1-65535)");
+    return null;
+  }
+
+  private Mode mode(Field field, Mode fallback) {
+    if (field == null) {
+      return fallback;
+    }
+    ScalarNode node = scalar(field.value(), "mode");
+    if (node == null) {
+      return fallback;
+    }
+    return switch (node.text()) {
+      case "enforce" -> Mode.ENFORCE;
+      case "report" -> Mode.REPORT;
+      default -> {
+        problem(node.location(), "unknown mode '" + node.text() + "'; use 'enforce' or 'report'");
+        yield fallback;
+      }
+    };
+  }
+
+  private static String hostAsWritten(String url) {
+    int start = url.indexOf("://");
+    if (start < 0) {
+      return null;
+    }
+    String rest = url.substring(start + 3);
+    int end = rest.length();
+    for (char c : new char[] {'/', '?', '#'}) {
+      int i = rest.indexOf(c);
+      if (i >= 0 && i < end) {
+        end = i;
+      }
+    }
+    String authority = rest.substring(0, end);
+    int colon = authority.lastIndexOf(':');
+    return colon > authority.lastIndexOf(']') ? authority.substring(0, colon) : authority;
+  }
+
+  private static List<String> sorted(Set<String> set) {
+    return set.stream().sorted().toList();
+  }
+
+  /** The known name nearest to {@code name} within edit distance 2, or null. */
+  private static String closest(String name, Set<String> known) {
+    String best = null;
+    int bestDistance = 3;
+    for (String candidate : sorted(known)) {
+      int d = editDistance(name, candidate);
+      if (d < bestDistance) {
+        best = candidate;
+        bestDistance = d;
+      }
+    }
+    return best;
+  }
+
+  private static int editDistance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
+  }
+}

@@ -1,0 +1,178 @@
+package dev.keyward.policies;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A compiled, immutable policy: the only place where the proxy's allow/deny decisions are made.
+ * Built by {@link PolicyLoader} after validation, so every route names a known credential and every
+ * pattern is well formed. Safe to share between threads; a reload swaps in a new instance.
+ */
+public final class PolicySet {
+
+  private final String version;
+  private final Mode defaultMode;
+  private final Map<String, CredentialRule> credentials;
+  private final Map<String, Route> routes;
+  private final Map<String, List<Grant>> grantsByCredential;
+  private final int grantCount;
+
+  PolicySet(String version, Mode defaultMode, List<CredentialRule> credentials, List<Route> routes,
+      List<Grant> grants) {
+    this.version = version;
+    this.defaultMode = defaultMode;
+    Map<String, CredentialRule> byId = new HashMap<>();
+    credentials.forEach(c -> byId.put(c.id(), c));
+    this.credentials = Map.copyOf(byId);
+    Map<String, Route> byName = new HashMap<>();
+    routes.forEach(r -> byName.put(r.name(), r));
+    this.routes = Map.copyOf(byName);
+    Map<String, List<Grant>> index = new HashMap<>();
+    for (Grant grant : grants) {
+      for (String credential : grant.credentials()) {
+        index.computeIfAbsent(credential, k -> new ArrayList<>()).add(grant);
+      }
+    }
+    index.replaceAll((k, v) -> List.copyOf(v));
+    this.grantsByCredential = Map.copyOf(index);
+    this.grantCount = grants.size();
+  }
+
+  /** Short digest of the policy document, recorded in audit records and reload logs. */
+  public String version() {
+    return version;
+  }
+
+  public Mode defaultMode() {
+    return defaultMode;
+  }
+
+  public Optional<Route> route(String name) {
+    return Optional.ofNullable(routes.get(name));
+  }
+
+  public Optional<CredentialRule> credential(String id) {
+    return Optional.ofNullable(credentials.get(id));
+  }
+
+  public int credentialCount() {
+    return credentials.size();
+  }
+
+  public int routeCount() {
+    return routes.size();
+  }
+
+  public int grantCount() {
+    return grantCount;
+  }
+
+  /**
+   * Decides whether the agent may use the credential against the target with the method. An
+   * enforced rule that denies wins; otherwise a report-mode rule that would deny makes the decision
+   * {@code WOULD_DENY}; otherwise the request is allowed.
+   */
+  public Decision decide(DecisionRequest request) {
+    String id = request.credentialId();
+    CredentialRule credential = credentials.get(id);
+    if (credential == null) {
+      return Decision.deny(DenyCode.UNKNOWN_CREDENTIAL, Mode.ENFORCE, id, "",
+          "the policy has no credential '" + id + "'");
+    }
+    Target target = request.target();
+    Decision reported = null;
+    Decision credentialCheck = checkCredential(credential, target);
+    if (credentialCheck != null) {
+      if (!credentialCheck.allowed()) {
+        return credentialCheck;
+      }
+      reported = credentialCheck;
+    }
+    Decision grantCheck = checkGrants(request, target.path());
+    if (!grantCheck.allowed()) {
+      return grantCheck;
+    }
+    if (reported != null) {
+      return reported;
+    }
+    return grantCheck;
+  }
+
+  /**
+   * Decides whether the credential may be sent to {@code address}, the resolved upstream address
+   * the proxy is about to connect to. Report mode never relaxes this guard.
+   */
+  public Decision decideAddress(String credentialId, InetAddress address) {
+    AddressClass addressClass = AddressClass.classify(address);
+    if (addressClass == AddressClass.PUBLIC) {
+      return Decision.allow(credentialId, "", "public address");
+    }
+    CredentialRule credential = credentials.get(credentialId);
+    if (credential != null) {
+      for (AddressRange range : credential.allowAddresses()) {
+        if (range.contains(address)) {
+          return Decision.allow(credentialId, credentialId,
+              addressClass.label() + " address allowed by allow_addresses " + range);
+        }
+      }
+    }
+    return Decision.deny(DenyCode.ADDRESS_NOT_ALLOWED, Mode.ENFORCE, credentialId, credentialId,
+        "the upstream resolves to a " + addressClass.label() + " address, which is not allowed");
+  }
+
+  private static Decision checkCredential(CredentialRule credential, Target target) {
+    String id = credential.id();
+    if (!target.isHttps() && !credential.allowInsecureHttp()) {
+      return Decision.deny(DenyCode.SCHEME_NOT_ALLOWED, credential.mode(), id, id,
+          "credential '" + id + "' may only be sent over https");
+    }
+    if (!credential.allowsHost(target.host())) {
+      return Decision.deny(DenyCode.DOMAIN_NOT_ALLOWED, credential.mode(), id, id,
+          "host " + target.host() + " is not in the allowed domains of credential '" + id + "'");
+    }
+    if (!credential.allowedPorts().contains(target.port())) {
+      return Decision.deny(DenyCode.PORT_NOT_ALLOWED, credential.mode(), id, id,
+          "port " + target.port() + " is not allowed for credential '" + id + "'");
+    }
+    return null;
+  }
+
+  private Decision checkGrants(DecisionRequest request, String path) {
+    String id = request.credentialId();
+    Decision reportDenial = null;
+    Decision enforceDenial = null;
+    for (Grant grant : grantsByCredential.getOrDefault(id, List.of())) {
+      if (!grant.appliesTo(request.agent(), request.tenant(), request.groups())) {
+        continue;
+      }
+      Decision denial;
+      if (!grant.allowsMethod(request.method())) {
+        denial = Decision.deny(DenyCode.METHOD_NOT_ALLOWED, grant.mode(), id, grant.name(),
+            "method " + request.method() + " is not allowed by grant '" + grant.name() + "'");
+      } else if (!grant.allowsPath(path)) {
+        denial = Decision.deny(DenyCode.PATH_NOT_ALLOWED, grant.mode(), id, grant.name(),
+            "path " + path + " is not allowed by grant '" + grant.name() + "'");
+      } else {
+        return Decision.allow(id, grant.name(), "allowed by grant '" + grant.name() + "'");
+      }
+      if (grant.mode() == Mode.REPORT && reportDenial == null) {
+        reportDenial = denial;
+      } else if (grant.mode() == Mode.ENFORCE && enforceDenial == null) {
+        enforceDenial = denial;
+      }
+    }
+    if (reportDenial != null) {
+      return reportDenial;
+    }
+    if (enforceDenial != null) {
+      return enforceDenial;
+    }
+    return Decision.deny(DenyCode.NO_GRANT, defaultMode, id, "",
+        "no grant lets agent '" + request.agent() + "' of tenant '" + request.tenant()
+            + "' use credential '" + id + "'");
+  }
+}

@@ -1,0 +1,20 @@
+package dev.keyward.policies;
+
+/**
+ * A named upstream: {@code /r/<name>/rest} goes to {@code upstream + rest} with {@code credentialId}.
+ *
+ * @param upstream the base URL, normalised, with no query
+ */
+public record Route(String name, Target upstream, String credentialId) {
+
+  /**
+   * The target for a request whose path under {@code /r/<name>} is {@code rawRest}.
+   *
+   * @param rawRest the still-encoded remainder of the path, starting with '/' or empty
+   * @param query the raw query string or null
+   */
+  public Target target(String rawRest, String query) throws BadTargetException {
+    String path = Targets.join(upstream.path(), Targets.normalizePath(rawRest));
+    return new Target(upstream.scheme(), upstream.host(), upstream.port(), path, query);
+  }
+}

@@ -1,0 +1,211 @@
+package dev.keyward.proxy;
+
+import com.google.crypto.tink.Aead;
+import dev.keyward.policies.InvalidPolicyException;
+import dev.keyward.policies.PolicyLoader;
+import dev.keyward.policies.PolicyProblem;
+import dev.keyward.policies.PolicySet;
+import dev.keyward.proxy.audit.AuditSink;
+import dev.keyward.proxy.audit.LogAuditSink;
+import dev.keyward.proxy.config.ConfigException;
+import dev.keyward.proxy.config.KeywardConfig;
+import dev.keyward.proxy.error.ErrorCode;
+import dev.keyward.proxy.error.ErrorResponses;
+import dev.keyward.proxy.error.ProxyError;
+import dev.keyward.proxy.forward.Forwarder;
+import dev.keyward.proxy.forward.HeaderHygiene;
+import dev.keyward.proxy.forward.UpstreamAddresses;
+import dev.keyward.proxy.forward.UpstreamTrust;
+import dev.keyward.proxy.stage.Authenticate;
+import dev.keyward.proxy.stage.Inject;
+import dev.keyward.proxy.stage.ResolveTarget;
+import dev.keyward.proxy.stage.Unseal;
+import dev.keyward.token.PublicKeys;
+import dev.keyward.token.SigningKeys;
+import dev.keyward.token.TokenVerifier;
+import dev.keyward.vault.CredentialStore;
+import dev.keyward.vault.FileCredentialStore;
+import dev.keyward.vault.LocalKek;
+import dev.keyward.vault.SealedCredentialCache;
+import dev.keyward.vault.Sealer;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.PoolOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Keyward: the agent-facing server and everything behind it, built from a {@link
+ * KeywardConfig}. Start-up reads keys, policy and configuration from disk before anything listens,
+ * so a bad file stops start-up with a clear message instead of failing requests later.
+ */
+public final class Keyward implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Keyward.class);
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  /** How long in-flight requests may take to finish on shutdown. */
+  public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
+  private final Vertx vertx;
+  private final HttpServer server;
+  private final ExecutorService storeIo;
+
+  private Keyward(Vertx vertx, HttpServer server, ExecutorService storeIo) {
+    this.vertx = vertx;
+    this.server = server;
+    this.storeIo = storeIo;
+  }
+
+  /**
+   * Starts Keyward and returns once it is listening.
+   *
+   * @throws ConfigException when a configured file is missing, unreadable or invalid
+   */
+  public static Keyward start(KeywardConfig config, Clock clock) throws ConfigException {
+    Aead kek = loadKek(config);
+    PolicySet policy = loadPolicy(config);
+    TokenVerifier verifier = TokenVerifier.builder()
+        .keys(loadPublicKeys(config, kek))
+        .issuer(config.issuer())
+        .clock(clock)
+        .build();
+    Sealer sealer = new Sealer(kek);
+    CredentialStore store;
+    try {
+      store = new FileCredentialStore(config.fileStore(), sealer, clock);
+    } catch (IOException e) {
+      throw new ConfigException("cannot open the credential store " + config.fileStore(), e);
+    }
+    ExecutorService storeIo = Executors.newFixedThreadPool(4, daemonThreads("keyward-store-io"));
+    SealedCredentialCache cache = new SealedCredentialCache(store, storeIo, config.credentialTtl(),
+        config.credentialStaleWindow(), SealedCredentialCache.DEFAULT_MAXIMUM_SIZE);
+    Vertx vertx = Vertx.vertx();
+    try {
+      HttpClient client = vertx.createHttpClient(clientOptions(config), new PoolOptions()
+          .setHttp1MaxSize(128));
+      Forwarder forwarder = new Forwarder(client, new UpstreamAddresses(vertx, config.connectTo()),
+          config.connectTimeout(), config.idleTimeout());
+      AuditSink audit = new LogAuditSink();
+      Pipeline pipeline = new Pipeline(new PolicyHolder(policy), new Authenticate(verifier),
+          new Unseal(cache, sealer), new Inject(new HeaderHygiene(config.forwardAgentNetwork())),
+          forwarder, audit, clock);
+      HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+              .setHost(config.host())
+              .setPort(config.port()))
+          .requestHandler(request -> dispatch(request, pipeline));
+      server.listen().toCompletionStage().toCompletableFuture()
+          .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      LOG.info("Keyward listening on {}:{} (policy {} with {} routes)", config.host(),
+          server.actualPort(), policy.version(), policy.routeCount());
+      return new Keyward(vertx, server, storeIo);
+    } catch (Exception e) {
+      vertx.close();
+      storeIo.shutdownNow();
+      throw new ConfigException("cannot start on " + config.host() + ":" + config.port() + ": "
+          + rootMessage(e), e);
+    }
+  }
+
+  private static void dispatch(HttpServerRequest request, Pipeline pipeline) {
+    if (request.path().startsWith(ResolveTarget.ROUTE_PREFIX)) {
+      pipeline.handle(request);
+    } else {
+      ErrorResponses.send(request.response(), ProxyError.of(ErrorCode.NOT_FOUND),
+          RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id")));
+    }
+  }
+
+  /** The port the agent-facing server listens on (useful when configured as 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  /** Stops accepting connections, lets in-flight requests finish up to the grace period, stops. */
+  @Override
+  public void close() {
+    try {
+      server.shutdown(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS).toCompletionStage().toCompletableFuture()
+          .get(SHUTDOWN_GRACE.toSeconds() + 5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("shutdown did not complete cleanly: {}", rootMessage(e));
+    } finally {
+      vertx.close();
+      storeIo.shutdownNow();
+    }
+  }
+
+  private static HttpClientOptions clientOptions(KeywardConfig config) throws ConfigException {
+    try {
+      return new HttpClientOptions()
+          .setTrustOptions(UpstreamTrust.withExtraCas(config.trustCa()))
+          .setVerifyHost(true)
+          .setForceSni(true)
+          .setKeepAlive(true)
+          .setMaxRedirects(0);
+    } catch (IOException | GeneralSecurityException e) {
+      throw new ConfigException("cannot load upstream.trust_ca: " + rootMessage(e), e);
+    }
+  }
+
+  private static Aead loadKek(KeywardConfig config) throws ConfigException {
+    try {
+      return LocalKek.load(config.localKek());
+    } catch (IOException | GeneralSecurityException e) {
+      throw new ConfigException("cannot load the KEK " + config.localKek() + ": " + rootMessage(e), e);
+    }
+  }
+
+  static PolicySet loadPolicy(KeywardConfig config) throws ConfigException {
+    try {
+      return PolicyLoader.load(config.policy());
+    } catch (InvalidPolicyException e) {
+      throw new ConfigException("the policy is invalid:\n" + e.problems().stream()
+          .map(PolicyProblem::toString).collect(Collectors.joining("\n")));
+    } catch (IOException e) {
+      throw new ConfigException("cannot read the policy " + config.policy() + ": " + rootMessage(e), e);
+    }
+  }
+
+  private static PublicKeys loadPublicKeys(KeywardConfig config, Aead kek) throws ConfigException {
+    try {
+      if (config.signingKeys().isPresent()) {
+        return SigningKeys.fromJson(Files.readString(config.signingKeys().get()), kek).publicKeys();
+      }
+      return PublicKeys.fromJwks(Files.readString(config.jwks().orElseThrow()), Set.of());
+    } catch (IOException | GeneralSecurityException e) {
+      throw new ConfigException("cannot load the token keys: " + rootMessage(e), e);
+    }
+  }
+
+  static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return runnable -> {
+      Thread thread = new Thread(runnable, name + "-" + n.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    };
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+}

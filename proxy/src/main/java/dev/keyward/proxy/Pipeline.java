@@ -1,0 +1,137 @@
+package dev.keyward.proxy;
+
+import dev.keyward.policies.Decision;
+import dev.keyward.policies.PolicySet;
+import dev.keyward.proxy.audit.AuditRecord;
+import dev.keyward.proxy.audit.AuditSink;
+import dev.keyward.proxy.error.ErrorCode;
+import dev.keyward.proxy.error.ErrorResponses;
+import dev.keyward.proxy.error.ProxyError;
+import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.proxy.forward.Forwarder;
+import dev.keyward.proxy.stage.Authenticate;
+import dev.keyward.proxy.stage.Authorize;
+import dev.keyward.proxy.stage.Exchange;
+import dev.keyward.proxy.stage.Inject;
+import dev.keyward.proxy.stage.ResolveTarget;
+import dev.keyward.proxy.stage.Unseal;
+import dev.keyward.token.PlatformToken;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the stages of one proxied request in order: authenticate, resolve target, authorize,
+ * unseal, inject, forward; then audits. A stage either passes on or ends the request with a typed
+ * error; nothing reaches the upstream unless every earlier stage passed.
+ */
+public final class Pipeline implements Handler<HttpServerRequest> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+  private final PolicyHolder policies;
+  private final Authenticate authenticate;
+  private final ResolveTarget resolveTarget = new ResolveTarget();
+  private final Authorize authorize = new Authorize();
+  private final Unseal unseal;
+  private final Inject inject;
+  private final Forwarder forwarder;
+  private final AuditSink audit;
+  private final Clock clock;
+
+  public Pipeline(PolicyHolder policies, Authenticate authenticate, Unseal unseal, Inject inject,
+      Forwarder forwarder, AuditSink audit, Clock clock) {
+    this.policies = policies;
+    this.authenticate = authenticate;
+    this.unseal = unseal;
+    this.inject = inject;
+    this.forwarder = forwarder;
+    this.audit = audit;
+    this.clock = clock;
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    request.pause(); // the body waits until the request is allowed and the upstream is connected
+    Exchange exchange = new Exchange(RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id")),
+        System.nanoTime(), request.method().name());
+    PolicySet policy = policies.current();
+    try {
+      authenticate.apply(request.headers(), exchange);
+      resolveTarget.apply(request.path(), request.query(), policy, exchange);
+      authorize.apply(policy, exchange);
+    } catch (ProxyException e) {
+      refuse(request, exchange, e.error());
+      return;
+    }
+    Context context = Vertx.currentContext();
+    unseal.apply(exchange, context)
+        .compose(unsealed -> forwarder.forward(request, exchange, inject.apply(request.headers(),
+            exchange.target(), unsealed.metadata().spec().injection(), unsealed.secret(),
+            exchange.requestId()), policy))
+        .onComplete(done -> {
+          if (done.succeeded()) {
+            record(exchange, request.response().getStatusCode(), null);
+          } else {
+            fail(request, exchange, done.cause());
+          }
+        });
+  }
+
+  private void fail(HttpServerRequest request, Exchange exchange, Throwable failure) {
+    if (failure instanceof ProxyException e) {
+      refuse(request, exchange, e.error());
+      return;
+    }
+    if (request.response().headWritten()) {
+      // The upstream or the agent broke off mid-stream; the agent's stream has been reset.
+      LOG.info("request {} ended mid-stream: {}", exchange.requestId(), failure.toString());
+      record(exchange, request.response().getStatusCode(), ErrorCode.UPSTREAM_RESET.code());
+      return;
+    }
+    LOG.error("request {} failed unexpectedly", exchange.requestId(), failure);
+    refuse(request, exchange, ProxyError.of(ErrorCode.INTERNAL_ERROR));
+  }
+
+  private void refuse(HttpServerRequest request, Exchange exchange, ProxyError error) {
+    if (!request.isEnded()) {
+      // The unread body never goes anywhere; close rather than drain it.
+      request.response().putHeader(HttpHeaders.CONNECTION, "close");
+      request.resume();
+    }
+    ErrorResponses.send(request.response(), error, exchange.requestId());
+    record(exchange, error.status(), error.code());
+  }
+
+  private void record(Exchange exchange, int status, String failureCode) {
+    Decision decision = exchange.decision();
+    String outcome;
+    String code;
+    if (failureCode != null) {
+      // Refused before or by the policy: denied. Went wrong after the policy allowed it: failed.
+      outcome = decision != null && decision.allowed() ? "failed" : "denied";
+      code = failureCode;
+    } else if (decision != null && decision.effect() == Decision.Effect.WOULD_DENY) {
+      outcome = "would_deny";
+      code = decision.code();
+    } else {
+      outcome = "allowed";
+      code = Decision.ALLOWED;
+    }
+    PlatformToken token = exchange.token();
+    audit.record(new AuditRecord(clock.instant(), exchange.requestId(),
+        token == null ? "" : token.agent(), token == null ? "" : token.tenant(),
+        token == null ? "" : token.jti(), exchange.route(), exchange.credentialId(),
+        exchange.credentialVersion(), exchange.target() == null ? "" : exchange.target().host(),
+        exchange.method(), exchange.target() == null ? "" : exchange.target().path(), outcome, code,
+        status, exchange.upstreamStatus(), exchange.bytesIn(), exchange.bytesOut(),
+        TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - exchange.startNanos())));
+  }
+}

@@ -1,0 +1,71 @@
+package dev.keyward.proxy.cli;
+
+import dev.keyward.proxy.Keyward;
+import dev.keyward.proxy.config.KeywardConfig;
+import dev.keyward.proxy.dev.DataDirectory;
+import dev.keyward.proxy.dev.QuickStart;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code keyward dev}: the embedded default, one process, no Vault. */
+@Command(name = "dev", mixinStandardHelpOptions = true,
+    description = {"Run Keyward on the embedded default: token issuer and proxy in one process,"
+        + " credentials in an encrypted local store. Creates the data directory on first run and"
+        + " prints a quick start."})
+final class DevCommand implements Callable<Integer> {
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = DataDirectory.DEFAULT,
+      description = "Data directory (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--host", paramLabel = "HOST",
+      description = "Address to listen on (default: from the data directory's config, 127.0.0.1).")
+  String host;
+
+  @Option(names = "--port", paramLabel = "PORT",
+      description = "Port to listen on; 0 picks a free one (default: from the config, 8080).")
+  Integer port;
+
+  @Override
+  public Integer call() throws Exception {
+    Io io = KeywardCommand.io(spec);
+    boolean firstRun;
+    try {
+      firstRun = DataDirectory.initialize(dataDir);
+    } catch (IOException | GeneralSecurityException e) {
+      throw new CliException(ExitCodes.FAILED,
+          "cannot create the data directory " + dataDir.toAbsolutePath() + ": " + e.getMessage());
+    }
+    KeywardConfig config;
+    try {
+      config = DataDirectory.config(dataDir);
+    } catch (dev.keyward.proxy.config.ConfigException e) {
+      throw new CliException(ExitCodes.INVALID, e.getMessage());
+    }
+    config = config.withListen(host != null ? host : config.host(),
+        port != null ? port : config.port());
+    Keyward keyward = Servers.start(config);
+    String baseUrl = "http://" + hostForUrl(config.host()) + ":" + keyward.port();
+    io.out().println(QuickStart.text(launcher(), dataDir, baseUrl, firstRun));
+    io.out().flush();
+    return Servers.runUntilStopped(keyward, io);
+  }
+
+  private static String hostForUrl(String host) {
+    return host.contains(":") ? "[" + host + "]" : host;
+  }
+
+  private static String launcher() {
+    String launcher = System.getenv("KEYWARD_LAUNCHER");
+    return launcher == null || launcher.isBlank() ? "keyward" : launcher;
+  }
+}

@@ -1,0 +1,29 @@
+package dev.keyward.proxy.cli;
+
+import picocli.CommandLine;
+
+/** Entry point of the {@code keyward} launcher. */
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    System.exit(run(Io.system(), args));
+  }
+
+  /** Runs one command line; returns its exit code. */
+  public static int run(Io io, String... args) {
+    CommandLine cli = new CommandLine(new KeywardCommand(io));
+    cli.setOut(new java.io.PrintWriter(io.out(), true));
+    cli.setErr(new java.io.PrintWriter(io.err(), true));
+    cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+      if (e instanceof CliException failure) {
+        io.err().println("keyward: " + failure.getMessage());
+        return failure.exitCode();
+      }
+      io.err().println("keyward: " + e);
+      return ExitCodes.FAILED;
+    });
+    return cli.execute(args);
+  }
+}

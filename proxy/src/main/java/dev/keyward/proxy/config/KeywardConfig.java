@@ -1,0 +1,167 @@
+package dev.keyward.proxy.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.keyward.vault.SealedCredentialCache;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Keyward's configuration, checked and with every default applied. Relative paths are resolved
+ * against the directory of the configuration file. Every setting, its default and its meaning are
+ * in {@code docs/configuration.md}.
+ */
+public record KeywardConfig(
+    String host,
+    int port,
+    Path policy,
+    Path localKek,
+    Path fileStore,
+    String issuer,
+    Optional<Path> signingKeys,
+    Optional<Path> jwks,
+    List<Path> trustCa,
+    Duration connectTimeout,
+    Duration idleTimeout,
+    boolean forwardAgentNetwork,
+    List<ConnectTo> connectTo,
+    Duration credentialTtl,
+    Duration credentialStaleWindow) {
+
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final int DEFAULT_PORT = 8080;
+  public static final String DEFAULT_ISSUER = "keyward";
+  public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  public KeywardConfig {
+    trustCa = List.copyOf(trustCa);
+    connectTo = List.copyOf(connectTo);
+  }
+
+  /**
+   * Reads and checks a configuration file.
+   *
+   * @throws ConfigException naming the file, the setting and what to write instead
+   */
+  public static KeywardConfig load(Path file) throws ConfigException {
+    ConfigFile raw;
+    try {
+      raw = YAML.readValue(Files.readString(file), ConfigFile.class);
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr() + ":"
+          + e.getLocation().getColumnNr();
+      throw new ConfigException(file + where + ": " + e.getOriginalMessage().lines().findFirst()
+          .orElse("invalid configuration"));
+    } catch (IOException e) {
+      throw new ConfigException("cannot read the configuration " + file + ": " + e.getMessage());
+    }
+    if (raw == null) {
+      throw new ConfigException(file + ": the configuration is empty");
+    }
+    return resolve(raw, file.toAbsolutePath().getParent(), file.toString());
+  }
+
+  /** This configuration listening on another address. */
+  public KeywardConfig withListen(String newHost, int newPort) {
+    return new KeywardConfig(newHost, newPort, policy, localKek, fileStore, issuer, signingKeys,
+        jwks, trustCa, connectTimeout, idleTimeout, forwardAgentNetwork, connectTo, credentialTtl,
+        credentialStaleWindow);
+  }
+
+  private static KeywardConfig resolve(ConfigFile raw, Path base, String source)
+      throws ConfigException {
+    List<String> problems = new ArrayList<>();
+    ConfigFile.Listen listen = raw.listen() == null ? new ConfigFile.Listen(null, null) : raw.listen();
+    String host = listen.host() == null ? DEFAULT_HOST : listen.host();
+    int port = listen.port() == null ? DEFAULT_PORT : listen.port();
+    if (port < 0 || port > 65535) {
+      problems.add("listen.port must be 0-65535 (0 picks a free port)");
+    }
+    Path policy = required(raw.policy(), "policy", base, problems);
+    Path kek = raw.kek() == null ? null : required(raw.kek().local(), "kek.local", base, problems);
+    if (raw.kek() == null) {
+      problems.add("kek.local is required: the path of the local key-encryption keyset");
+    }
+    Path store = raw.store() == null ? null : required(raw.store().file(), "store.file", base, problems);
+    if (raw.store() == null) {
+      problems.add("store.file is required: the directory of the embedded credential store");
+    }
+    ConfigFile.Tokens tokens = raw.tokens() == null ? new ConfigFile.Tokens(null, null, null) : raw.tokens();
+    Optional<Path> signingKeys = Optional.ofNullable(tokens.signingKeys()).map(base::resolve);
+    Optional<Path> jwks = Optional.ofNullable(tokens.jwks()).map(base::resolve);
+    if (signingKeys.isEmpty() == jwks.isEmpty()) {
+      problems.add("set exactly one of tokens.signing_keys (this Keyward issues tokens) or"
+          + " tokens.jwks (verify only, with the issuer's public keys)");
+    }
+    ConfigFile.Upstream upstream = raw.upstream() == null
+        ? new ConfigFile.Upstream(null, null, null, null, null) : raw.upstream();
+    List<Path> trustCa = upstream.trustCa() == null ? List.of()
+        : upstream.trustCa().stream().map(base::resolve).toList();
+    Duration connectTimeout = duration(upstream.connectTimeout(), DEFAULT_CONNECT_TIMEOUT,
+        "upstream.connect_timeout", problems);
+    Duration idleTimeout = duration(upstream.idleTimeout(), DEFAULT_IDLE_TIMEOUT,
+        "upstream.idle_timeout", problems);
+    List<ConnectTo> connectTo = new ArrayList<>();
+    if (upstream.connectTo() != null) {
+      for (String rule : upstream.connectTo()) {
+        try {
+          connectTo.add(ConnectTo.parse(rule));
+        } catch (IllegalArgumentException e) {
+          problems.add("upstream.connect_to: " + e.getMessage());
+        }
+      }
+    }
+    ConfigFile.CredentialsCache cache = raw.credentialsCache() == null
+        ? new ConfigFile.CredentialsCache(null, null) : raw.credentialsCache();
+    Duration ttl = duration(cache.ttl(), SealedCredentialCache.DEFAULT_TTL,
+        "credentials_cache.ttl", problems);
+    Duration stale = duration(cache.staleWindow(), SealedCredentialCache.DEFAULT_STALE_WINDOW,
+        "credentials_cache.stale_window", problems);
+    if (stale.compareTo(ttl) < 0) {
+      problems.add("credentials_cache.stale_window must not be shorter than credentials_cache.ttl");
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(source + ": " + String.join("; ", problems));
+    }
+    return new KeywardConfig(host, port, policy, kek, store,
+        tokens.issuer() == null ? DEFAULT_ISSUER : tokens.issuer(), signingKeys, jwks, trustCa,
+        connectTimeout, idleTimeout, Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo,
+        ttl, stale);
+  }
+
+  private static Path required(String value, String name, Path base, List<String> problems) {
+    if (value == null || value.isBlank()) {
+      problems.add(name + " is required");
+      return null;
+    }
+    return base.resolve(value);
+  }
+
+  private static Duration duration(String value, Duration fallback, String name,
+      List<String> problems) {
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      Duration d = Durations.parse(value);
+      if (d.isZero()) {
+        problems.add(name + " must be longer than zero");
+      }
+      return d;
+    } catch (IllegalArgumentException e) {
+      problems.add(name + ": " + e.getMessage());
+      return fallback;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.keyward.proxy.dev;
+
+import dev.keyward.proxy.config.ConfigException;
+import dev.keyward.proxy.config.KeywardConfig;
+import dev.keyward.token.SigningKeys;
+import dev.keyward.vault.AtomicFiles;
+import dev.keyward.vault.LocalKek;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.time.Instant;
+
+/**
+ * The embedded default's data directory ({@code ./keyward-data}): a local KEK (0600), the token
+ * signing keys encrypted under it, the encrypted credential store, a sample policy and the
+ * configuration that ties them together. Nothing in it is plaintext except the policy and config.
+ */
+public final class DataDirectory {
+
+  public static final String DEFAULT = "keyward-data";
+  public static final String CONFIG = "keyward.yaml";
+  public static final String KEK = "kek.json";
+  public static final String SIGNING_KEYS = "signing-keys.json";
+  public static final String POLICY = "policy.yaml";
+  public static final String STORE = "store";
+
+  private DataDirectory() {}
+
+  /**
+   * Creates whatever is missing; existing files are never overwritten.
+   *
+   * @return true when the directory was created now (a first run)
+   */
+  public static boolean initialize(Path dir) throws IOException, GeneralSecurityException {
+    boolean firstRun = !Files.exists(dir.resolve(CONFIG));
+    AtomicFiles.createPrivateDirectories(dir);
+    Path kek = dir.resolve(KEK);
+    if (!Files.exists(kek)) {
+      LocalKek.create(kek);
+    }
+    Path signingKeys = dir.resolve(SIGNING_KEYS);
+    if (!Files.exists(signingKeys)) {
+      String json = SigningKeys.generate(Instant.now()).toJson(LocalKek.load(kek));
+      AtomicFiles.write(signingKeys, json.getBytes(StandardCharsets.UTF_8));
+    }
+    AtomicFiles.createPrivateDirectories(dir.resolve(STORE));
+    copyResourceIfMissing("sample-policy.yaml", dir.resolve(POLICY));
+    copyResourceIfMissing("dev-config.yaml", dir.resolve(CONFIG));
+    return firstRun;
+  }
+
+  /** The configuration of an initialised data directory. */
+  public static KeywardConfig config(Path dir) throws ConfigException {
+    Path config = dir.resolve(CONFIG);
+    if (!Files.exists(config)) {
+      throw new ConfigException("no Keyward data directory at " + dir.toAbsolutePath()
+          + "; run `keyward dev` once to create it, or pass --config");
+    }
+    return KeywardConfig.load(config);
+  }
+
+  private static void copyResourceIfMissing(String resource, Path target) throws IOException {
+    if (Files.exists(target)) {
+      return;
+    }
+    try (InputStream in = DataDirectory.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IOException("missing built-in resource " + resource);
+      }
+      AtomicFiles.write(target, in.readAllBytes());
+    }
+  }
+}

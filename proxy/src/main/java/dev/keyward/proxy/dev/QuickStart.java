@@ -1,0 +1,45 @@
+package dev.keyward.proxy.dev;
+
+import java.nio.file.Path;
+
+/** The ready-to-paste steps {@code keyward dev} prints once it is listening. */
+public final class QuickStart {
+
+  private QuickStart() {}
+
+  /**
+   * @param launcher how the user runs Keyward, e.g. {@code ./keyward}
+   * @param baseUrl where Keyward listens, e.g. {@code http://127.0.0.1:8080}
+   */
+  public static String text(String launcher, Path dataDir, String baseUrl, boolean firstRun) {
+    String dir = quote(dataDir.toAbsolutePath().toString());
+    return String.join("\n",
+        "Keyward is listening on " + baseUrl,
+        "Data directory: " + dataDir.toAbsolutePath() + (firstRun ? " (created now)" : ""),
+        "",
+        "Quick start, in another terminal:",
+        "",
+        "  # 1. Store a provider key. It is read from stdin, never from the command line.",
+        "  printf '%s' \"$OPENROUTER_API_KEY\" | " + launcher + " credential put openrouter"
+            + " --data-dir " + dir + " --allowed-domain openrouter.ai"
+            + " --allowed-domain '*.openrouter.ai' --secret-stdin",
+        "",
+        "  # 2. Mint a platform token for an agent (valid 15 minutes).",
+        "  export KEYWARD_TOKEN=$(" + launcher + " token issue --data-dir " + dir
+            + " --agent my-agent --tenant default)",
+        "",
+        "  # 3. Call OpenRouter through Keyward: the agent holds only the platform token.",
+        "  curl -sS " + baseUrl + "/r/openrouter/chat/completions"
+            + " -H \"Authorization: Bearer $KEYWARD_TOKEN\" -H 'Content-Type: application/json'"
+            + " -d '{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"Say hi\"}]}'",
+        "",
+        "  # OpenAI-compatible SDKs: base_url=\"" + baseUrl + "/r/openrouter\","
+            + " api_key=$KEYWARD_TOKEN",
+        "");
+  }
+
+  private static String quote(String path) {
+    return path.matches("[A-Za-z0-9_./-]+") ? path : "'" + path.replace("'", "'\\''") + "'";
+  }
+}

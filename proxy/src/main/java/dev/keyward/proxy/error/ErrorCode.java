@@ -1,0 +1,61 @@
+package dev.keyward.proxy.error;
+
+/**
+ * Errors the proxy itself raises (token errors come from {@code TokenError}, policy denials from
+ * {@code DenyCode}). Each has one HTTP status and a stable code; {@code docs/errors.md} lists them.
+ */
+public enum ErrorCode {
+  BAD_REQUEST(400, "bad_request", "the request is malformed"),
+  BAD_PATH(400, "bad_path", "the request path cannot be normalised safely"),
+  BAD_TARGET(400, "bad_target", "the target host or port is not valid"),
+  AMBIGUOUS_CREDENTIAL(400, "ambiguous_credential",
+      "more than one credential could serve this target; name one in the Keyward-Credential header"),
+  NOT_FOUND(404, "not_found", "no such endpoint; proxy requests start with /r/<route>/ or /t/<host>/"),
+  UNKNOWN_ROUTE(404, "unknown_route", "the policy has no such route"),
+  CREDENTIAL_NOT_FOUND(404, "credential_not_found", "no credential is stored for this tenant"),
+  CREDENTIAL_DISABLED(403, "credential_disabled", "the credential has been disabled"),
+  CREDENTIAL_DOMAIN_MISMATCH(403, "credential_domain_mismatch",
+      "the credential may not be sent to this host"),
+  PAYLOAD_TOO_LARGE(413, "payload_too_large", "the request body is larger than allowed"),
+  HEADERS_TOO_LARGE(431, "headers_too_large", "the request headers are larger than allowed"),
+  CREDENTIAL_UNAVAILABLE(503, "credential_unavailable",
+      "the credential cannot be read right now; try again later"),
+  SHUTTING_DOWN(503, "shutting_down", "Keyward is shutting down; retry on another instance"),
+  UPSTREAM_DNS_ERROR(502, "upstream_dns_error", "the upstream host name could not be resolved"),
+  UPSTREAM_UNREACHABLE(502, "upstream_unreachable", "the upstream could not be reached"),
+  UPSTREAM_TLS_ERROR(502, "upstream_tls_error", "the upstream's TLS certificate was not accepted"),
+  UPSTREAM_RESET(502, "upstream_reset", "the upstream closed the connection"),
+  UPSTREAM_TIMEOUT(504, "upstream_timeout", "the upstream did not answer in time"),
+  INTERNAL_ERROR(500, "internal_error", "Keyward failed unexpectedly; the request id is in the logs");
+
+  private final int status;
+  private final String code;
+  private final String message;
+
+  ErrorCode(int status, String code, String message) {
+    this.status = status;
+    this.code = code;
+    this.message = message;
+  }
+
+  public int status() {
+    return status;
+  }
+
+  public String code() {
+    return code;
+  }
+
+  public String message() {
+    return message;
+  }
+
+  public ProxyException exception() {
+    return new ProxyException(new ProxyError(status, code, message));
+  }
+
+  /** With a more specific message; it must never contain a secret or a token. */
+  public ProxyException exception(String specificMessage) {
+    return new ProxyException(new ProxyError(status, code, specificMessage));
+  }
+}

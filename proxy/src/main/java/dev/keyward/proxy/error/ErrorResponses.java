@@ -1,0 +1,45 @@
+package dev.keyward.proxy.error;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+
+/** Writes the one JSON error shape every failure uses. */
+public final class ErrorResponses {
+
+  public static final String REQUEST_ID = "X-Request-Id";
+
+  private ErrorResponses() {}
+
+  public static Buffer body(ProxyError error, String requestId) {
+    JsonObject detail = new JsonObject()
+        .put("code", error.code())
+        .put("message", error.message())
+        .put("request_id", requestId);
+    return new JsonObject().put("error", detail).toBuffer();
+  }
+
+  /**
+   * Sends {@code error} unless the response has already started, in which case the connection is
+   * reset (a half-sent body cannot be turned into an error).
+   */
+  public static void send(HttpServerResponse response, ProxyError error, String requestId) {
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    if (response.headWritten()) {
+      response.reset();
+      return;
+    }
+    response.setStatusCode(error.status());
+    response.headers().clear();
+    response.putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+    response.putHeader(REQUEST_ID, requestId);
+    response.putHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+    if (error.status() == 401) {
+      response.putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    }
+    response.end(body(error, requestId));
+  }
+}

@@ -1,0 +1,31 @@
+package dev.keyward.proxy.error;
+
+import dev.keyward.policies.Decision;
+import dev.keyward.token.TokenError;
+import java.util.Objects;
+
+/**
+ * One failure as the agent sees it: status, stable code, message. Serialised as {@code
+ * {"error":{"code":…,"message":…,"request_id":…}}}. Messages never contain secrets or tokens.
+ */
+public record ProxyError(int status, String code, String message) {
+
+  public ProxyError {
+    Objects.requireNonNull(code, "code");
+    Objects.requireNonNull(message, "message");
+  }
+
+  /** A refused platform token: 401. */
+  public static ProxyError of(TokenError error) {
+    return new ProxyError(401, error.code(), error.message());
+  }
+
+  /** A policy denial: 403 with the decision's code and reason. */
+  public static ProxyError of(Decision denial) {
+    return new ProxyError(403, denial.code(), denial.reason());
+  }
+
+  public static ProxyError of(ErrorCode code) {
+    return new ProxyError(code.status(), code.code(), code.message());
+  }
+}

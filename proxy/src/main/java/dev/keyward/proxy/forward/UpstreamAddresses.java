@@ -1,0 +1,72 @@
+package dev.keyward.proxy.forward;
+
+import dev.keyward.policies.Decision;
+import dev.keyward.policies.Hosts;
+import dev.keyward.policies.PolicySet;
+import dev.keyward.policies.Target;
+import dev.keyward.proxy.config.ConnectTo;
+import dev.keyward.proxy.error.ErrorCode;
+import dev.keyward.proxy.error.ProxyError;
+import dev.keyward.proxy.error.ProxyException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+
+/**
+ * The SSRF guard at forward time: resolves the upstream host once, asks the policy about every
+ * address it resolves to, and returns the address to connect to. The connection goes to exactly
+ * that address (no second lookup), so a DNS answer that changes between check and connect
+ * (rebinding) cannot redirect the credential.
+ */
+public final class UpstreamAddresses {
+
+  private final Vertx vertx;
+  private final List<ConnectTo> connectTo;
+
+  public UpstreamAddresses(Vertx vertx, List<ConnectTo> connectTo) {
+    this.vertx = vertx;
+    this.connectTo = List.copyOf(connectTo);
+  }
+
+  /** The checked address and port to connect to for {@code target}. */
+  public Future<InetSocketAddress> resolve(Target target, String credentialId, PolicySet policy) {
+    String host = target.host();
+    int port = target.port();
+    for (ConnectTo rule : connectTo) {
+      if (rule.matches(host, port)) {
+        return checked(new InetAddress[] {rule.address()}, rule.toPort(), credentialId, policy);
+      }
+    }
+    if (Hosts.isIpLiteral(host)) {
+      return checked(new InetAddress[] {Hosts.literalAddress(host)}, port, credentialId, policy);
+    }
+    return vertx.executeBlocking(() -> lookup(host), false)
+        .compose(addresses -> checked(addresses, port, credentialId, policy));
+  }
+
+  private static Future<InetSocketAddress> checked(InetAddress[] addresses, int port,
+      String credentialId, PolicySet policy) {
+    for (InetAddress address : addresses) {
+      Decision decision = policy.decideAddress(credentialId, address);
+      if (!decision.allowed()) {
+        return Future.failedFuture(new ProxyException(ProxyError.of(decision)));
+      }
+    }
+    return Future.succeededFuture(new InetSocketAddress(addresses[0], port));
+  }
+
+  private static InetAddress[] lookup(String host) throws ProxyException {
+    try {
+      InetAddress[] addresses = InetAddress.getAllByName(host);
+      if (addresses.length == 0) {
+        throw ErrorCode.UPSTREAM_DNS_ERROR.exception();
+      }
+      return addresses;
+    } catch (UnknownHostException e) {
+      throw ErrorCode.UPSTREAM_DNS_ERROR.exception("the upstream host " + host + " does not resolve");
+    }
+  }
+}

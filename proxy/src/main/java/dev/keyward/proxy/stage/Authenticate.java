@@ -1,0 +1,77 @@
+package dev.keyward.proxy.stage;
+
+import dev.keyward.proxy.error.ProxyError;
+import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.token.PlatformToken;
+import dev.keyward.token.TokenError;
+import dev.keyward.token.TokenRejectedException;
+import dev.keyward.token.TokenVerifier;
+import io.vertx.core.MultiMap;
+import java.util.List;
+
+/**
+ * Stage 1: the platform token. Agents send it as {@code Authorization: Bearer …} (OpenAI-style
+ * SDKs) or, for SDKs that put the API key in their own header, as {@code x-api-key} (Anthropic) or
+ * {@code x-goog-api-key} (Google). Exactly one of them may be present.
+ */
+public final class Authenticate {
+
+  private static final String BEARER = "Bearer";
+  private static final List<String> KEY_HEADERS = List.of("x-api-key", "x-goog-api-key");
+
+  private final TokenVerifier verifier;
+
+  public Authenticate(TokenVerifier verifier) {
+    this.verifier = verifier;
+  }
+
+  public PlatformToken apply(MultiMap headers, Exchange exchange) throws ProxyException {
+    PlatformToken token = verify(tokenFrom(headers));
+    exchange.token(token);
+    return token;
+  }
+
+  private PlatformToken verify(String token) throws ProxyException {
+    try {
+      return verifier.verify(token);
+    } catch (TokenRejectedException e) {
+      throw reject(e.error());
+    }
+  }
+
+  private static String tokenFrom(MultiMap headers) throws ProxyException {
+    List<String> authorization = headers.getAll("authorization");
+    int sources = authorization.size();
+    String found = null;
+    if (!authorization.isEmpty()) {
+      String value = authorization.get(0).trim();
+      int space = value.indexOf(' ');
+      String scheme = space < 0 ? value : value.substring(0, space);
+      if (!scheme.equalsIgnoreCase(BEARER)) {
+        throw reject(TokenError.INVALID_AUTH_SCHEME);
+      }
+      found = space < 0 ? "" : value.substring(space + 1).trim();
+    }
+    for (String header : KEY_HEADERS) {
+      List<String> values = headers.getAll(header);
+      sources += values.size();
+      if (!values.isEmpty()) {
+        found = values.get(0).trim();
+      }
+    }
+    if (sources == 0) {
+      throw reject(TokenError.MISSING_TOKEN);
+    }
+    if (sources > 1) {
+      throw reject(TokenError.MALFORMED_TOKEN); // two tokens: refuse rather than pick one
+    }
+    if (found.isEmpty()) {
+      throw reject(TokenError.EMPTY_TOKEN);
+    }
+    return found;
+  }
+
+  private static ProxyException reject(TokenError error) {
+    return new ProxyException(ProxyError.of(error));
+  }
+}

@@ -1,0 +1,109 @@
+package dev.keyward.proxy.stage;
+
+import dev.keyward.policies.Decision;
+import dev.keyward.policies.Target;
+import dev.keyward.token.PlatformToken;
+
+/**
+ * What is known about one proxied request as it moves through the stages, for the audit record and
+ * the error response. Confined to the request's event loop; holds no secret and no token text.
+ */
+public final class Exchange {
+
+  private final String requestId;
+  private final long startNanos;
+  private final String method;
+  private PlatformToken token;
+  private String route = "";
+  private Target target;
+  private String credentialId = "";
+  private Decision decision;
+  private int credentialVersion;
+  private int upstreamStatus;
+  private long bytesIn;
+  private long bytesOut;
+
+  public Exchange(String requestId, long startNanos, String method) {
+    this.requestId = requestId;
+    this.startNanos = startNanos;
+    this.method = method;
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  public String method() {
+    return method;
+  }
+
+  public PlatformToken token() {
+    return token;
+  }
+
+  void token(PlatformToken token) {
+    this.token = token;
+  }
+
+  public String route() {
+    return route;
+  }
+
+  public Target target() {
+    return target;
+  }
+
+  public String credentialId() {
+    return credentialId;
+  }
+
+  void resolved(String route, Target target, String credentialId) {
+    this.route = route;
+    this.target = target;
+    this.credentialId = credentialId;
+  }
+
+  public Decision decision() {
+    return decision;
+  }
+
+  void decision(Decision decision) {
+    this.decision = decision;
+  }
+
+  public int credentialVersion() {
+    return credentialVersion;
+  }
+
+  void credentialVersion(int version) {
+    this.credentialVersion = version;
+  }
+
+  public int upstreamStatus() {
+    return upstreamStatus;
+  }
+
+  public void upstreamStatus(int status) {
+    this.upstreamStatus = status;
+  }
+
+  public long bytesIn() {
+    return bytesIn;
+  }
+
+  public long bytesOut() {
+    return bytesOut;
+  }
+
+  public void addBytesIn(long n) {
+    bytesIn += n;
+  }
+
+  public void addBytesOut(long n) {
+    bytesOut += n;
+  }
+}

@@ -1,0 +1,79 @@
+package dev.keyward.proxy.stage;
+
+import dev.keyward.proxy.error.ErrorCode;
+import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.vault.CredentialMetadata;
+import dev.keyward.vault.CredentialStoreException;
+import dev.keyward.vault.SealedCredentialCache;
+import dev.keyward.vault.Sealer;
+import dev.keyward.vault.Secret;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.security.GeneralSecurityException;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Stage 4: the credential. Reads the sealed copy from the cache (store reads run on the I/O
+ * executor, never the event loop), checks that the credential is enabled and that its own allowed
+ * domains include the target, and decrypts it. The caller must destroy the secret.
+ */
+public final class Unseal {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Unseal.class);
+
+  /** The plaintext key and the version it came from. */
+  public record Unsealed(CredentialMetadata metadata, Secret secret) {}
+
+  private final SealedCredentialCache cache;
+  private final Sealer sealer;
+
+  public Unseal(SealedCredentialCache cache, Sealer sealer) {
+    this.cache = cache;
+    this.sealer = sealer;
+  }
+
+  public Future<Unsealed> apply(Exchange exchange, Context context) {
+    String tenant = exchange.token().tenant();
+    String id = exchange.credentialId();
+    return Future.fromCompletionStage(cache.get(tenant, id), context)
+        .recover(failure -> Future.failedFuture(storeFailure(failure, tenant, id)))
+        .compose(entry -> {
+          if (entry == null) {
+            return Future.failedFuture(ErrorCode.CREDENTIAL_NOT_FOUND.exception(
+                "tenant '" + tenant + "' has no credential '" + id + "'"));
+          }
+          CredentialMetadata metadata = entry.credential().metadata();
+          exchange.credentialVersion(metadata.version());
+          if (metadata.disabled()) {
+            return Future.failedFuture(ErrorCode.CREDENTIAL_DISABLED.exception(
+                "credential '" + id + "' of tenant '" + tenant + "' is disabled"));
+          }
+          String host = exchange.target().host();
+          if (!entry.allowsHost(host)) {
+            return Future.failedFuture(ErrorCode.CREDENTIAL_DOMAIN_MISMATCH.exception(
+                "credential '" + id + "' may only be sent to " + metadata.spec().allowedDomains()
+                    + ", not " + host));
+          }
+          try {
+            return Future.succeededFuture(new Unsealed(metadata, sealer.unseal(entry.credential())));
+          } catch (GeneralSecurityException e) {
+            LOG.error("credential {}/{} version {} does not decrypt with the current KEK", tenant, id,
+                metadata.version());
+            return Future.failedFuture(ErrorCode.CREDENTIAL_UNAVAILABLE.exception());
+          }
+        });
+  }
+
+  private static ProxyException storeFailure(Throwable failure, String tenant, String id) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    if (cause instanceof CredentialStoreException e) {
+      LOG.warn("credential {}/{} unavailable: {}", tenant, id, e.getMessage());
+    } else {
+      LOG.error("credential {}/{} failed to load", tenant, id, cause);
+    }
+    return ErrorCode.CREDENTIAL_UNAVAILABLE.exception();
+  }
+}

@@ -1,0 +1,86 @@
+package dev.keyward.proxy.testing;
+
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A local upstream (HTTP or HTTPS) that records every request it receives, so tests can assert
+ * exactly what reached it, and nothing when it should receive nothing.
+ */
+public final class RecordingUpstream implements AutoCloseable {
+
+  /** One request as the upstream saw it. */
+  public record Received(String method, String uri, MultiMap headers, Buffer body) {
+
+    /** Every header line and the body as one string, for "no trace of X" checks. */
+    public String everything() {
+      StringBuilder all = new StringBuilder(method).append(' ').append(uri).append('\n');
+      headers.forEach(h -> all.append(h.getKey()).append(": ").append(h.getValue()).append('\n'));
+      return all.append(body.toString()).toString();
+    }
+  }
+
+  private final HttpServer server;
+  private final List<Received> received = new CopyOnWriteArrayList<>();
+  private volatile Handler<HttpServerRequest> responder = request ->
+      request.response().putHeader("content-type", "application/json")
+          .end("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\"}");
+
+  private RecordingUpstream(Vertx vertx, HttpServerOptions options) throws Exception {
+    this.server = vertx.createHttpServer(options).requestHandler(this::handle);
+    server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  public static RecordingUpstream http(Vertx vertx) throws Exception {
+    return new RecordingUpstream(vertx, new HttpServerOptions());
+  }
+
+  public static RecordingUpstream https(Vertx vertx, TestTls tls) throws Exception {
+    return new RecordingUpstream(vertx, new HttpServerOptions().setSsl(true)
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certificate().toString())
+            .setKeyPath(tls.privateKey().toString())));
+  }
+
+  /** Replaces how the upstream answers; the request is recorded (body included) first. */
+  public RecordingUpstream respondWith(Handler<HttpServerRequest> handler) {
+    this.responder = handler;
+    return this;
+  }
+
+  private void handle(HttpServerRequest request) {
+    MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(request.headers());
+    request.body().onSuccess(body -> {
+      received.add(new Received(request.method().name(), request.uri(), headers, body));
+      responder.handle(request);
+    });
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  public List<Received> received() {
+    return received;
+  }
+
+  public Received only() {
+    if (received.size() != 1) {
+      throw new AssertionError("expected exactly one upstream request, got " + received.size());
+    }
+    return received.get(0);
+  }
+
+  @Override
+  public void close() throws Exception {
+    server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+}

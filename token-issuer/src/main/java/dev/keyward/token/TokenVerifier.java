@@ -1,0 +1,299 @@
+package dev.keyward.token;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.crypto.tink.jwt.JwtInvalidException;
+import com.google.crypto.tink.jwt.JwtValidator;
+import com.google.crypto.tink.jwt.VerifiedJwt;
+import dev.keyward.policies.Names;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Verifies platform tokens with public keys only. Strict by default: ES256 only, expected {@code
+ * typ}, {@code iss} and {@code aud}, {@code exp} required, clock skew at most {@link
+ * #MAX_CLOCK_SKEW}. Cheap checks on the unverified header and payload come first and choose the
+ * error code; Tink's signature and claim validation then decides acceptance. Verified claims are
+ * cached until the token expires; revocation is checked on every call, cached or not.
+ */
+public final class TokenVerifier {
+
+  public static final int MAX_TOKEN_LENGTH = 8 * 1024;
+  public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
+  public static final long DEFAULT_CACHE_SIZE = 100_000;
+  private static final int MAX_JTI_LENGTH = 128;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final String issuer;
+  private final Clock clock;
+  private final Duration clockSkew;
+  private final Revocations revocations;
+  private final JwtValidator validator;
+  private final VerifiedTokenCache cache;
+  private volatile PublicKeys keys;
+
+  private TokenVerifier(Builder builder) {
+    this.issuer = builder.issuer;
+    this.clock = builder.clock;
+    this.clockSkew = builder.clockSkew;
+    this.revocations = builder.revocations;
+    this.keys = builder.keys;
+    this.validator = JwtValidator.newBuilder()
+        .expectTypeHeader(TokenIssuer.TOKEN_TYPE)
+        .expectIssuer(issuer)
+        .expectAudience(TokenIssuer.AUDIENCE)
+        .expectIssuedInThePast()
+        .setClock(clock)
+        .setClockSkew(clockSkew)
+        .build();
+    this.cache = new VerifiedTokenCache(builder.cacheSize, clock);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Returns the verified claims of {@code token}.
+   *
+   * @throws TokenRejectedException with the first reason the token is not acceptable
+   */
+  public PlatformToken verify(String token) throws TokenRejectedException {
+    if (token.isEmpty()) {
+      throw new TokenRejectedException(TokenError.EMPTY_TOKEN);
+    }
+    if (token.length() > MAX_TOKEN_LENGTH) {
+      throw new TokenRejectedException(TokenError.TOKEN_TOO_LARGE);
+    }
+    String key = VerifiedTokenCache.key(token);
+    PlatformToken claims = cache.get(key);
+    if (claims == null) {
+      claims = verifyUncached(token, clock.instant());
+      cache.put(key, claims);
+    } else if (!clock.instant().isBefore(claims.expiresAt().plus(clockSkew))) {
+      cache.invalidate(key);
+      throw new TokenRejectedException(TokenError.TOKEN_EXPIRED);
+    }
+    if (revocations.isTokenRevoked(claims.jti())) {
+      throw new TokenRejectedException(TokenError.TOKEN_REVOKED);
+    }
+    if (revocations.isAgentDisabled(claims.agent())) {
+      throw new TokenRejectedException(TokenError.AGENT_DISABLED);
+    }
+    return claims;
+  }
+
+  /**
+   * Swaps in a new set of public keys (after a signing-key rotation). Cached verifications are
+   * dropped so a removed key stops working at once.
+   */
+  public void updateKeys(PublicKeys newKeys) {
+    this.keys = Objects.requireNonNull(newKeys, "newKeys");
+    cache.clear();
+  }
+
+  public PublicKeys keys() {
+    return keys;
+  }
+
+  /** Tokens currently cached. */
+  public long cachedTokens() {
+    return cache.size();
+  }
+
+  /** Fraction of verifications answered from the cache since start. */
+  public double cacheHitRate() {
+    return cache.hitRate();
+  }
+
+  private PlatformToken verifyUncached(String token, Instant now) throws TokenRejectedException {
+    String[] parts = token.split("\\.", -1);
+    if (parts.length != 3) {
+      throw new TokenRejectedException(TokenError.MALFORMED_TOKEN);
+    }
+    JsonNode header = decode(parts[0]);
+    JsonNode payload = decode(parts[1]);
+    PublicKeys current = keys;
+    String alg = header.path("alg").asText("");
+    if (alg.equalsIgnoreCase("none")) {
+      throw new TokenRejectedException(TokenError.UNSIGNED_TOKEN);
+    }
+    if (!alg.equals("ES256")) {
+      throw new TokenRejectedException(TokenError.UNSUPPORTED_ALGORITHM);
+    }
+    if (!TokenIssuer.TOKEN_TYPE.equals(header.path("typ").asText(null))) {
+      throw new TokenRejectedException(TokenError.WRONG_TOKEN_TYPE);
+    }
+    String kid = header.path("kid").asText(null);
+    if (kid == null || !current.kids().contains(kid)) {
+      throw new TokenRejectedException(current.retiredKids().contains(kid)
+          ? TokenError.KEY_RETIRED : TokenError.UNKNOWN_KEY);
+    }
+    if (!issuer.equals(payload.path("iss").asText(null))) {
+      throw new TokenRejectedException(TokenError.WRONG_ISSUER);
+    }
+    if (!hasAudience(payload.path("aud"))) {
+      throw new TokenRejectedException(TokenError.WRONG_AUDIENCE);
+    }
+    JsonNode exp = payload.path("exp");
+    if (!exp.isNumber()) {
+      throw new TokenRejectedException(TokenError.INVALID_CLAIMS);
+    }
+    if (!now.isBefore(Instant.ofEpochSecond(exp.asLong()).plus(clockSkew))) {
+      throw new TokenRejectedException(TokenError.TOKEN_EXPIRED);
+    }
+    JsonNode nbf = payload.path("nbf");
+    if (nbf.isNumber() && now.plus(clockSkew).isBefore(Instant.ofEpochSecond(nbf.asLong()))) {
+      throw new TokenRejectedException(TokenError.TOKEN_NOT_YET_VALID);
+    }
+    VerifiedJwt jwt;
+    try {
+      jwt = current.verifier().verifyAndDecode(token, validator);
+    } catch (GeneralSecurityException e) {
+      throw new TokenRejectedException(TokenError.INVALID_SIGNATURE);
+    }
+    return claims(jwt);
+  }
+
+  private static JsonNode decode(String part) throws TokenRejectedException {
+    try {
+      JsonNode node = JSON.readTree(Base64.getUrlDecoder().decode(part));
+      if (node == null || !node.isObject()) {
+        throw new TokenRejectedException(TokenError.BAD_TOKEN_ENCODING);
+      }
+      return node;
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      throw new TokenRejectedException(TokenError.BAD_TOKEN_ENCODING);
+    }
+  }
+
+  private static boolean hasAudience(JsonNode aud) {
+    if (aud.isTextual()) {
+      return TokenIssuer.AUDIENCE.equals(aud.asText());
+    }
+    if (aud.isArray()) {
+      for (JsonNode item : aud) {
+        if (TokenIssuer.AUDIENCE.equals(item.asText(null))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** Reads the verified claims; anything missing or malformed is {@code invalid_claims}. */
+  private static PlatformToken claims(VerifiedJwt jwt) throws TokenRejectedException {
+    try {
+      String agent = jwt.hasSubject() ? jwt.getSubject() : null;
+      String tenant = jwt.hasStringClaim("tenant") ? jwt.getStringClaim("tenant") : null;
+      String jti = jwt.hasJwtId() ? jwt.getJwtId() : null;
+      if (!Names.isValid(agent) || !Names.isValid(tenant) || jti == null || jti.isEmpty()
+          || jti.length() > MAX_JTI_LENGTH || !jwt.hasIssuedAt()) {
+        throw new TokenRejectedException(TokenError.INVALID_CLAIMS);
+      }
+      Instant issuedAt = jwt.getIssuedAt();
+      Instant expiresAt = jwt.getExpiration();
+      Instant notBefore = jwt.hasNotBefore() ? jwt.getNotBefore() : issuedAt;
+      if (Duration.between(issuedAt, expiresAt).compareTo(TokenIssuer.MAX_TTL) > 0) {
+        throw new TokenRejectedException(TokenError.INVALID_CLAIMS);
+      }
+      Optional<Purpose> purpose = Optional.empty();
+      if (jwt.hasStringClaim("purpose")) {
+        purpose = Purpose.fromClaim(jwt.getStringClaim("purpose"));
+        if (purpose.isEmpty()) {
+          throw new TokenRejectedException(TokenError.INVALID_CLAIMS);
+        }
+      }
+      Set<String> groups = jwt.hasJsonArrayClaim("groups")
+          ? groups(jwt.getJsonArrayClaim("groups")) : Set.of();
+      return new PlatformToken(agent, tenant, groups, jti, issuedAt, notBefore, expiresAt, purpose);
+    } catch (JwtInvalidException e) {
+      throw new TokenRejectedException(TokenError.INVALID_CLAIMS);
+    }
+  }
+
+  private static Set<String> groups(String json) throws TokenRejectedException {
+    Set<String> groups = new HashSet<>();
+    try {
+      for (JsonNode item : JSON.readTree(json)) {
+        if (!item.isTextual() || !Names.isValid(item.asText())) {
+          throw new TokenRejectedException(TokenError.INVALID_CLAIMS);
+        }
+        groups.add(item.asText());
+      }
+    } catch (JsonProcessingException e) {
+      throw new TokenRejectedException(TokenError.INVALID_CLAIMS);
+    }
+    return groups;
+  }
+
+  /** Builds a verifier; {@link #build()} refuses incomplete or unsafe settings. */
+  public static final class Builder {
+    private PublicKeys keys;
+    private String issuer;
+    private Clock clock = Clock.systemUTC();
+    private Duration clockSkew = DEFAULT_CLOCK_SKEW;
+    private Revocations revocations = Revocations.NONE;
+    private long cacheSize = DEFAULT_CACHE_SIZE;
+
+    private Builder() {}
+
+    /** Required: the public keys tokens must be signed with. */
+    public Builder keys(PublicKeys keys) {
+      this.keys = Objects.requireNonNull(keys, "keys");
+      return this;
+    }
+
+    /** Required: the expected {@code iss}. */
+    public Builder issuer(String issuer) {
+      this.issuer = Objects.requireNonNull(issuer, "issuer");
+      return this;
+    }
+
+    /** Default: the system UTC clock. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Default {@link #DEFAULT_CLOCK_SKEW}; at most {@link #MAX_CLOCK_SKEW}. */
+    public Builder clockSkew(Duration clockSkew) {
+      this.clockSkew = Objects.requireNonNull(clockSkew, "clockSkew");
+      return this;
+    }
+
+    /** Default {@link Revocations#NONE}. */
+    public Builder revocations(Revocations revocations) {
+      this.revocations = Objects.requireNonNull(revocations, "revocations");
+      return this;
+    }
+
+    /** Default {@link #DEFAULT_CACHE_SIZE} verified tokens. */
+    public Builder cacheSize(long cacheSize) {
+      this.cacheSize = cacheSize;
+      return this;
+    }
+
+    public TokenVerifier build() {
+      if (keys == null || issuer == null) {
+        throw new IllegalStateException("a verifier needs keys and an issuer");
+      }
+      if (clockSkew.isNegative() || clockSkew.compareTo(MAX_CLOCK_SKEW) > 0) {
+        throw new IllegalStateException("clock skew must be between 0 and " + MAX_CLOCK_SKEW);
+      }
+      if (cacheSize < 1) {
+        throw new IllegalStateException("cache size must be positive");
+      }
+      return new TokenVerifier(this);
+    }
+  }
+}

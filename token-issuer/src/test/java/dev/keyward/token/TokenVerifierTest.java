@@ -1,0 +1,289 @@
+package dev.keyward.token;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.crypto.tink.RegistryConfiguration;
+import com.google.crypto.tink.jwt.JwtPublicKeySign;
+import com.google.crypto.tink.jwt.RawJwt;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class TokenVerifierTest {
+
+  static final String ISSUER = "https://keyward.test";
+  static final Instant T0 = Instant.parse("2026-11-22T10:00:00Z");
+
+  MutableClock clock;
+  SigningKeys keys;
+  TokenIssuer issuer;
+  TokenVerifier verifier;
+  Set<String> revokedJtis;
+  Set<String> disabledAgents;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    clock = new MutableClock(T0);
+    keys = SigningKeys.generate(T0);
+    issuer = new TokenIssuer(keys, ISSUER, clock);
+    revokedJtis = new java.util.concurrent.CopyOnWriteArraySet<>();
+    disabledAgents = new java.util.concurrent.CopyOnWriteArraySet<>();
+    verifier = verifier(keys);
+  }
+
+  TokenVerifier verifier(SigningKeys signingKeys) {
+    return TokenVerifier.builder()
+        .keys(signingKeys.publicKeys())
+        .issuer(ISSUER)
+        .clock(clock)
+        .revocations(new Revocations() {
+          @Override
+          public boolean isTokenRevoked(String jti) {
+            return revokedJtis.contains(jti);
+          }
+
+          @Override
+          public boolean isAgentDisabled(String agent) {
+            return disabledAgents.contains(agent);
+          }
+        })
+        .build();
+  }
+
+  IssuedToken issue() throws Exception {
+    return issuer.issue(TokenRequest.of("agent-1", "acme"));
+  }
+
+  /** Signs arbitrary claims with the real signing key, as a compromised issuer config could. */
+  String signed(SigningKeys with, UnaryOperator<RawJwt.Builder> customize) throws Exception {
+    RawJwt.Builder jwt = RawJwt.newBuilder()
+        .setTypeHeader(TokenIssuer.TOKEN_TYPE)
+        .setIssuer(ISSUER)
+        .addAudience(TokenIssuer.AUDIENCE)
+        .setSubject("agent-1")
+        .addStringClaim("tenant", "acme")
+        .setJwtId("jti-1")
+        .setIssuedAt(clock.instant())
+        .setExpiration(clock.instant().plus(Duration.ofMinutes(10)));
+    JwtPublicKeySign signer =
+        with.privateKeyset().getPrimitive(RegistryConfiguration.get(), JwtPublicKeySign.class);
+    return signer.signAndEncode(customize.apply(jwt).build());
+  }
+
+  static String b64(String json) {
+    return Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  String validPayload() {
+    long now = clock.instant().getEpochSecond();
+    return "{\"iss\":\"" + ISSUER + "\",\"aud\":\"keyward\",\"sub\":\"agent-1\",\"tenant\":\"acme\","
+        + "\"jti\":\"x\",\"iat\":" + now + ",\"exp\":" + (now + 600) + "}";
+  }
+
+  /** Each hostile or broken token and the code it must be refused with. */
+  static Stream<Arguments> badTokens() {
+    return Stream.of(
+        Arguments.of("empty", TokenError.EMPTY_TOKEN),
+        Arguments.of("garbage", TokenError.MALFORMED_TOKEN),
+        Arguments.of("bad-base64", TokenError.BAD_TOKEN_ENCODING),
+        Arguments.of("alg-none", TokenError.UNSIGNED_TOKEN),
+        Arguments.of("hs256-with-public-key", TokenError.UNSUPPORTED_ALGORITHM),
+        Arguments.of("wrong-typ", TokenError.WRONG_TOKEN_TYPE),
+        Arguments.of("unknown-kid", TokenError.UNKNOWN_KEY),
+        Arguments.of("wrong-aud", TokenError.WRONG_AUDIENCE),
+        Arguments.of("wrong-iss", TokenError.WRONG_ISSUER),
+        Arguments.of("expired", TokenError.TOKEN_EXPIRED),
+        Arguments.of("nbf-future", TokenError.TOKEN_NOT_YET_VALID),
+        Arguments.of("revoked-jti", TokenError.TOKEN_REVOKED),
+        Arguments.of("disabled-agent", TokenError.AGENT_DISABLED),
+        Arguments.of("too-large", TokenError.TOKEN_TOO_LARGE),
+        Arguments.of("tampered-signature", TokenError.INVALID_SIGNATURE),
+        Arguments.of("tampered-payload", TokenError.INVALID_SIGNATURE),
+        Arguments.of("missing-tenant", TokenError.INVALID_CLAIMS),
+        Arguments.of("lifetime-over-an-hour", TokenError.INVALID_CLAIMS),
+        Arguments.of("retired-key", TokenError.KEY_RETIRED));
+  }
+
+  String craft(String kind) throws Exception {
+    String kid = keys.primaryKid();
+    String header = "{\"alg\":\"ES256\",\"typ\":\"keyward+jwt\",\"kid\":\"" + kid + "\"}";
+    switch (kind) {
+      case "empty":
+        return "";
+      case "garbage":
+        return "not a jwt at all";
+      case "bad-base64":
+        return "!!!.***.$$$";
+      case "alg-none":
+        return b64("{\"alg\":\"none\",\"typ\":\"keyward+jwt\",\"kid\":\"" + kid + "\"}") + "."
+            + b64(validPayload()) + ".";
+      case "hs256-with-public-key": {
+        String signingInput = b64("{\"alg\":\"HS256\",\"typ\":\"keyward+jwt\",\"kid\":\"" + kid
+            + "\"}") + "." + b64(validPayload());
+        Mac mac = Mac.getInstance("HmacSHA256");
+        byte[] publicKey = keys.publicKeys().jwks().getBytes(StandardCharsets.UTF_8);
+        mac.init(new SecretKeySpec(publicKey, "HmacSHA256"));
+        byte[] sig = mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII));
+        return signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
+      }
+      case "wrong-typ":
+        return signed(keys, b -> b.setTypeHeader("JWT"));
+      case "unknown-kid":
+        return signed(SigningKeys.generate(T0), b -> b);
+      case "wrong-aud":
+        return signed(keys, b -> RawJwt.newBuilder().setTypeHeader(TokenIssuer.TOKEN_TYPE)
+            .setIssuer(ISSUER).addAudience("someone-else").setSubject("agent-1")
+            .addStringClaim("tenant", "acme").setJwtId("j").setIssuedAt(clock.instant())
+            .setExpiration(clock.instant().plusSeconds(60)));
+      case "wrong-iss":
+        return signed(keys, b -> b.setIssuer("https://evil.example"));
+      case "expired": {
+        String token = issue().token();
+        clock.advance(TokenIssuer.DEFAULT_TTL.plus(TokenVerifier.DEFAULT_CLOCK_SKEW));
+        return token;
+      }
+      case "nbf-future":
+        return signed(keys, b -> b.setNotBefore(clock.instant().plus(Duration.ofMinutes(5))));
+      case "revoked-jti": {
+        IssuedToken token = issue();
+        revokedJtis.add(token.claims().jti());
+        return token.token();
+      }
+      case "disabled-agent":
+        disabledAgents.add("agent-1");
+        return issue().token();
+      case "too-large":
+        return "a".repeat(TokenVerifier.MAX_TOKEN_LENGTH + 1);
+      case "tampered-signature": {
+        String token = issue().token();
+        char last = token.charAt(token.length() - 2);
+        return token.substring(0, token.length() - 2) + (last == 'A' ? 'B' : 'A')
+            + token.charAt(token.length() - 1);
+      }
+      case "tampered-payload": {
+        String[] parts = issue().token().split("\\.");
+        String payload = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
+            .replace("\"acme\"", "\"evil\"");
+        return parts[0] + "." + b64(payload) + "." + parts[2];
+      }
+      case "missing-tenant":
+        return signed(keys, b -> RawJwt.newBuilder().setTypeHeader(TokenIssuer.TOKEN_TYPE)
+            .setIssuer(ISSUER).addAudience("keyward").setSubject("agent-1").setJwtId("j")
+            .setIssuedAt(clock.instant()).setExpiration(clock.instant().plusSeconds(60)));
+      case "lifetime-over-an-hour":
+        return signed(keys, b -> b.setExpiration(clock.instant().plus(Duration.ofHours(2))));
+      case "retired-key": {
+        String token = issue().token();
+        keys = keys.rotate(clock.instant());
+        clock.advance(SigningKeys.RETENTION);
+        keys = keys.prune(clock.instant());
+        verifier.updateKeys(keys.publicKeys());
+        return token;
+      }
+      default:
+        throw new IllegalArgumentException(kind);
+    }
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @MethodSource("badTokens")
+  void refusesEachBadTokenWithItsOwnCode(String kind, TokenError expected) throws Exception {
+    String token = craft(kind);
+    TokenRejectedException e =
+        assertThrows(TokenRejectedException.class, () -> verifier.verify(token));
+    assertEquals(expected, e.error());
+    if (token.length() > 8) {
+      assertFalse(e.getMessage().contains(token.substring(token.length() - 8)),
+          "the message must not echo the token");
+    }
+  }
+
+  @Test
+  void acceptsATokenItIssuedAndReturnsItsClaims() throws Exception {
+    IssuedToken issued = issuer.issue(new TokenRequest("agent-1", "acme", Set.of("research"),
+        Optional.of(Purpose.HEARTBEAT), Duration.ofMinutes(5)));
+    PlatformToken claims = verifier.verify(issued.token());
+    assertEquals("agent-1", claims.agent());
+    assertEquals("acme", claims.tenant());
+    assertEquals(Set.of("research"), claims.groups());
+    assertEquals(Optional.of(Purpose.HEARTBEAT), claims.purpose());
+    assertEquals(T0.plus(Duration.ofMinutes(5)), claims.expiresAt());
+  }
+
+  @Test
+  void secondVerificationOfATokenIsACacheHit() throws Exception {
+    String token = issue().token();
+    verifier.verify(token);
+    verifier.verify(token);
+    assertEquals(1, verifier.cachedTokens());
+    assertEquals(0.5, verifier.cacheHitRate(), 1e-9);
+  }
+
+  @Test
+  void revocationAppliesToATokenAlreadyInTheCache() throws Exception {
+    IssuedToken issued = issue();
+    verifier.verify(issued.token());
+    revokedJtis.add(issued.claims().jti());
+    TokenRejectedException e =
+        assertThrows(TokenRejectedException.class, () -> verifier.verify(issued.token()));
+    assertEquals(TokenError.TOKEN_REVOKED, e.error());
+  }
+
+  @Test
+  void cachedTokenStillExpiresOnTime() throws Exception {
+    String token = issue().token();
+    verifier.verify(token);
+    clock.advance(TokenIssuer.DEFAULT_TTL.plus(TokenVerifier.DEFAULT_CLOCK_SKEW));
+    TokenRejectedException e = assertThrows(TokenRejectedException.class, () -> verifier.verify(token));
+    assertEquals(TokenError.TOKEN_EXPIRED, e.error());
+  }
+
+  @Test
+  void tokenWithinTheClockSkewOfItsExpiryIsAccepted() throws Exception {
+    String token = issue().token();
+    clock.advance(TokenIssuer.DEFAULT_TTL.plusSeconds(10));
+    assertEquals("agent-1", verifier.verify(token).agent());
+  }
+
+  @Test
+  void tokensSignedBeforeARotationStillVerifyWithinRetention() throws Exception {
+    String before = issue().token();
+    keys = keys.rotate(clock.instant());
+    verifier.updateKeys(keys.publicKeys());
+    TokenIssuer rotated = new TokenIssuer(keys, ISSUER, clock);
+    String after = rotated.issue(TokenRequest.of("agent-2", "acme")).token();
+    assertEquals("agent-1", verifier.verify(before).agent());
+    assertEquals("agent-2", verifier.verify(after).agent());
+    assertEquals(2, keys.publicKeys().kids().size());
+  }
+
+  @Test
+  void clockSkewAboveTheMaximumIsRefusedAtBuild() {
+    assertThrows(IllegalStateException.class, () -> TokenVerifier.builder().keys(keys.publicKeys())
+        .issuer(ISSUER).clockSkew(Duration.ofMinutes(5)).build());
+  }
+
+  @Test
+  void verifierBuiltFromJwksAcceptsTheIssuersTokens() throws Exception {
+    PublicKeys fromJwks = PublicKeys.fromJwks(keys.publicKeys().jwks(), Set.of());
+    TokenVerifier remote = TokenVerifier.builder().keys(fromJwks).issuer(ISSUER).clock(clock).build();
+    assertEquals("agent-1", remote.verify(issue().token()).agent());
+    assertTrue(fromJwks.kids().contains(keys.primaryKid()));
+  }
+}

@@ -1,0 +1,97 @@
+package dev.keyward.vault;
+
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.keyward.policies.DomainPattern;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The proxy's cache of sealed credentials (never plaintext). An entry older than the TTL is
+ * refreshed in the background on its next use while the cached copy keeps serving; loads are
+ * single-flight per credential, so an expiry never makes a thundering herd. When the store is down
+ * the cached copy keeps serving for the stale window after its last successful load, then the entry
+ * expires and requests fail closed. A credential that disappears from the store is dropped at its
+ * next refresh.
+ */
+public final class SealedCredentialCache {
+
+  public static final Duration DEFAULT_TTL = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_STALE_WINDOW = Duration.ofMinutes(10);
+  public static final long DEFAULT_MAXIMUM_SIZE = 100_000;
+
+  /** A cached credential with its allowed domains compiled once. */
+  public record Entry(SealedCredential credential, List<DomainPattern> allowedDomains) {
+
+    /** True when the credential's own allowed domains include {@code normalizedHost}. */
+    public boolean allowsHost(String normalizedHost) {
+      for (DomainPattern pattern : allowedDomains) {
+        if (pattern.matches(normalizedHost)) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  private record Key(String tenant, String id) {}
+
+  private final AsyncLoadingCache<Key, Entry> cache;
+
+  /**
+   * @param ioExecutor runs the blocking store reads; never an event loop
+   */
+  public SealedCredentialCache(CredentialStore store, Executor ioExecutor, Duration ttl,
+      Duration staleWindow, long maximumSize) {
+    Objects.requireNonNull(store, "store");
+    if (staleWindow.compareTo(ttl) < 0) {
+      throw new IllegalArgumentException("the stale window must not be shorter than the TTL");
+    }
+    this.cache = Caffeine.newBuilder()
+        .executor(ioExecutor)
+        .maximumSize(maximumSize)
+        .refreshAfterWrite(ttl)
+        .expireAfterWrite(staleWindow)
+        .recordStats()
+        .buildAsync(key -> load(store, key));
+  }
+
+  private static Entry load(CredentialStore store, Key key) throws CredentialStoreException {
+    try {
+      SealedCredential credential = store.current(key.tenant(), key.id());
+      List<DomainPattern> domains =
+          credential.metadata().spec().allowedDomains().stream().map(DomainPattern::parse).toList();
+      return new Entry(credential, domains);
+    } catch (CredentialStoreException e) {
+      if (e.reason() == CredentialStoreException.Reason.NOT_FOUND) {
+        return null; // gone from the store: drop it rather than keep serving a stale copy
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The cached credential, loading it if needed. Completes with null when the store has no such
+   * credential, and exceptionally with the store's {@link CredentialStoreException} (wrapped) when
+   * it cannot be read and no usable cached copy exists.
+   */
+  public CompletableFuture<Entry> get(String tenant, String id) {
+    return cache.get(new Key(tenant, id));
+  }
+
+  /** Drops the entry so the next use reads the store (after an admin change on this replica). */
+  public void invalidate(String tenant, String id) {
+    cache.synchronous().invalidate(new Key(tenant, id));
+  }
+
+  public long size() {
+    return cache.synchronous().estimatedSize();
+  }
+
+  public double hitRate() {
+    return cache.synchronous().stats().hitRate();
+  }
+}

@@ -1,0 +1,68 @@
+package dev.keyward.vault;
+
+import com.google.crypto.tink.Aead;
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.RegistryConfiguration;
+import com.google.crypto.tink.TinkProtoKeysetFormat;
+import com.google.crypto.tink.aead.AeadConfig;
+import com.google.crypto.tink.aead.PredefinedAeadParameters;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.Objects;
+
+/**
+ * Envelope encryption for credentials. Each seal makes a fresh AES-256-GCM data key (a Tink
+ * keyset), encrypts the secret with it, and stores the data key encrypted by the key-encryption
+ * key (KEK: Vault Transit, or a local keyset). Both layers use associated data binding the
+ * ciphertext to {@code tenant|id|version}, so a blob copied to another credential or version does
+ * not decrypt.
+ */
+public final class Sealer {
+
+  private static final String AD_PREFIX = "keyward/credential/v1|";
+
+  static {
+    try {
+      AeadConfig.register();
+    } catch (GeneralSecurityException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final Aead kek;
+
+  public Sealer(Aead kek) {
+    this.kek = Objects.requireNonNull(kek, "kek");
+  }
+
+  /** The associated data for one credential version. Names exclude '|', so it is unambiguous. */
+  public static byte[] associatedData(String tenant, String id, int version) {
+    return (AD_PREFIX + tenant + "|" + id + "|" + version).getBytes(StandardCharsets.UTF_8);
+  }
+
+  public SealedSecret seal(Secret secret, String tenant, String id, int version)
+      throws GeneralSecurityException {
+    byte[] ad = associatedData(tenant, id, version);
+    KeysetHandle dataKey = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
+    byte[] ciphertext = dataKey.getPrimitive(RegistryConfiguration.get(), Aead.class)
+        .encrypt(secret.rawBytes(), ad);
+    byte[] wrappedKey = TinkProtoKeysetFormat.serializeEncryptedKeyset(dataKey, kek, ad);
+    return new SealedSecret(wrappedKey, ciphertext);
+  }
+
+  /**
+   * Decrypts a stored credential. The caller owns the returned secret and must {@link
+   * Secret#destroy()} it when the request is done.
+   *
+   * @throws GeneralSecurityException when the KEK or the binding does not match
+   */
+  public Secret unseal(SealedCredential credential) throws GeneralSecurityException {
+    CredentialMetadata m = credential.metadata();
+    byte[] ad = associatedData(m.tenant(), m.id(), m.version());
+    SealedSecret sealed = credential.sealed();
+    KeysetHandle dataKey = TinkProtoKeysetFormat.parseEncryptedKeyset(sealed.wrappedKey(), kek, ad);
+    byte[] plaintext = dataKey.getPrimitive(RegistryConfiguration.get(), Aead.class)
+        .decrypt(sealed.ciphertext(), ad);
+    return Secret.wrap(plaintext);
+  }
+}
