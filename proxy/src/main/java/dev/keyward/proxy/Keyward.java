@@ -9,22 +9,25 @@ import dev.keyward.proxy.audit.AuditSink;
 import dev.keyward.proxy.audit.LogAuditSink;
 import dev.keyward.proxy.config.ConfigException;
 import dev.keyward.proxy.config.KeywardConfig;
-import dev.keyward.proxy.error.ErrorCode;
-import dev.keyward.proxy.error.ErrorResponses;
-import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.forward.Forwarder;
 import dev.keyward.proxy.forward.HeaderHygiene;
 import dev.keyward.proxy.forward.UpstreamAddresses;
 import dev.keyward.proxy.forward.UpstreamTrust;
+import dev.keyward.proxy.http.InvalidRequests;
 import dev.keyward.proxy.stage.Authenticate;
 import dev.keyward.proxy.stage.Inject;
-import dev.keyward.proxy.stage.ResolveTarget;
 import dev.keyward.proxy.stage.Unseal;
-import dev.keyward.token.PublicKeys;
-import dev.keyward.token.SigningKeys;
+import dev.keyward.proxy.tokens.TokenEndpoints;
+import dev.keyward.proxy.tokens.TokenState;
+import dev.keyward.token.AgentRegistry;
+import dev.keyward.token.FailureLimiter;
+import dev.keyward.token.RevocationStore;
+import dev.keyward.token.SigningKeyStore;
+import dev.keyward.token.TokenExchange;
 import dev.keyward.token.TokenVerifier;
-import dev.keyward.vault.CredentialStore;
 import dev.keyward.vault.FileCredentialStore;
+import dev.keyward.vault.FileKvStore;
+import dev.keyward.vault.KvException;
 import dev.keyward.vault.LocalKek;
 import dev.keyward.vault.SealedCredentialCache;
 import dev.keyward.vault.Sealer;
@@ -33,16 +36,15 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
@@ -50,9 +52,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running Keyward: the agent-facing server and everything behind it, built from a {@link
- * KeywardConfig}. Start-up reads keys, policy and configuration from disk before anything listens,
- * so a bad file stops start-up with a clear message instead of failing requests later.
+ * One running Keyward, built from a {@link KeywardConfig}: the composition root. Start-up reads
+ * keys, policy and state before anything listens, so a bad file stops start-up with a clear
+ * message instead of failing requests later.
  */
 public final class Keyward implements AutoCloseable {
 
@@ -60,15 +62,23 @@ public final class Keyward implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   /** How long in-flight requests may take to finish on shutdown. */
   public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+  /** Request headers larger than this get 431; room for an 8 KiB token and the usual headers. */
+  public static final int MAX_HEADER_BYTES = 32 * 1024;
+  /** Failed token exchanges allowed per agent, and per source address, each minute. */
+  public static final int EXCHANGE_FAILURES_PER_AGENT = 10;
+  public static final int EXCHANGE_FAILURES_PER_ADDRESS = 30;
 
   private final Vertx vertx;
   private final HttpServer server;
   private final ExecutorService storeIo;
+  private final ScheduledExecutorService background;
 
-  private Keyward(Vertx vertx, HttpServer server, ExecutorService storeIo) {
+  private Keyward(Vertx vertx, HttpServer server, ExecutorService storeIo,
+      ScheduledExecutorService background) {
     this.vertx = vertx;
     this.server = server;
     this.storeIo = storeIo;
+    this.background = background;
   }
 
   /**
@@ -79,21 +89,25 @@ public final class Keyward implements AutoCloseable {
   public static Keyward start(KeywardConfig config, Clock clock) throws ConfigException {
     Aead kek = loadKek(config);
     PolicySet policy = loadPolicy(config);
+    FileKvStore kv = openStore(config, clock);
+    TokenState tokens = loadTokenState(config, kv, kek, clock);
     TokenVerifier verifier = TokenVerifier.builder()
-        .keys(loadPublicKeys(config, kek))
+        .keys(tokens.publicKeys())
         .issuer(config.issuer())
+        .revocations(tokens)
         .clock(clock)
         .build();
+    tokens.attach(verifier);
     Sealer sealer = new Sealer(kek);
-    CredentialStore store;
-    try {
-      store = new FileCredentialStore(config.fileStore(), sealer, clock);
-    } catch (IOException e) {
-      throw new ConfigException("cannot open the credential store " + config.fileStore(), e);
-    }
     ExecutorService storeIo = Executors.newFixedThreadPool(4, daemonThreads("keyward-store-io"));
-    SealedCredentialCache cache = new SealedCredentialCache(store, storeIo, config.credentialTtl(),
-        config.credentialStaleWindow(), SealedCredentialCache.DEFAULT_MAXIMUM_SIZE);
+    ScheduledExecutorService background =
+        Executors.newSingleThreadScheduledExecutor(daemonThreads("keyward-refresh"));
+    long refreshMillis = config.tokenRefreshInterval().toMillis();
+    background.scheduleWithFixedDelay(tokens::refresh, refreshMillis, refreshMillis,
+        TimeUnit.MILLISECONDS);
+    SealedCredentialCache cache = new SealedCredentialCache(new FileCredentialStore(kv, sealer, clock),
+        storeIo, config.credentialTtl(), config.credentialStaleWindow(),
+        SealedCredentialCache.DEFAULT_MAXIMUM_SIZE);
     Vertx vertx = Vertx.vertx();
     try {
       HttpClient client = vertx.createHttpClient(clientOptions(config), new PoolOptions()
@@ -104,29 +118,27 @@ public final class Keyward implements AutoCloseable {
       Pipeline pipeline = new Pipeline(new PolicyHolder(policy), new Authenticate(verifier),
           new Unseal(cache, sealer), new Inject(new HeaderHygiene(config.forwardAgentNetwork())),
           forwarder, audit, clock);
+      TokenExchange exchange = new TokenExchange(new AgentRegistry(kv),
+          () -> tokens.issuer().orElse(null), tokens,
+          new FailureLimiter(EXCHANGE_FAILURES_PER_AGENT, Duration.ofMinutes(1)),
+          new FailureLimiter(EXCHANGE_FAILURES_PER_ADDRESS, Duration.ofMinutes(1)));
       HttpServer server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.host())
-              .setPort(config.port()))
-          .requestHandler(request -> dispatch(request, pipeline));
+              .setPort(config.port())
+              .setMaxHeaderSize(MAX_HEADER_BYTES))
+          .invalidRequestHandler(new InvalidRequests())
+          .requestHandler(new AgentPort(pipeline, new TokenEndpoints(vertx, exchange, tokens)));
       server.listen().toCompletionStage().toCompletableFuture()
           .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       LOG.info("Keyward listening on {}:{} (policy {} with {} routes)", config.host(),
           server.actualPort(), policy.version(), policy.routeCount());
-      return new Keyward(vertx, server, storeIo);
+      return new Keyward(vertx, server, storeIo, background);
     } catch (Exception e) {
       vertx.close();
       storeIo.shutdownNow();
+      background.shutdownNow();
       throw new ConfigException("cannot start on " + config.host() + ":" + config.port() + ": "
           + rootMessage(e), e);
-    }
-  }
-
-  private static void dispatch(HttpServerRequest request, Pipeline pipeline) {
-    if (request.path().startsWith(ResolveTarget.ROUTE_PREFIX)) {
-      pipeline.handle(request);
-    } else {
-      ErrorResponses.send(request.response(), ProxyError.of(ErrorCode.NOT_FOUND),
-          RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id")));
     }
   }
 
@@ -139,11 +151,12 @@ public final class Keyward implements AutoCloseable {
   @Override
   public void close() {
     try {
-      server.shutdown(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS).toCompletionStage().toCompletableFuture()
-          .get(SHUTDOWN_GRACE.toSeconds() + 5, TimeUnit.SECONDS);
+      server.shutdown(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS).toCompletionStage()
+          .toCompletableFuture().get(SHUTDOWN_GRACE.toSeconds() + 5, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("shutdown did not complete cleanly: {}", rootMessage(e));
     } finally {
+      background.shutdownNow();
       vertx.close();
       storeIo.shutdownNow();
     }
@@ -170,6 +183,27 @@ public final class Keyward implements AutoCloseable {
     }
   }
 
+  private static FileKvStore openStore(KeywardConfig config, Clock clock) throws ConfigException {
+    try {
+      return new FileKvStore(config.fileStore(), clock);
+    } catch (IOException e) {
+      throw new ConfigException("cannot open the store " + config.fileStore() + ": "
+          + rootMessage(e), e);
+    }
+  }
+
+  private static TokenState loadTokenState(KeywardConfig config, FileKvStore kv, Aead kek,
+      Clock clock) throws ConfigException {
+    RevocationStore revocations = new RevocationStore(kv);
+    try {
+      return config.jwks().isPresent()
+          ? TokenState.verifying(config.jwks().get(), revocations, config.issuer(), clock)
+          : TokenState.issuing(new SigningKeyStore(kv, kek), revocations, config.issuer(), clock);
+    } catch (KvException | GeneralSecurityException | IOException e) {
+      throw new ConfigException("cannot load the token keys: " + rootMessage(e), e);
+    }
+  }
+
   static PolicySet loadPolicy(KeywardConfig config) throws ConfigException {
     try {
       return PolicyLoader.load(config.policy());
@@ -181,18 +215,7 @@ public final class Keyward implements AutoCloseable {
     }
   }
 
-  private static PublicKeys loadPublicKeys(KeywardConfig config, Aead kek) throws ConfigException {
-    try {
-      if (config.signingKeys().isPresent()) {
-        return SigningKeys.fromJson(Files.readString(config.signingKeys().get()), kek).publicKeys();
-      }
-      return PublicKeys.fromJwks(Files.readString(config.jwks().orElseThrow()), Set.of());
-    } catch (IOException | GeneralSecurityException e) {
-      throw new ConfigException("cannot load the token keys: " + rootMessage(e), e);
-    }
-  }
-
-  static java.util.concurrent.ThreadFactory daemonThreads(String name) {
+  static ThreadFactory daemonThreads(String name) {
     AtomicInteger n = new AtomicInteger();
     return runnable -> {
       Thread thread = new Thread(runnable, name + "-" + n.incrementAndGet());

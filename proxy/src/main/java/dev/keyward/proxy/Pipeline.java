@@ -23,6 +23,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,12 +102,13 @@ public final class Pipeline implements Handler<HttpServerRequest> {
   }
 
   private void refuse(HttpServerRequest request, Exchange exchange, ProxyError error) {
+    Map<String, String> headers = Map.of();
     if (!request.isEnded()) {
       // The unread body never goes anywhere; close rather than drain it.
-      request.response().putHeader(HttpHeaders.CONNECTION, "close");
+      headers = Map.of(HttpHeaders.CONNECTION.toString(), "close");
       request.resume();
     }
-    ErrorResponses.send(request.response(), error, exchange.requestId());
+    ErrorResponses.send(request.response(), error, exchange.requestId(), headers);
     record(exchange, error.status(), error.code());
   }
 

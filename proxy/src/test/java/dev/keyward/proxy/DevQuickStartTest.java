@@ -116,11 +116,13 @@ class DevQuickStartTest {
     try (DevRun run = new DevRun(data)) {
       assertTrue(run.output().contains("(created now)"), run.output());
     }
-    for (String file : List.of("kek.json", "signing-keys.json", "policy.yaml", "keyward.yaml")) {
+    for (String file : List.of("kek.json", "policy.yaml", "keyward.yaml",
+        "store/tokens/signing-keys.json")) {
       assertEquals("rw-------",
           PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(file))), file);
     }
-    assertTrue(Files.readString(data.resolve("signing-keys.json")).contains("encryptedKeyset"));
+    assertTrue(Files.readString(data.resolve("store/tokens/signing-keys.json"))
+        .contains("encryptedKeyset"));
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyward.policies.DenyCode;
 import dev.keyward.proxy.error.ErrorCode;
+import dev.keyward.token.ExchangeError;
 import dev.keyward.token.TokenError;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,11 @@ class ErrorCodesDocumentedTest {
     for (DenyCode e : DenyCode.values()) {
       if (!doc.contains("`" + e.code() + "`")) {
         missing.add(e.code());
+      }
+    }
+    for (ExchangeError e : ExchangeError.values()) {
+      if (!doc.contains("| " + e.status() + " | `" + e.code() + "` |")) {
+        missing.add(e.status() + " " + e.code());
       }
     }
     for (ErrorCode e : ErrorCode.values()) {

@@ -13,7 +13,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,7 +72,9 @@ class ProxyEndToEndTest {
   @Test
   void injectsTheRealKeyAndTheUpstreamNeverSeesThePlatformToken() throws Exception {
     installation.putCredential("acme", "openrouter", REAL_KEY, List.of("localhost"), Injection.bearer());
-    String token = installation.token("agent-1", "acme").token();
+    String agentSecret = installation.agents().create("agent-1", "acme", Set.of(), "test",
+        Instant.now()).secret();
+    String token = agent.exchange("agent-1", agentSecret);
 
     HttpResponse<String> response = agent.post("/r/openrouter/chat/completions", token, BODY);
 
@@ -85,6 +89,7 @@ class ProxyEndToEndTest {
     String agentSaw = Agent.everything(response);
     assertFalse(agentSaw.contains(REAL_KEY), "the agent saw the real key");
     assertFalse(agentSaw.contains(token), "the response echoed the platform token");
+    assertFalse(received.everything().contains(agentSecret), "the upstream saw the agent secret");
   }
 
   @Test

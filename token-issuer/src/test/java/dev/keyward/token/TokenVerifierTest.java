@@ -5,19 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.crypto.tink.RegistryConfiguration;
-import com.google.crypto.tink.jwt.JwtPublicKeySign;
-import com.google.crypto.tink.jwt.RawJwt;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -69,33 +61,6 @@ class TokenVerifierTest {
     return issuer.issue(TokenRequest.of("agent-1", "acme"));
   }
 
-  /** Signs arbitrary claims with the real signing key, as a compromised issuer config could. */
-  String signed(SigningKeys with, UnaryOperator<RawJwt.Builder> customize) throws Exception {
-    RawJwt.Builder jwt = RawJwt.newBuilder()
-        .setTypeHeader(TokenIssuer.TOKEN_TYPE)
-        .setIssuer(ISSUER)
-        .addAudience(TokenIssuer.AUDIENCE)
-        .setSubject("agent-1")
-        .addStringClaim("tenant", "acme")
-        .setJwtId("jti-1")
-        .setIssuedAt(clock.instant())
-        .setExpiration(clock.instant().plus(Duration.ofMinutes(10)));
-    JwtPublicKeySign signer =
-        with.privateKeyset().getPrimitive(RegistryConfiguration.get(), JwtPublicKeySign.class);
-    return signer.signAndEncode(customize.apply(jwt).build());
-  }
-
-  static String b64(String json) {
-    return Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(json.getBytes(StandardCharsets.UTF_8));
-  }
-
-  String validPayload() {
-    long now = clock.instant().getEpochSecond();
-    return "{\"iss\":\"" + ISSUER + "\",\"aud\":\"keyward\",\"sub\":\"agent-1\",\"tenant\":\"acme\","
-        + "\"jti\":\"x\",\"iat\":" + now + ",\"exp\":" + (now + 600) + "}";
-  }
-
   /** Each hostile or broken token and the code it must be refused with. */
   static Stream<Arguments> badTokens() {
     return Stream.of(
@@ -121,45 +86,30 @@ class TokenVerifierTest {
   }
 
   String craft(String kind) throws Exception {
-    String kid = keys.primaryKid();
-    String header = "{\"alg\":\"ES256\",\"typ\":\"keyward+jwt\",\"kid\":\"" + kid + "\"}";
+    TokenForge forge = new TokenForge(keys, ISSUER, clock);
     switch (kind) {
       case "empty":
         return "";
       case "garbage":
-        return "not a jwt at all";
+        return forge.garbage();
       case "bad-base64":
-        return "!!!.***.$$$";
+        return forge.badBase64();
       case "alg-none":
-        return b64("{\"alg\":\"none\",\"typ\":\"keyward+jwt\",\"kid\":\"" + kid + "\"}") + "."
-            + b64(validPayload()) + ".";
-      case "hs256-with-public-key": {
-        String signingInput = b64("{\"alg\":\"HS256\",\"typ\":\"keyward+jwt\",\"kid\":\"" + kid
-            + "\"}") + "." + b64(validPayload());
-        Mac mac = Mac.getInstance("HmacSHA256");
-        byte[] publicKey = keys.publicKeys().jwks().getBytes(StandardCharsets.UTF_8);
-        mac.init(new SecretKeySpec(publicKey, "HmacSHA256"));
-        byte[] sig = mac.doFinal(signingInput.getBytes(StandardCharsets.US_ASCII));
-        return signingInput + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(sig);
-      }
+        return forge.algNone();
+      case "hs256-with-public-key":
+        return forge.hs256WithPublicKey();
       case "wrong-typ":
-        return signed(keys, b -> b.setTypeHeader("JWT"));
+        return forge.wrongType();
       case "unknown-kid":
-        return signed(SigningKeys.generate(T0), b -> b);
+        return forge.unknownKid();
       case "wrong-aud":
-        return signed(keys, b -> RawJwt.newBuilder().setTypeHeader(TokenIssuer.TOKEN_TYPE)
-            .setIssuer(ISSUER).addAudience("someone-else").setSubject("agent-1")
-            .addStringClaim("tenant", "acme").setJwtId("j").setIssuedAt(clock.instant())
-            .setExpiration(clock.instant().plusSeconds(60)));
+        return forge.wrongAudience();
       case "wrong-iss":
-        return signed(keys, b -> b.setIssuer("https://evil.example"));
-      case "expired": {
-        String token = issue().token();
-        clock.advance(TokenIssuer.DEFAULT_TTL.plus(TokenVerifier.DEFAULT_CLOCK_SKEW));
-        return token;
-      }
+        return forge.wrongIssuer();
+      case "expired":
+        return forge.expired();
       case "nbf-future":
-        return signed(keys, b -> b.setNotBefore(clock.instant().plus(Duration.ofMinutes(5))));
+        return forge.notYetValid();
       case "revoked-jti": {
         IssuedToken token = issue();
         revokedJtis.add(token.claims().jti());
@@ -169,25 +119,15 @@ class TokenVerifierTest {
         disabledAgents.add("agent-1");
         return issue().token();
       case "too-large":
-        return "a".repeat(TokenVerifier.MAX_TOKEN_LENGTH + 1);
-      case "tampered-signature": {
-        String token = issue().token();
-        char last = token.charAt(token.length() - 2);
-        return token.substring(0, token.length() - 2) + (last == 'A' ? 'B' : 'A')
-            + token.charAt(token.length() - 1);
-      }
-      case "tampered-payload": {
-        String[] parts = issue().token().split("\\.");
-        String payload = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
-            .replace("\"acme\"", "\"evil\"");
-        return parts[0] + "." + b64(payload) + "." + parts[2];
-      }
+        return forge.tooLarge();
+      case "tampered-signature":
+        return forge.tamperedSignature();
+      case "tampered-payload":
+        return forge.tamperedPayload();
       case "missing-tenant":
-        return signed(keys, b -> RawJwt.newBuilder().setTypeHeader(TokenIssuer.TOKEN_TYPE)
-            .setIssuer(ISSUER).addAudience("keyward").setSubject("agent-1").setJwtId("j")
-            .setIssuedAt(clock.instant()).setExpiration(clock.instant().plusSeconds(60)));
+        return forge.missingTenant();
       case "lifetime-over-an-hour":
-        return signed(keys, b -> b.setExpiration(clock.instant().plus(Duration.ofHours(2))));
+        return forge.lifetimeOverAnHour();
       case "retired-key": {
         String token = issue().token();
         keys = keys.rotate(clock.instant());

@@ -1,7 +1,5 @@
 package dev.keyward.vault;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Clock;
 
 /**
@@ -10,7 +8,7 @@ import java.time.Clock;
  */
 public final class FileCredentialStore extends KvCredentialStore {
 
-  public FileCredentialStore(Path directory, Sealer sealer, Clock clock) throws IOException {
-    super(new FileKvStore(directory, clock), sealer, clock);
+  public FileCredentialStore(FileKvStore kv, Sealer sealer, Clock clock) {
+    super(kv, sealer, clock);
   }
 }

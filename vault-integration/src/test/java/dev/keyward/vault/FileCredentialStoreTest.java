@@ -26,14 +26,16 @@ class FileCredentialStoreTest extends CredentialStoreContract {
     kekFile = dir.resolve("kek.json");
     LocalKek.create(kekFile);
     sealer = new Sealer(LocalKek.load(kekFile));
-    return new FileCredentialStore(dir.resolve("store"), sealer, Clock.systemUTC());
+    return new FileCredentialStore(new FileKvStore(dir.resolve("store"), Clock.systemUTC()), sealer,
+        Clock.systemUTC());
   }
 
   @Override
   protected void rotateKek() throws Exception {
     LocalKek.rotate(kekFile);
     sealer = new Sealer(LocalKek.load(kekFile));
-    store = new FileCredentialStore(dir.resolve("store"), sealer, Clock.systemUTC());
+    store = new FileCredentialStore(new FileKvStore(dir.resolve("store"), Clock.systemUTC()), sealer,
+        Clock.systemUTC());
   }
 
   private List<Path> storedFiles() throws Exception {

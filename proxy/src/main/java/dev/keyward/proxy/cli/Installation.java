@@ -2,33 +2,48 @@ package dev.keyward.proxy.cli;
 
 import com.google.crypto.tink.Aead;
 import dev.keyward.proxy.config.KeywardConfig;
-import dev.keyward.token.SigningKeys;
+import dev.keyward.token.AgentRegistry;
+import dev.keyward.token.RevocationStore;
+import dev.keyward.token.SigningKeyStore;
 import dev.keyward.vault.CredentialStore;
 import dev.keyward.vault.FileCredentialStore;
+import dev.keyward.vault.FileKvStore;
 import dev.keyward.vault.LocalKek;
 import dev.keyward.vault.Sealer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 
-/** Opens the parts of an installation the CLI works on directly: KEK, store, signing keys. */
+/**
+ * The parts of an installation the CLI works on directly: the KEK and the shared store, with the
+ * credential store, signing keys, agents and revocations in it. A running server picks changes
+ * up within its refresh interval.
+ */
 final class Installation {
 
   private final KeywardConfig config;
   private final Aead kek;
+  private final FileKvStore kv;
 
-  private Installation(KeywardConfig config, Aead kek) {
+  private Installation(KeywardConfig config, Aead kek, FileKvStore kv) {
     this.config = config;
     this.kek = kek;
+    this.kv = kv;
   }
 
   static Installation open(KeywardConfig config) throws CliException {
+    Aead kek;
     try {
-      return new Installation(config, LocalKek.load(config.localKek()));
+      kek = LocalKek.load(config.localKek());
     } catch (IOException | GeneralSecurityException e) {
       throw new CliException(ExitCodes.UNAVAILABLE,
           "cannot load the KEK " + config.localKek() + ": " + e.getMessage());
+    }
+    try {
+      return new Installation(config, kek, new FileKvStore(config.fileStore(), Clock.systemUTC()));
+    } catch (IOException e) {
+      throw new CliException(ExitCodes.UNAVAILABLE, "cannot open the store " + config.fileStore()
+          + ": " + e.getMessage());
     }
   }
 
@@ -36,24 +51,23 @@ final class Installation {
     return config;
   }
 
-  CredentialStore credentialStore() throws CliException {
-    try {
-      return new FileCredentialStore(config.fileStore(), new Sealer(kek), Clock.systemUTC());
-    } catch (IOException e) {
-      throw new CliException(ExitCodes.UNAVAILABLE, "cannot open the credential store "
-          + config.fileStore() + ": " + e.getMessage());
-    }
+  CredentialStore credentialStore() {
+    return new FileCredentialStore(kv, new Sealer(kek), Clock.systemUTC());
   }
 
-  SigningKeys signingKeys() throws CliException {
-    if (config.signingKeys().isEmpty()) {
+  SigningKeyStore signingKeys() throws CliException {
+    if (config.jwks().isPresent()) {
       throw new CliException(ExitCodes.INVALID, "this installation verifies tokens only"
-          + " (tokens.jwks); mint tokens where tokens.signing_keys is configured");
+          + " (tokens.jwks is set); mint and rotate where the signing keys live");
     }
-    try {
-      return SigningKeys.fromJson(Files.readString(config.signingKeys().get()), kek);
-    } catch (IOException | GeneralSecurityException e) {
-      throw new CliException(ExitCodes.UNAVAILABLE, "cannot load the signing keys: " + e.getMessage());
-    }
+    return new SigningKeyStore(kv, kek);
+  }
+
+  RevocationStore revocations() {
+    return new RevocationStore(kv);
+  }
+
+  AgentRegistry agents() {
+    return new AgentRegistry(kv);
   }
 }

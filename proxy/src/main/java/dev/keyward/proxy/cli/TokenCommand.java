@@ -3,11 +3,16 @@ package dev.keyward.proxy.cli;
 import dev.keyward.proxy.config.Durations;
 import dev.keyward.token.IssuedToken;
 import dev.keyward.token.Purpose;
+import dev.keyward.token.SigningKeys;
 import dev.keyward.token.TokenIssuer;
 import dev.keyward.token.TokenRequest;
+import dev.keyward.token.Versioned;
+import dev.keyward.vault.KvException;
 import io.vertx.core.json.JsonObject;
+import java.security.GeneralSecurityException;
 import java.time.Clock;
-import java.time.Duration;
+
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -17,11 +22,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code keyward token …}: platform tokens. */
-@Command(name = "token", mixinStandardHelpOptions = true, description = "Platform tokens for agents.",
-    subcommands = {TokenCommand.Issue.class})
+/** {@code keyward token …}: platform tokens and their signing keys. */
+@Command(name = "token", mixinStandardHelpOptions = true,
+    description = "Platform tokens for agents, and the keys that sign them.",
+    subcommands = {TokenCommand.Issue.class, TokenCommand.Revoke.class,
+        TokenCommand.RotateSigningKey.class, TokenCommand.Jwks.class})
 final class TokenCommand implements Runnable {
 
   @Spec
@@ -30,6 +38,17 @@ final class TokenCommand implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(KeywardCommand.io(spec).err());
+  }
+
+  static SigningKeys currentKeys(Installation installation) throws CliException {
+    try {
+      Optional<Versioned<SigningKeys>> keys = installation.signingKeys().load();
+      return keys.orElseThrow(() -> new CliException(ExitCodes.NOT_FOUND,
+          "no signing keys yet; run `keyward dev` once or `keyward token rotate-signing-key`"))
+          .value().prune(Instant.now());
+    } catch (KvException | GeneralSecurityException e) {
+      throw new CliException(ExitCodes.UNAVAILABLE, "cannot read the signing keys: " + e.getMessage());
+    }
   }
 
   /** {@code keyward token issue}: mint a token directly with the installation's signing keys. */
@@ -67,23 +86,17 @@ final class TokenCommand implements Runnable {
     public Integer call() throws Exception {
       Io io = KeywardCommand.io(spec);
       Installation installation = Installation.open(locations.load());
-      TokenRequest request;
+      IssuedToken issued;
       try {
-        Duration lifetime = Durations.parse(ttl);
         Optional<Purpose> parsedPurpose = Optional.empty();
         if (purpose != null) {
           parsedPurpose = Optional.of(Purpose.fromClaim(purpose).orElseThrow(() ->
               new IllegalArgumentException("purpose must be conversation, heartbeat or subagent")));
         }
-        request = new TokenRequest(agent, tenant, Set.copyOf(groups), parsedPurpose, lifetime);
-      } catch (IllegalArgumentException e) {
-        throw new CliException(ExitCodes.INVALID, e.getMessage());
-      }
-      TokenIssuer issuer = new TokenIssuer(installation.signingKeys(),
-          installation.config().issuer(), Clock.systemUTC());
-      IssuedToken issued;
-      try {
-        issued = issuer.issue(request);
+        TokenRequest request = new TokenRequest(agent, tenant, Set.copyOf(groups), parsedPurpose,
+            Durations.parse(ttl));
+        issued = new TokenIssuer(currentKeys(installation), installation.config().issuer(),
+            Clock.systemUTC()).issue(request);
       } catch (IllegalArgumentException e) {
         throw new CliException(ExitCodes.INVALID, e.getMessage());
       }
@@ -101,4 +114,82 @@ final class TokenCommand implements Runnable {
       return ExitCodes.OK;
     }
   }
+
+  /** {@code keyward token revoke}: refuse one token from now on, on every replica. */
+  @Command(name = "revoke", mixinStandardHelpOptions = true,
+      description = "Revoke a token by its id (jti). Every replica refuses it within its refresh"
+          + " interval (tokens.refresh_interval, default 5s).")
+  static final class Revoke implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Locations locations;
+
+    @Parameters(index = "0", paramLabel = "JTI", description = "The token's jti claim.")
+    String jti;
+
+    @Override
+    public Integer call() throws Exception {
+      Installation installation = Installation.open(locations.load());
+      try {
+        installation.revocations().revokeToken(jti, Instant.now());
+      } catch (IllegalArgumentException e) {
+        throw new CliException(ExitCodes.INVALID, e.getMessage());
+      } catch (KvException e) {
+        throw new CliException(ExitCodes.UNAVAILABLE, e.getMessage());
+      }
+      KeywardCommand.io(spec).out().println("Revoked token " + jti);
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code keyward token rotate-signing-key}: new primary key; old ones verify until retired. */
+  @Command(name = "rotate-signing-key", mixinStandardHelpOptions = true,
+      description = "Add a new primary signing key. Tokens signed with the previous key keep"
+          + " verifying until the longest token lifetime has passed, then that key is dropped.")
+  static final class RotateSigningKey implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Locations locations;
+
+    @Override
+    public Integer call() throws Exception {
+      Installation installation = Installation.open(locations.load());
+      SigningKeys rotated;
+      try {
+        rotated = installation.signingKeys().rotate(Instant.now());
+      } catch (KvException | GeneralSecurityException e) {
+        throw new CliException(ExitCodes.UNAVAILABLE, "rotation failed: " + e.getMessage());
+      }
+      KeywardCommand.io(spec).out().println("New primary signing key " + rotated.primaryKid()
+          + "; " + rotated.size() + " keys verify (retired keys are dropped "
+          + Durations.format(SigningKeys.RETENTION) + " after rotation)");
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code keyward token jwks}: the public keys, for verify-only deployments. */
+  @Command(name = "jwks", mixinStandardHelpOptions = true,
+      description = "Print the public signing keys as a JWK set (for tokens.jwks elsewhere).")
+  static final class Jwks implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Locations locations;
+
+    @Override
+    public Integer call() throws Exception {
+      Installation installation = Installation.open(locations.load());
+      KeywardCommand.io(spec).out().println(currentKeys(installation).publicKeys().jwks());
+      return ExitCodes.OK;
+    }
+  }
+
 }

@@ -25,7 +25,7 @@ record ConfigFile(
   record Store(String file) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record Tokens(String issuer, String signingKeys, String jwks) {}
+  record Tokens(String issuer, String jwks, String refreshInterval) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Upstream(List<String> trustCa, String connectTimeout, String idleTimeout,

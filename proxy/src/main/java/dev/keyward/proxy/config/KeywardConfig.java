@@ -1,5 +1,6 @@
 package dev.keyward.proxy.config;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -25,8 +26,8 @@ public record KeywardConfig(
     Path localKek,
     Path fileStore,
     String issuer,
-    Optional<Path> signingKeys,
     Optional<Path> jwks,
+    Duration tokenRefreshInterval,
     List<Path> trustCa,
     Duration connectTimeout,
     Duration idleTimeout,
@@ -38,11 +39,13 @@ public record KeywardConfig(
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_ISSUER = "keyward";
+  public static final Duration DEFAULT_TOKEN_REFRESH = Duration.ofSeconds(5);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   public KeywardConfig {
     trustCa = List.copyOf(trustCa);
@@ -74,8 +77,8 @@ public record KeywardConfig(
 
   /** This configuration listening on another address. */
   public KeywardConfig withListen(String newHost, int newPort) {
-    return new KeywardConfig(newHost, newPort, policy, localKek, fileStore, issuer, signingKeys,
-        jwks, trustCa, connectTimeout, idleTimeout, forwardAgentNetwork, connectTo, credentialTtl,
+    return new KeywardConfig(newHost, newPort, policy, localKek, fileStore, issuer, jwks,
+        tokenRefreshInterval, trustCa, connectTimeout, idleTimeout, forwardAgentNetwork, connectTo, credentialTtl,
         credentialStaleWindow);
   }
 
@@ -98,12 +101,9 @@ public record KeywardConfig(
       problems.add("store.file is required: the directory of the embedded credential store");
     }
     ConfigFile.Tokens tokens = raw.tokens() == null ? new ConfigFile.Tokens(null, null, null) : raw.tokens();
-    Optional<Path> signingKeys = Optional.ofNullable(tokens.signingKeys()).map(base::resolve);
     Optional<Path> jwks = Optional.ofNullable(tokens.jwks()).map(base::resolve);
-    if (signingKeys.isEmpty() == jwks.isEmpty()) {
-      problems.add("set exactly one of tokens.signing_keys (this Keyward issues tokens) or"
-          + " tokens.jwks (verify only, with the issuer's public keys)");
-    }
+    Duration tokenRefresh = duration(tokens.refreshInterval(), DEFAULT_TOKEN_REFRESH,
+        "tokens.refresh_interval", problems);
     ConfigFile.Upstream upstream = raw.upstream() == null
         ? new ConfigFile.Upstream(null, null, null, null, null) : raw.upstream();
     List<Path> trustCa = upstream.trustCa() == null ? List.of()
@@ -135,7 +135,7 @@ public record KeywardConfig(
       throw new ConfigException(source + ": " + String.join("; ", problems));
     }
     return new KeywardConfig(host, port, policy, kek, store,
-        tokens.issuer() == null ? DEFAULT_ISSUER : tokens.issuer(), signingKeys, jwks, trustCa,
+        tokens.issuer() == null ? DEFAULT_ISSUER : tokens.issuer(), jwks, tokenRefresh, trustCa,
         connectTimeout, idleTimeout, Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo,
         ttl, stale);
   }

@@ -2,28 +2,30 @@ package dev.keyward.proxy.dev;
 
 import dev.keyward.proxy.config.ConfigException;
 import dev.keyward.proxy.config.KeywardConfig;
-import dev.keyward.token.SigningKeys;
+import dev.keyward.token.SigningKeyStore;
 import dev.keyward.vault.AtomicFiles;
+import dev.keyward.vault.FileKvStore;
+import dev.keyward.vault.KvException;
 import dev.keyward.vault.LocalKek;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.time.Clock;
 import java.time.Instant;
 
 /**
- * The embedded default's data directory ({@code ./keyward-data}): a local KEK (0600), the token
- * signing keys encrypted under it, the encrypted credential store, a sample policy and the
- * configuration that ties them together. Nothing in it is plaintext except the policy and config.
+ * The embedded default's data directory ({@code ./keyward-data}): a local KEK (0600), the store
+ * (sealed credentials, token signing keys encrypted under the KEK, agents, revocations), a sample
+ * policy and the configuration that ties them together. Nothing in it is plaintext except the
+ * policy and the configuration.
  */
 public final class DataDirectory {
 
   public static final String DEFAULT = "keyward-data";
   public static final String CONFIG = "keyward.yaml";
   public static final String KEK = "kek.json";
-  public static final String SIGNING_KEYS = "signing-keys.json";
   public static final String POLICY = "policy.yaml";
   public static final String STORE = "store";
 
@@ -41,12 +43,12 @@ public final class DataDirectory {
     if (!Files.exists(kek)) {
       LocalKek.create(kek);
     }
-    Path signingKeys = dir.resolve(SIGNING_KEYS);
-    if (!Files.exists(signingKeys)) {
-      String json = SigningKeys.generate(Instant.now()).toJson(LocalKek.load(kek));
-      AtomicFiles.write(signingKeys, json.getBytes(StandardCharsets.UTF_8));
+    FileKvStore store = new FileKvStore(dir.resolve(STORE), Clock.systemUTC());
+    try {
+      new SigningKeyStore(store, LocalKek.load(kek)).initialize(Instant.now());
+    } catch (KvException e) {
+      throw new IOException("cannot write the token signing keys: " + e.getMessage(), e);
     }
-    AtomicFiles.createPrivateDirectories(dir.resolve(STORE));
     copyResourceIfMissing("sample-policy.yaml", dir.resolve(POLICY));
     copyResourceIfMissing("dev-config.yaml", dir.resolve(CONFIG));
     return firstRun;

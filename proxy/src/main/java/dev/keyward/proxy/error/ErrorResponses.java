@@ -4,6 +4,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
+import java.util.Map;
 
 /** Writes the one JSON error shape every failure uses. */
 public final class ErrorResponses {
@@ -25,6 +26,16 @@ public final class ErrorResponses {
    * reset (a half-sent body cannot be turned into an error).
    */
   public static void send(HttpServerResponse response, ProxyError error, String requestId) {
+    send(response, error, requestId, Map.of());
+  }
+
+  /**
+   * As {@link #send(HttpServerResponse, ProxyError, String)}, with headers such as {@code
+   * Retry-After} or {@code Allow}. Headers already on the response are dropped: they may belong to
+   * an upstream response that never got sent.
+   */
+  public static void send(HttpServerResponse response, ProxyError error, String requestId,
+      Map<String, String> extraHeaders) {
     if (response.ended() || response.closed()) {
       return;
     }
@@ -40,6 +51,7 @@ public final class ErrorResponses {
     if (error.status() == 401) {
       response.putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
     }
+    extraHeaders.forEach(response::putHeader);
     response.end(body(error, requestId));
   }
 }

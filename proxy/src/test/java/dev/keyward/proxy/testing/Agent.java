@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 
 /** An agent calling Keyward over plain HTTP, as an SDK would. */
@@ -29,6 +30,24 @@ public final class Agent {
       request.header("Authorization", "Bearer " + token);
     }
     return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Exchanges an agent's id and secret for a platform token at POST /v1/tokens. */
+  public String exchange(String clientId, String clientSecret) throws Exception {
+    HttpResponse<String> response = post("/v1/tokens", null, new JsonObject()
+        .put("client_id", clientId).put("client_secret", clientSecret).encode());
+    if (response.statusCode() != 200) {
+      throw new AssertionError("token exchange failed: " + response.statusCode() + " " + response.body());
+    }
+    return new JsonObject(response.body()).getString("access_token");
+  }
+
+  public HttpResponse<String> get(String path, String token) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).GET();
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return send(request);
   }
 
   public HttpResponse<String> send(HttpRequest.Builder request) throws Exception {

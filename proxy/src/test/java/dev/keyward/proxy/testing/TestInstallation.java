@@ -2,13 +2,17 @@ package dev.keyward.proxy.testing;
 
 import dev.keyward.proxy.Keyward;
 import dev.keyward.proxy.config.KeywardConfig;
+import dev.keyward.token.AgentRegistry;
 import dev.keyward.token.IssuedToken;
+import dev.keyward.token.RevocationStore;
+import dev.keyward.token.SigningKeyStore;
 import dev.keyward.token.SigningKeys;
 import dev.keyward.token.TokenIssuer;
 import dev.keyward.token.TokenRequest;
 import dev.keyward.vault.CredentialMetadata;
 import dev.keyward.vault.CredentialSpec;
 import dev.keyward.vault.FileCredentialStore;
+import dev.keyward.vault.FileKvStore;
 import dev.keyward.vault.Injection;
 import dev.keyward.vault.LocalKek;
 import dev.keyward.vault.Sealer;
@@ -31,13 +35,30 @@ public final class TestInstallation {
 
   private final Path dir;
   private String extraConfig = "";
+  private String refreshInterval = "100ms";
+  private Path jwks;
 
   public TestInstallation(Path dir) throws Exception {
     this.dir = dir;
     LocalKek.create(dir.resolve("kek.json"));
-    Files.writeString(dir.resolve("signing-keys.json"),
-        SigningKeys.generate(Instant.now()).toJson(LocalKek.load(dir.resolve("kek.json"))));
-    Files.createDirectories(dir.resolve("store"));
+    signingKeys().initialize(Instant.now());
+  }
+
+  /** The shared store (credentials, signing keys, agents, revocations), as a second process sees it. */
+  public FileKvStore kv() throws Exception {
+    return new FileKvStore(dir.resolve("store"), Clock.systemUTC());
+  }
+
+  public SigningKeyStore signingKeys() throws Exception {
+    return new SigningKeyStore(kv(), LocalKek.load(dir.resolve("kek.json")));
+  }
+
+  public RevocationStore revocations() throws Exception {
+    return new RevocationStore(kv());
+  }
+
+  public AgentRegistry agents() throws Exception {
+    return new AgentRegistry(kv());
   }
 
   public Path dir() {
@@ -55,6 +76,12 @@ public final class TestInstallation {
     return this;
   }
 
+  /** Verify only, with the public keys in {@code jwksFile}; this installation cannot mint. */
+  public TestInstallation verifyOnly(Path jwksFile) {
+    this.jwks = jwksFile;
+    return this;
+  }
+
   /** Trust {@code tls}'s certificate for upstream connections. */
   public TestInstallation trust(TestTls tls) {
     return config("upstream:\n  trust_ca: [\"" + tls.certificate() + "\"]\n");
@@ -67,7 +94,8 @@ public final class TestInstallation {
         "policy: policy.yaml",
         "kek:", "  local: kek.json",
         "store:", "  file: store",
-        "tokens:", "  issuer: " + ISSUER, "  signing_keys: signing-keys.json",
+        "tokens:", "  issuer: " + ISSUER, "  refresh_interval: " + refreshInterval,
+        jwks == null ? "" : "  jwks: " + jwks,
         extraConfig));
     return KeywardConfig.load(file);
   }
@@ -78,7 +106,7 @@ public final class TestInstallation {
 
   public CredentialMetadata putCredential(String tenant, String id, String secret,
       List<String> allowedDomains, Injection injection) throws Exception {
-    FileCredentialStore store = new FileCredentialStore(dir.resolve("store"),
+    FileCredentialStore store = new FileCredentialStore(kv(),
         new Sealer(LocalKek.load(dir.resolve("kek.json"))), Clock.systemUTC());
     try (Secret value = Secret.copyOf(secret.getBytes(StandardCharsets.US_ASCII))) {
       return store.create(new CredentialSpec(tenant, id, id, injection, allowedDomains, List.of(),
@@ -87,8 +115,7 @@ public final class TestInstallation {
   }
 
   public IssuedToken token(String agent, String tenant) throws Exception {
-    SigningKeys keys = SigningKeys.fromJson(Files.readString(dir.resolve("signing-keys.json")),
-        LocalKek.load(dir.resolve("kek.json")));
+    SigningKeys keys = signingKeys().load().orElseThrow().value();
     return new TokenIssuer(keys, ISSUER, Clock.systemUTC()).issue(TokenRequest.of(agent, tenant));
   }
 }

@@ -1,0 +1,37 @@
+package dev.keyward.proxy;
+
+import dev.keyward.proxy.error.ErrorCode;
+import dev.keyward.proxy.error.ErrorResponses;
+import dev.keyward.proxy.error.ProxyError;
+import dev.keyward.proxy.stage.ResolveTarget;
+import dev.keyward.proxy.tokens.TokenEndpoints;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * What agents reach: proxy routes ({@code /r/…}), the token exchange and the JWK set. Everything
+ * else is a JSON 404.
+ */
+final class AgentPort implements Handler<HttpServerRequest> {
+
+  private final Pipeline pipeline;
+  private final TokenEndpoints tokens;
+
+  AgentPort(Pipeline pipeline, TokenEndpoints tokens) {
+    this.pipeline = pipeline;
+    this.tokens = tokens;
+  }
+
+  @Override
+  public void handle(HttpServerRequest request) {
+    String path = request.path();
+    if (path.startsWith(ResolveTarget.ROUTE_PREFIX)) {
+      pipeline.handle(request);
+    } else if (tokens.handles(path)) {
+      tokens.handle(request);
+    } else {
+      ErrorResponses.send(request.response(), ProxyError.of(ErrorCode.NOT_FOUND),
+          RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id")));
+    }
+  }
+}

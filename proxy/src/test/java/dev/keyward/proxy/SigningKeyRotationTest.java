@@ -1,0 +1,99 @@
+package dev.keyward.proxy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import dev.keyward.proxy.testing.Agent;
+import dev.keyward.proxy.testing.RecordingUpstream;
+import dev.keyward.proxy.testing.TestInstallation;
+import dev.keyward.token.PublicKeys;
+import dev.keyward.vault.Injection;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A signing-key rotation written to the store, as `keyward token rotate-signing-key` does. */
+class SigningKeyRotationTest {
+
+  @TempDir
+  Path dir;
+
+  Vertx vertx;
+  RecordingUpstream upstream;
+  TestInstallation installation;
+  Keyward keyward;
+  Agent agent;
+
+  @BeforeEach
+  void start() throws Exception {
+    vertx = Vertx.vertx();
+    upstream = RecordingUpstream.http(vertx);
+    installation = new TestInstallation(dir).policy("""
+        credentials:
+          - id: local
+            allowed_domains: ["127.0.0.1"]
+            allowed_ports: [%d]
+            allow_insecure_http: true
+            allow_addresses: ["127.0.0.1/32"]
+        routes:
+          - name: local
+            upstream: http://127.0.0.1:%d
+            credential: local
+        grants:
+          - tenants: [acme]
+            credentials: [local]
+        """.formatted(upstream.port(), upstream.port()));
+    installation.putCredential("acme", "local", "sk-local-0123456789", List.of("127.0.0.1"),
+        Injection.bearer());
+    keyward = installation.start();
+    agent = new Agent(keyward.port());
+  }
+
+  @AfterEach
+  void stop() {
+    keyward.close();
+    vertx.close();
+  }
+
+  @Test
+  void tokensSignedBeforeARotationKeepWorkingAndNewOnesUseTheNewKey() throws Exception {
+    String secret = installation.agents().create("agent-1", "acme", Set.of(), "test",
+        Instant.now()).secret();
+    String before = agent.exchange("agent-1", secret);
+    String oldKid = installation.signingKeys().load().orElseThrow().value().primaryKid();
+
+    installation.signingKeys().rotate(Instant.now());
+    String newKid = installation.signingKeys().load().orElseThrow().value().primaryKid();
+    PublicKeys published = awaitPublished(newKid);
+
+    String after = agent.exchange("agent-1", secret);
+    assertEquals(Set.of(oldKid, newKid), published.kids());
+    assertNotEquals(kid(before), kid(after));
+    assertEquals(newKid, kid(after));
+    assertEquals(200, agent.post("/r/local/v1/chat", before, "{}").statusCode());
+    assertEquals(200, agent.post("/r/local/v1/chat", after, "{}").statusCode());
+  }
+
+  /** Polls the JWKS until the new key shows (the refresh interval here is 100ms). */
+  PublicKeys awaitPublished(String kid) throws Exception {
+    for (int i = 0; i < 50; i++) {
+      PublicKeys keys = PublicKeys.fromJwks(agent.get("/.well-known/jwks.json", null).body(), Set.of());
+      if (keys.kids().contains(kid)) {
+        return keys;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("the rotated key was not published within 2.5 s");
+  }
+
+  static String kid(String token) {
+    String header = new String(java.util.Base64.getUrlDecoder().decode(token.split("\\.")[0]));
+    return new io.vertx.core.json.JsonObject(header).getString("kid");
+  }
+}

@@ -1,0 +1,41 @@
+package dev.keyward.token;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Counts failed exchanges per key (an agent id, a source address) in a window that starts at the
+ * first failure; past the limit, the key is refused until the window ends, right secret or not.
+ * Per replica: with N replicas an attacker gets at most N times the limit (shared counters would
+ * live in Redis; see docs/tokens.md).
+ */
+public final class FailureLimiter {
+
+  private final int limit;
+  private final Duration window;
+  private final Cache<String, AtomicInteger> failures;
+
+  public FailureLimiter(int limit, Duration window) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive");
+    }
+    this.limit = limit;
+    this.window = window;
+    this.failures = Caffeine.newBuilder().expireAfterWrite(window).maximumSize(1_000_000).build();
+  }
+
+  public boolean isBlocked(String key) {
+    AtomicInteger count = failures.getIfPresent(key);
+    return count != null && count.get() >= limit;
+  }
+
+  public void recordFailure(String key) {
+    failures.get(key, k -> new AtomicInteger()).incrementAndGet();
+  }
+
+  public Duration window() {
+    return window;
+  }
+}

@@ -1,0 +1,82 @@
+package dev.keyward.token;
+
+import dev.keyward.vault.KvException;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Client-credentials exchange: an agent trades its id and secret for a platform token. Failures
+ * are counted per agent and per source address; past the limit both are refused for a while. The
+ * agent's disabled state is checked only after it proved its secret, so it leaks to no one else.
+ *
+ * <p>Blocking (reads the agent registry): call from a worker thread.
+ */
+public final class TokenExchange {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TokenExchange.class);
+
+  /** What the agent asked for; {@code ttl} and {@code purpose} are optional. */
+  public record Request(String clientId, String clientSecret, Optional<Duration> ttl,
+      Optional<Purpose> purpose) {}
+
+  private final AgentRegistry agents;
+  private final Supplier<TokenIssuer> issuer;
+  private final Revocations revocations;
+  private final FailureLimiter perAgent;
+  private final FailureLimiter perAddress;
+
+  public TokenExchange(AgentRegistry agents, Supplier<TokenIssuer> issuer, Revocations revocations,
+      FailureLimiter perAgent, FailureLimiter perAddress) {
+    this.agents = agents;
+    this.issuer = issuer;
+    this.revocations = revocations;
+    this.perAgent = perAgent;
+    this.perAddress = perAddress;
+  }
+
+  public IssuedToken exchange(Request request, String sourceAddress) throws ExchangeRefusedException {
+    String agentKey = request.clientId();
+    if (perAgent.isBlocked(agentKey) || perAddress.isBlocked(sourceAddress)) {
+      throw new ExchangeRefusedException(ExchangeError.TOO_MANY_FAILURES,
+          ExchangeError.TOO_MANY_FAILURES.message(), perAgent.window().toSeconds());
+    }
+    Optional<Agent> agent;
+    try {
+      agent = agents.authenticate(request.clientId(), request.clientSecret());
+    } catch (KvException e) {
+      LOG.warn("agent registry unavailable: {}", e.getMessage());
+      throw new ExchangeRefusedException(ExchangeError.STORE_UNAVAILABLE);
+    }
+    if (agent.isEmpty()) {
+      perAgent.recordFailure(agentKey);
+      perAddress.recordFailure(sourceAddress);
+      throw new ExchangeRefusedException(ExchangeError.INVALID_CLIENT);
+    }
+    if (revocations.isAgentDisabled(agent.get().id())) {
+      throw new ExchangeRefusedException(ExchangeError.AGENT_DISABLED);
+    }
+    Duration ttl = request.ttl().orElse(TokenIssuer.DEFAULT_TTL);
+    if (ttl.compareTo(TokenIssuer.MAX_TTL) > 0) {
+      throw new ExchangeRefusedException(ExchangeError.TTL_TOO_LONG, "ttl_seconds "
+          + ttl.toSeconds() + " exceeds the maximum of " + TokenIssuer.MAX_TTL.toSeconds(), 0);
+    }
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new ExchangeRefusedException(ExchangeError.INVALID_REQUEST,
+          "ttl_seconds must be positive", 0);
+    }
+    TokenIssuer current = issuer.get();
+    if (current == null) {
+      throw new ExchangeRefusedException(ExchangeError.NOT_ISSUING);
+    }
+    try {
+      return current.issue(new TokenRequest(agent.get().id(), agent.get().tenant(),
+          agent.get().groups(), request.purpose(), ttl));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("signing failed", e);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+package dev.keyward.token;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.keyward.vault.FileKvStore;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TokenExchangeTest {
+
+  static final int LIMIT = 3;
+
+  @TempDir
+  Path dir;
+
+  MutableClock clock;
+  AgentRegistry agents;
+  RevocationStore revocations;
+  TokenExchange exchange;
+  String secret;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    clock = new MutableClock(TokenVerifierTest.T0);
+    FileKvStore kv = new FileKvStore(dir, Clock.systemUTC());
+    agents = new AgentRegistry(kv);
+    revocations = new RevocationStore(kv);
+    secret = agents.create("agent-1", "acme", Set.of("research"), "alice", clock.instant()).secret();
+    TokenIssuer issuer = new TokenIssuer(SigningKeys.generate(clock.instant()), "kw", clock);
+    Revocations live = new Revocations() {
+      @Override
+      public boolean isTokenRevoked(String jti) {
+        return false;
+      }
+
+      @Override
+      public boolean isAgentDisabled(String agent) {
+        try {
+          return revocations.load().value().isAgentDisabled(agent);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    };
+    exchange = new TokenExchange(agents, () -> issuer, live,
+        new FailureLimiter(LIMIT, Duration.ofMinutes(1)), new FailureLimiter(LIMIT * 2, Duration.ofMinutes(1)));
+  }
+
+  TokenExchange.Request request(String id, String presented) {
+    return new TokenExchange.Request(id, presented, Optional.empty(), Optional.empty());
+  }
+
+  ExchangeError refusal(TokenExchange.Request request, String address) {
+    return assertThrows(ExchangeRefusedException.class, () -> exchange.exchange(request, address))
+        .error();
+  }
+
+  @Test
+  void exchangesTheAgentSecretForATokenCarryingTheAgentsClaims() throws Exception {
+    IssuedToken issued = exchange.exchange(new TokenExchange.Request("agent-1", secret,
+        Optional.of(Duration.ofMinutes(5)), Optional.of(Purpose.SUBAGENT)), "10.0.0.1");
+    assertEquals("agent-1", issued.claims().agent());
+    assertEquals("acme", issued.claims().tenant());
+    assertEquals(Set.of("research"), issued.claims().groups());
+    assertEquals(Optional.of(Purpose.SUBAGENT), issued.claims().purpose());
+    assertEquals(Duration.ofMinutes(5),
+        Duration.between(issued.claims().issuedAt(), issued.claims().expiresAt()));
+  }
+
+  @Test
+  void aWrongSecretAndAnUnknownAgentGetTheSameAnswer() {
+    assertEquals(ExchangeError.INVALID_CLIENT, refusal(request("agent-1", "kwa_wrong"), "10.0.0.1"));
+    assertEquals(ExchangeError.INVALID_CLIENT, refusal(request("nobody", secret), "10.0.0.1"));
+  }
+
+  @Test
+  void afterTooManyFailuresTheAgentIsRefusedEvenWithTheRightSecret() {
+    for (int i = 0; i < LIMIT; i++) {
+      refusal(request("agent-1", "kwa_wrong-" + i), "10.0.0." + i);
+    }
+    ExchangeRefusedException e = assertThrows(ExchangeRefusedException.class,
+        () -> exchange.exchange(request("agent-1", secret), "10.9.9.9"));
+    assertEquals(ExchangeError.TOO_MANY_FAILURES, e.error());
+    assertEquals(60, e.retryAfterSeconds());
+  }
+
+  @Test
+  void afterTooManyFailuresFromOneAddressItIsRefusedForEveryAgent() {
+    for (int i = 0; i < LIMIT * 2; i++) {
+      refusal(request("agent-" + (i + 10), "kwa_wrong"), "10.0.0.1");
+    }
+    assertEquals(ExchangeError.TOO_MANY_FAILURES, refusal(request("agent-1", secret), "10.0.0.1"));
+  }
+
+  @Test
+  void aDisabledAgentIsRefusedAfterItProvesItsSecret() throws Exception {
+    revocations.setAgentDisabled("agent-1", true, clock.instant());
+    assertEquals(ExchangeError.AGENT_DISABLED, refusal(request("agent-1", secret), "10.0.0.1"));
+    assertEquals(ExchangeError.INVALID_CLIENT, refusal(request("agent-1", "kwa_wrong"), "10.0.0.1"));
+  }
+
+  @Test
+  void aLifetimeOverTheMaximumIsRefusedNotClamped() {
+    ExchangeRefusedException e = assertThrows(ExchangeRefusedException.class, () -> exchange.exchange(
+        new TokenExchange.Request("agent-1", secret, Optional.of(Duration.ofHours(2)),
+            Optional.empty()), "10.0.0.1"));
+    assertEquals(ExchangeError.TTL_TOO_LONG, e.error());
+    assertEquals("ttl_seconds 7200 exceeds the maximum of 3600", e.getMessage());
+  }
+
+  @Test
+  void theRefusalNeverContainsThePresentedSecret() {
+    ExchangeRefusedException e = assertThrows(ExchangeRefusedException.class,
+        () -> exchange.exchange(request("agent-1", "kwa_presented-secret"), "10.0.0.1"));
+    assertFalse(e.getMessage().contains("presented-secret"));
+  }
+}
