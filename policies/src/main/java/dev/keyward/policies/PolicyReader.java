@@ -155,7 +155,7 @@ final class PolicyReader {
     String name = name(map, "name", "route");
     String credentialId = reference(map, "credential", credentials);
     ScalarNode upstreamNode = requiredString(map, "upstream", "the upstream base URL");
-    if (name == null || credentialId == null || upstreamNode == null) {
+    if (upstreamNode == null) {
       return null;
     }
     Target upstream;
@@ -163,6 +163,9 @@ final class PolicyReader {
       upstream = Targets.parseBaseUrl(upstreamNode.text());
     } catch (BadTargetException e) {
       problem(upstreamNode.location(), "route '" + name + "': " + e.getMessage());
+      return null;
+    }
+    if (name == null || credentialId == null) {
       return null;
     }
     String writtenHost = hostAsWritten(upstreamNode.text());

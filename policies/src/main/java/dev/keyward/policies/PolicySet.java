@@ -6,6 +6,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A compiled, immutable policy: the only place where the proxy's allow/deny decisions are made.
@@ -20,6 +22,9 @@ public final class PolicySet {
   private final Map<String, Route> routes;
   private final Map<String, List<Grant>> grantsByCredential;
   private final int grantCount;
+  /** Credential ids by exact allowed host, and by wildcard suffix (".example.com"). */
+  private final Map<String, List<String>> credentialsByHost;
+  private final Map<String, List<String>> credentialsBySuffix;
 
   PolicySet(String version, Mode defaultMode, List<CredentialRule> credentials, List<Route> routes,
       List<Grant> grants) {
@@ -40,6 +45,22 @@ public final class PolicySet {
     index.replaceAll((k, v) -> List.copyOf(v));
     this.grantsByCredential = Map.copyOf(index);
     this.grantCount = grants.size();
+    Map<String, List<String>> byHost = new HashMap<>();
+    Map<String, List<String>> bySuffix = new HashMap<>();
+    for (CredentialRule credential : credentials) {
+      for (DomainPattern pattern : credential.allowedDomains()) {
+        String text = pattern.toString();
+        if (pattern.isWildcard()) {
+          bySuffix.computeIfAbsent(text.substring(1), k -> new ArrayList<>()).add(credential.id());
+        } else {
+          byHost.computeIfAbsent(text, k -> new ArrayList<>()).add(credential.id());
+        }
+      }
+    }
+    byHost.replaceAll((k, v) -> List.copyOf(v));
+    bySuffix.replaceAll((k, v) -> List.copyOf(v));
+    this.credentialsByHost = Map.copyOf(byHost);
+    this.credentialsBySuffix = Map.copyOf(bySuffix);
   }
 
   /** Short digest of the policy document, recorded in audit records and reload logs. */
@@ -69,6 +90,37 @@ public final class PolicySet {
 
   public int grantCount() {
     return grantCount;
+  }
+
+  /**
+   * The credentials an agent could use for {@code normalizedHost}: those some grant gives it and
+   * whose allowed domains include the host. Used for explicit targets that name no credential.
+   */
+  public CredentialChoice credentialsFor(String agent, String tenant, Set<String> groups,
+      String normalizedHost) {
+    TreeSet<String> candidates = new TreeSet<>();
+    addGranted(credentialsByHost.get(normalizedHost), agent, tenant, groups, candidates);
+    for (int dot = normalizedHost.indexOf('.'); dot >= 0;
+        dot = normalizedHost.indexOf('.', dot + 1)) {
+      addGranted(credentialsBySuffix.get(normalizedHost.substring(dot)), agent, tenant, groups,
+          candidates);
+    }
+    return new CredentialChoice(List.copyOf(candidates));
+  }
+
+  private void addGranted(List<String> ids, String agent, String tenant, Set<String> groups,
+      Set<String> out) {
+    if (ids == null) {
+      return;
+    }
+    for (String id : ids) {
+      for (Grant grant : grantsByCredential.getOrDefault(id, List.of())) {
+        if (grant.appliesTo(agent, tenant, groups)) {
+          out.add(id);
+          break;
+        }
+      }
+    }
   }
 
   /**

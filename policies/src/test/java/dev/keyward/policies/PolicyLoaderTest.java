@@ -118,6 +118,7 @@ class PolicyLoaderTest {
     assertTrue(all.contains("leading '*.' label"), all);
     assertTrue(all.contains("not a port number"), all);
     assertTrue(all.contains("unknown credential 'missing'"), all);
+    assertTrue(all.contains("route 'r1': the URL must start with https://"), all);
     assertTrue(all.contains("names no subject"), all);
     assertTrue(all.contains("write method 'post' as 'POST'"), all);
     assertTrue(all.contains("unknown method 'FETCH'"), all);

@@ -25,7 +25,7 @@ final class AgentPort implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest request) {
     String path = request.path();
-    if (path.startsWith(ResolveTarget.ROUTE_PREFIX)) {
+    if (ResolveTarget.handles(path)) {
       pipeline.handle(request);
     } else if (tokens.handles(path)) {
       tokens.handle(request);

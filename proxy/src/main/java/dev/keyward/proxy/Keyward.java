@@ -11,6 +11,7 @@ import dev.keyward.proxy.config.ConfigException;
 import dev.keyward.proxy.config.KeywardConfig;
 import dev.keyward.proxy.forward.Forwarder;
 import dev.keyward.proxy.forward.HeaderHygiene;
+import dev.keyward.proxy.forward.HostResolver;
 import dev.keyward.proxy.forward.UpstreamAddresses;
 import dev.keyward.proxy.forward.UpstreamTrust;
 import dev.keyward.proxy.http.InvalidRequests;
@@ -38,6 +39,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
@@ -72,13 +75,20 @@ public final class Keyward implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService storeIo;
   private final ScheduledExecutorService background;
+  private final PolicyReloader policyReloader;
 
   private Keyward(Vertx vertx, HttpServer server, ExecutorService storeIo,
-      ScheduledExecutorService background) {
+      ScheduledExecutorService background, PolicyReloader policyReloader) {
     this.vertx = vertx;
     this.server = server;
     this.storeIo = storeIo;
     this.background = background;
+    this.policyReloader = policyReloader;
+  }
+
+  /** Re-reads the policy file now (also done every {@code policy_reload_interval}). */
+  public PolicyReloader.Outcome reloadPolicy() {
+    return policyReloader.reload();
   }
 
   /**
@@ -87,8 +97,17 @@ public final class Keyward implements AutoCloseable {
    * @throws ConfigException when a configured file is missing, unreadable or invalid
    */
   public static Keyward start(KeywardConfig config, Clock clock) throws ConfigException {
+    return start(config, clock, HostResolver.SYSTEM);
+  }
+
+  /** As {@link #start(KeywardConfig, Clock)} with a given resolver for upstream host names. */
+  public static Keyward start(KeywardConfig config, Clock clock, HostResolver resolver)
+      throws ConfigException {
     Aead kek = loadKek(config);
-    PolicySet policy = loadPolicy(config);
+    String policyText = readPolicy(config);
+    PolicySet policy = parsePolicy(config, policyText);
+    PolicyHolder policies = new PolicyHolder(policy);
+    PolicyReloader reloader = new PolicyReloader(config.policy(), policies, policyText);
     FileKvStore kv = openStore(config, clock);
     TokenState tokens = loadTokenState(config, kv, kek, clock);
     TokenVerifier verifier = TokenVerifier.builder()
@@ -105,6 +124,9 @@ public final class Keyward implements AutoCloseable {
     long refreshMillis = config.tokenRefreshInterval().toMillis();
     background.scheduleWithFixedDelay(tokens::refresh, refreshMillis, refreshMillis,
         TimeUnit.MILLISECONDS);
+    long reloadMillis = config.policyReloadInterval().toMillis();
+    background.scheduleWithFixedDelay(reloader::reload, reloadMillis, reloadMillis,
+        TimeUnit.MILLISECONDS);
     SealedCredentialCache cache = new SealedCredentialCache(new FileCredentialStore(kv, sealer, clock),
         storeIo, config.credentialTtl(), config.credentialStaleWindow(),
         SealedCredentialCache.DEFAULT_MAXIMUM_SIZE);
@@ -112,10 +134,11 @@ public final class Keyward implements AutoCloseable {
     try {
       HttpClient client = vertx.createHttpClient(clientOptions(config), new PoolOptions()
           .setHttp1MaxSize(128));
-      Forwarder forwarder = new Forwarder(client, new UpstreamAddresses(vertx, config.connectTo()),
-          config.connectTimeout(), config.idleTimeout());
+      Forwarder forwarder = new Forwarder(client,
+          new UpstreamAddresses(vertx, config.connectTo(), resolver), config.connectTimeout(),
+          config.idleTimeout());
       AuditSink audit = new LogAuditSink();
-      Pipeline pipeline = new Pipeline(new PolicyHolder(policy), new Authenticate(verifier),
+      Pipeline pipeline = new Pipeline(policies, new Authenticate(verifier),
           new Unseal(cache, sealer), new Inject(new HeaderHygiene(config.forwardAgentNetwork())),
           forwarder, audit, clock);
       TokenExchange exchange = new TokenExchange(new AgentRegistry(kv),
@@ -132,7 +155,7 @@ public final class Keyward implements AutoCloseable {
           .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       LOG.info("Keyward listening on {}:{} (policy {} with {} routes)", config.host(),
           server.actualPort(), policy.version(), policy.routeCount());
-      return new Keyward(vertx, server, storeIo, background);
+      return new Keyward(vertx, server, storeIo, background, reloader);
     } catch (Exception e) {
       vertx.close();
       storeIo.shutdownNow();
@@ -204,14 +227,20 @@ public final class Keyward implements AutoCloseable {
     }
   }
 
-  static PolicySet loadPolicy(KeywardConfig config) throws ConfigException {
+  private static String readPolicy(KeywardConfig config) throws ConfigException {
     try {
-      return PolicyLoader.load(config.policy());
+      return Files.readString(config.policy(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ConfigException("cannot read the policy " + config.policy() + ": " + rootMessage(e), e);
+    }
+  }
+
+  private static PolicySet parsePolicy(KeywardConfig config, String text) throws ConfigException {
+    try {
+      return PolicyLoader.parse(config.policy().toString(), text);
     } catch (InvalidPolicyException e) {
       throw new ConfigException("the policy is invalid:\n" + e.problems().stream()
           .map(PolicyProblem::toString).collect(Collectors.joining("\n")));
-    } catch (IOException e) {
-      throw new ConfigException("cannot read the policy " + config.policy() + ": " + rootMessage(e), e);
     }
   }
 

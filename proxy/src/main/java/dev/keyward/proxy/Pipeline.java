@@ -66,7 +66,8 @@ public final class Pipeline implements Handler<HttpServerRequest> {
     PolicySet policy = policies.current();
     try {
       authenticate.apply(request.headers(), exchange);
-      resolveTarget.apply(request.path(), request.query(), policy, exchange);
+      resolveTarget.apply(request.path(), request.query(),
+          request.getHeader(ResolveTarget.CREDENTIAL_HEADER), policy, exchange);
       authorize.apply(policy, exchange);
     } catch (ProxyException e) {
       refuse(request, exchange, e.error());

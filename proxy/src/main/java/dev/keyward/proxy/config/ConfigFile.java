@@ -9,6 +9,7 @@ import java.util.List;
 record ConfigFile(
     Listen listen,
     String policy,
+    String policyReloadInterval,
     Kek kek,
     Store store,
     Tokens tokens,

@@ -23,6 +23,7 @@ public record KeywardConfig(
     String host,
     int port,
     Path policy,
+    Duration policyReloadInterval,
     Path localKek,
     Path fileStore,
     String issuer,
@@ -40,6 +41,7 @@ public record KeywardConfig(
   public static final int DEFAULT_PORT = 8080;
   public static final String DEFAULT_ISSUER = "keyward";
   public static final Duration DEFAULT_TOKEN_REFRESH = Duration.ofSeconds(5);
+  public static final Duration DEFAULT_POLICY_RELOAD = Duration.ofSeconds(2);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
 
@@ -77,7 +79,7 @@ public record KeywardConfig(
 
   /** This configuration listening on another address. */
   public KeywardConfig withListen(String newHost, int newPort) {
-    return new KeywardConfig(newHost, newPort, policy, localKek, fileStore, issuer, jwks,
+    return new KeywardConfig(newHost, newPort, policy, policyReloadInterval, localKek, fileStore, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, idleTimeout, forwardAgentNetwork, connectTo, credentialTtl,
         credentialStaleWindow);
   }
@@ -92,6 +94,8 @@ public record KeywardConfig(
       problems.add("listen.port must be 0-65535 (0 picks a free port)");
     }
     Path policy = required(raw.policy(), "policy", base, problems);
+    Duration policyReload = duration(raw.policyReloadInterval(), DEFAULT_POLICY_RELOAD,
+        "policy_reload_interval", problems);
     Path kek = raw.kek() == null ? null : required(raw.kek().local(), "kek.local", base, problems);
     if (raw.kek() == null) {
       problems.add("kek.local is required: the path of the local key-encryption keyset");
@@ -134,7 +138,7 @@ public record KeywardConfig(
     if (!problems.isEmpty()) {
       throw new ConfigException(source + ": " + String.join("; ", problems));
     }
-    return new KeywardConfig(host, port, policy, kek, store,
+    return new KeywardConfig(host, port, policy, policyReload, kek, store,
         tokens.issuer() == null ? DEFAULT_ISSUER : tokens.issuer(), jwks, tokenRefresh, trustCa,
         connectTimeout, idleTimeout, Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo,
         ttl, stale);

@@ -25,10 +25,12 @@ public final class UpstreamAddresses {
 
   private final Vertx vertx;
   private final List<ConnectTo> connectTo;
+  private final HostResolver resolver;
 
-  public UpstreamAddresses(Vertx vertx, List<ConnectTo> connectTo) {
+  public UpstreamAddresses(Vertx vertx, List<ConnectTo> connectTo, HostResolver resolver) {
     this.vertx = vertx;
     this.connectTo = List.copyOf(connectTo);
+    this.resolver = resolver;
   }
 
   /** The checked address and port to connect to for {@code target}. */
@@ -58,10 +60,10 @@ public final class UpstreamAddresses {
     return Future.succeededFuture(new InetSocketAddress(addresses[0], port));
   }
 
-  private static InetAddress[] lookup(String host) throws ProxyException {
+  private InetAddress[] lookup(String host) throws ProxyException {
     try {
-      InetAddress[] addresses = InetAddress.getAllByName(host);
-      if (addresses.length == 0) {
+      InetAddress[] addresses = resolver.resolve(host);
+      if (addresses == null || addresses.length == 0) {
         throw ErrorCode.UPSTREAM_DNS_ERROR.exception();
       }
       return addresses;

@@ -1,32 +1,57 @@
 package dev.keyward.proxy.stage;
 
 import dev.keyward.policies.BadTargetException;
+import dev.keyward.policies.CredentialChoice;
+import dev.keyward.policies.DenyCode;
 import dev.keyward.policies.Names;
 import dev.keyward.policies.PolicySet;
 import dev.keyward.policies.Route;
 import dev.keyward.policies.Target;
+import dev.keyward.policies.Targets;
 import dev.keyward.proxy.error.ErrorCode;
+import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.token.PlatformToken;
 
 /**
- * Stage 2: where the request goes. {@code /r/<route>/rest} maps to the route's upstream and
- * credential; the path is normalised (and refused if ambiguous) before anything checks it.
+ * Stage 2: where the request goes, and with which credential. {@code /r/<route>/rest} maps to the
+ * route's upstream and credential. {@code /t/<host[:port]>/path} names the upstream directly
+ * (always https); the credential is the one in the {@code Keyward-Credential} header, or else the
+ * only credential granted to the agent whose allowed domains include the host. Paths are
+ * normalised, and refused if ambiguous, before anything checks them.
  */
 public final class ResolveTarget {
 
   public static final String ROUTE_PREFIX = "/r/";
+  public static final String TARGET_PREFIX = "/t/";
+  public static final String CREDENTIAL_HEADER = "Keyward-Credential";
 
-  public Target apply(String rawPath, String query, PolicySet policy, Exchange exchange)
-      throws ProxyException {
-    if (!rawPath.startsWith(ROUTE_PREFIX)) {
-      throw ErrorCode.NOT_FOUND.exception();
+  public static boolean handles(String path) {
+    return path.startsWith(ROUTE_PREFIX) || path.startsWith(TARGET_PREFIX);
+  }
+
+  /**
+   * @param requestedCredential the {@code Keyward-Credential} header, or null
+   */
+  public Target apply(String rawPath, String query, String requestedCredential, PolicySet policy,
+      Exchange exchange) throws ProxyException {
+    if (rawPath.startsWith(ROUTE_PREFIX)) {
+      return route(rawPath.substring(ROUTE_PREFIX.length()), query, policy, exchange);
     }
-    String rest = rawPath.substring(ROUTE_PREFIX.length());
+    if (rawPath.startsWith(TARGET_PREFIX)) {
+      return explicit(rawPath.substring(TARGET_PREFIX.length()), query, requestedCredential, policy,
+          exchange);
+    }
+    throw ErrorCode.NOT_FOUND.exception();
+  }
+
+  private static Target route(String rest, String query, PolicySet policy, Exchange exchange)
+      throws ProxyException {
     int slash = rest.indexOf('/');
     String name = slash < 0 ? rest : rest.substring(0, slash);
     String remainder = slash < 0 ? "" : rest.substring(slash);
     if (!Names.isValid(name)) {
-      throw ErrorCode.UNKNOWN_ROUTE.exception("'" + abbreviate(name) + "' is not a route name");
+      throw ErrorCode.UNKNOWN_ROUTE.exception("'" + printable(name) + "' is not a route name");
     }
     Route route = policy.route(name).orElseThrow(
         () -> ErrorCode.UNKNOWN_ROUTE.exception("the policy has no route '" + name + "'"));
@@ -34,14 +59,53 @@ public final class ResolveTarget {
     try {
       target = route.target(remainder, query);
     } catch (BadTargetException e) {
-      throw ErrorCode.BAD_PATH.exception(e.getMessage());
+      throw badTarget(e);
     }
     exchange.resolved(route.name(), target, route.credentialId());
     return target;
   }
 
-  private static String abbreviate(String text) {
-    String printable = text.replaceAll("[^A-Za-z0-9._~%-]", "?");
-    return printable.length() > 64 ? printable.substring(0, 64) + "…" : printable;
+  private static Target explicit(String rest, String query, String requestedCredential,
+      PolicySet policy, Exchange exchange) throws ProxyException {
+    Target target;
+    try {
+      target = Targets.parseExplicit(rest, query);
+    } catch (BadTargetException e) {
+      throw badTarget(e);
+    }
+    String credential;
+    if (requestedCredential != null) {
+      if (!Names.isValid(requestedCredential)) {
+        throw ErrorCode.BAD_REQUEST.exception(CREDENTIAL_HEADER + " must be a credential id");
+      }
+      credential = requestedCredential;
+    } else {
+      PlatformToken token = exchange.token();
+      CredentialChoice choice =
+          policy.credentialsFor(token.agent(), token.tenant(), token.groups(), target.host());
+      if (choice.candidates().isEmpty()) {
+        exchange.resolved("", target, "");
+        throw new ProxyException(new ProxyError(403, DenyCode.DOMAIN_NOT_ALLOWED.code(),
+            "no credential granted to this agent may be sent to " + target.host()));
+      }
+      if (!choice.isUnique()) {
+        throw ErrorCode.AMBIGUOUS_CREDENTIAL.exception("credentials " + choice.candidates()
+            + " could all serve " + target.host() + "; name one in the " + CREDENTIAL_HEADER
+            + " header");
+      }
+      credential = choice.only();
+    }
+    exchange.resolved("", target, credential);
+    return target;
+  }
+
+  private static ProxyException badTarget(BadTargetException e) {
+    ErrorCode code = Targets.BAD_TARGET.equals(e.code()) ? ErrorCode.BAD_TARGET : ErrorCode.BAD_PATH;
+    return code.exception(e.getMessage());
+  }
+
+  private static String printable(String text) {
+    String cleaned = text.replaceAll("[^A-Za-z0-9._~%-]", "?");
+    return cleaned.length() > 64 ? cleaned.substring(0, 64) + "…" : cleaned;
   }
 }

@@ -35,9 +35,14 @@ public final class RecordingUpstream implements AutoCloseable {
       request.response().putHeader("content-type", "application/json")
           .end("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\"}");
 
-  private RecordingUpstream(Vertx vertx, HttpServerOptions options) throws Exception {
+  private RecordingUpstream(Vertx vertx, HttpServerOptions options, String host, int port)
+      throws Exception {
     this.server = vertx.createHttpServer(options).requestHandler(this::handle);
-    server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    server.listen(port, host).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private RecordingUpstream(Vertx vertx, HttpServerOptions options) throws Exception {
+    this(vertx, options, "127.0.0.1", 0);
   }
 
   public static RecordingUpstream http(Vertx vertx) throws Exception {
@@ -45,9 +50,15 @@ public final class RecordingUpstream implements AutoCloseable {
   }
 
   public static RecordingUpstream https(Vertx vertx, TestTls tls) throws Exception {
+    return https(vertx, tls, "127.0.0.1", 0);
+  }
+
+  /** An HTTPS upstream on a given address and port (e.g. another loopback address). */
+  public static RecordingUpstream https(Vertx vertx, TestTls tls, String host, int port)
+      throws Exception {
     return new RecordingUpstream(vertx, new HttpServerOptions().setSsl(true)
         .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certificate().toString())
-            .setKeyPath(tls.privateKey().toString())));
+            .setKeyPath(tls.privateKey().toString())), host, port);
   }
 
   /** Replaces how the upstream answers; the request is recorded (body included) first. */
