@@ -1,6 +1,5 @@
 package dev.keyward.proxy;
 
-import com.google.crypto.tink.Aead;
 import dev.keyward.policies.InvalidPolicyException;
 import dev.keyward.policies.PolicyLoader;
 import dev.keyward.policies.PolicyProblem;
@@ -18,6 +17,7 @@ import dev.keyward.proxy.http.InvalidRequests;
 import dev.keyward.proxy.stage.Authenticate;
 import dev.keyward.proxy.stage.Inject;
 import dev.keyward.proxy.stage.Unseal;
+import dev.keyward.proxy.storage.Storage;
 import dev.keyward.proxy.tokens.TokenEndpoints;
 import dev.keyward.proxy.tokens.TokenState;
 import dev.keyward.token.AgentRegistry;
@@ -26,10 +26,7 @@ import dev.keyward.token.RevocationStore;
 import dev.keyward.token.SigningKeyStore;
 import dev.keyward.token.TokenExchange;
 import dev.keyward.token.TokenVerifier;
-import dev.keyward.vault.FileCredentialStore;
-import dev.keyward.vault.FileKvStore;
 import dev.keyward.vault.KvException;
-import dev.keyward.vault.LocalKek;
 import dev.keyward.vault.SealedCredentialCache;
 import dev.keyward.vault.Sealer;
 import io.vertx.core.Vertx;
@@ -76,9 +73,11 @@ public final class Keyward implements AutoCloseable {
   private final ExecutorService storeIo;
   private final ScheduledExecutorService background;
   private final PolicyReloader policyReloader;
+  private final Storage storage;
 
   private Keyward(Vertx vertx, HttpServer server, ExecutorService storeIo,
-      ScheduledExecutorService background, PolicyReloader policyReloader) {
+      ScheduledExecutorService background, PolicyReloader policyReloader, Storage storage) {
+    this.storage = storage;
     this.vertx = vertx;
     this.server = server;
     this.storeIo = storeIo;
@@ -103,13 +102,18 @@ public final class Keyward implements AutoCloseable {
   /** As {@link #start(KeywardConfig, Clock)} with a given resolver for upstream host names. */
   public static Keyward start(KeywardConfig config, Clock clock, HostResolver resolver)
       throws ConfigException {
-    Aead kek = loadKek(config);
     String policyText = readPolicy(config);
     PolicySet policy = parsePolicy(config, policyText);
     PolicyHolder policies = new PolicyHolder(policy);
     PolicyReloader reloader = new PolicyReloader(config.policy(), policies, policyText);
-    FileKvStore kv = openStore(config, clock);
-    TokenState tokens = loadTokenState(config, kv, kek, clock);
+    Storage storage = Storage.open(config.storage(), clock);
+    TokenState tokens;
+    try {
+      tokens = loadTokenState(config, storage, clock);
+    } catch (ConfigException e) {
+      storage.close();
+      throw e;
+    }
     TokenVerifier verifier = TokenVerifier.builder()
         .keys(tokens.publicKeys())
         .issuer(config.issuer())
@@ -117,7 +121,7 @@ public final class Keyward implements AutoCloseable {
         .clock(clock)
         .build();
     tokens.attach(verifier);
-    Sealer sealer = new Sealer(kek);
+    Sealer sealer = storage.sealer();
     ExecutorService storeIo = Executors.newFixedThreadPool(4, daemonThreads("keyward-store-io"));
     ScheduledExecutorService background =
         Executors.newSingleThreadScheduledExecutor(daemonThreads("keyward-refresh"));
@@ -127,7 +131,7 @@ public final class Keyward implements AutoCloseable {
     long reloadMillis = config.policyReloadInterval().toMillis();
     background.scheduleWithFixedDelay(reloader::reload, reloadMillis, reloadMillis,
         TimeUnit.MILLISECONDS);
-    SealedCredentialCache cache = new SealedCredentialCache(new FileCredentialStore(kv, sealer, clock),
+    SealedCredentialCache cache = new SealedCredentialCache(storage.credentials(clock), sealer,
         storeIo, config.credentialTtl(), config.credentialStaleWindow(),
         SealedCredentialCache.DEFAULT_MAXIMUM_SIZE);
     Vertx vertx = Vertx.vertx();
@@ -139,9 +143,9 @@ public final class Keyward implements AutoCloseable {
           config.idleTimeout());
       AuditSink audit = new LogAuditSink();
       Pipeline pipeline = new Pipeline(policies, new Authenticate(verifier),
-          new Unseal(cache, sealer), new Inject(new HeaderHygiene(config.forwardAgentNetwork())),
+          new Unseal(cache), new Inject(new HeaderHygiene(config.forwardAgentNetwork())),
           forwarder, audit, clock);
-      TokenExchange exchange = new TokenExchange(new AgentRegistry(kv),
+      TokenExchange exchange = new TokenExchange(new AgentRegistry(storage.kv()),
           () -> tokens.issuer().orElse(null), tokens,
           new FailureLimiter(EXCHANGE_FAILURES_PER_AGENT, Duration.ofMinutes(1)),
           new FailureLimiter(EXCHANGE_FAILURES_PER_ADDRESS, Duration.ofMinutes(1)));
@@ -153,13 +157,14 @@ public final class Keyward implements AutoCloseable {
           .requestHandler(new AgentPort(pipeline, new TokenEndpoints(vertx, exchange, tokens)));
       server.listen().toCompletionStage().toCompletableFuture()
           .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      LOG.info("Keyward listening on {}:{} (policy {} with {} routes)", config.host(),
-          server.actualPort(), policy.version(), policy.routeCount());
-      return new Keyward(vertx, server, storeIo, background, reloader);
+      LOG.info("Keyward listening on {}:{} (policy {} with {} routes; {})", config.host(),
+          server.actualPort(), policy.version(), policy.routeCount(), storage.describe());
+      return new Keyward(vertx, server, storeIo, background, reloader, storage);
     } catch (Exception e) {
       vertx.close();
       storeIo.shutdownNow();
       background.shutdownNow();
+      storage.close();
       throw new ConfigException("cannot start on " + config.host() + ":" + config.port() + ": "
           + rootMessage(e), e);
     }
@@ -182,6 +187,7 @@ public final class Keyward implements AutoCloseable {
       background.shutdownNow();
       vertx.close();
       storeIo.shutdownNow();
+      storage.close();
     }
   }
 
@@ -198,30 +204,14 @@ public final class Keyward implements AutoCloseable {
     }
   }
 
-  private static Aead loadKek(KeywardConfig config) throws ConfigException {
-    try {
-      return LocalKek.load(config.localKek());
-    } catch (IOException | GeneralSecurityException e) {
-      throw new ConfigException("cannot load the KEK " + config.localKek() + ": " + rootMessage(e), e);
-    }
-  }
-
-  private static FileKvStore openStore(KeywardConfig config, Clock clock) throws ConfigException {
-    try {
-      return new FileKvStore(config.fileStore(), clock);
-    } catch (IOException e) {
-      throw new ConfigException("cannot open the store " + config.fileStore() + ": "
-          + rootMessage(e), e);
-    }
-  }
-
-  private static TokenState loadTokenState(KeywardConfig config, FileKvStore kv, Aead kek,
-      Clock clock) throws ConfigException {
-    RevocationStore revocations = new RevocationStore(kv);
+  private static TokenState loadTokenState(KeywardConfig config, Storage storage, Clock clock)
+      throws ConfigException {
+    RevocationStore revocations = new RevocationStore(storage.kv());
     try {
       return config.jwks().isPresent()
           ? TokenState.verifying(config.jwks().get(), revocations, config.issuer(), clock)
-          : TokenState.issuing(new SigningKeyStore(kv, kek), revocations, config.issuer(), clock);
+          : TokenState.issuing(new SigningKeyStore(storage.kv(), storage.kek()), revocations,
+              config.issuer(), clock);
     } catch (KvException | GeneralSecurityException | IOException e) {
       throw new ConfigException("cannot load the token keys: " + rootMessage(e), e);
     }

@@ -74,4 +74,21 @@ public final class SigningKeyStore {
     }
     throw new KvException("too many concurrent signing-key rotations");
   }
+
+  /** Re-encrypts the stored keys under the KEK's current primary key (after a KEK rotation). */
+  public void rewrap() throws KvException, GeneralSecurityException {
+    for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      Optional<Versioned<SigningKeys>> current = load();
+      if (current.isEmpty()) {
+        return;
+      }
+      try {
+        kv.write(PATH, Map.of(FIELD, current.get().value().toJson(kek)), current.get().version());
+        return;
+      } catch (CasMismatchException e) {
+        // rotated meanwhile: rewrap the newer keys
+      }
+    }
+    throw new KvException("too many concurrent writes to the signing keys");
+  }
 }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.GeneralSecurityException;
 
 /**
@@ -46,6 +47,62 @@ public final class LocalKek {
    */
   public static Aead load(Path file) throws IOException, GeneralSecurityException {
     return handle(file).getPrimitive(RegistryConfiguration.get(), Aead.class);
+  }
+
+  /**
+   * The KEK as an {@link Aead} that follows rotations made by another process (the CLI): before
+   * encrypting, and after a failed decryption, it re-reads the file if it changed since it was
+   * loaded, so a running server needs no restart after {@code keyward kek rotate}.
+   */
+  public static Aead reloading(Path file) throws IOException, GeneralSecurityException {
+    return new Reloading(file);
+  }
+
+  private static final class Reloading implements Aead {
+    private final Path file;
+    private volatile Aead current;
+    private volatile FileTime loadedModified;
+
+    Reloading(Path file) throws IOException, GeneralSecurityException {
+      this.file = file;
+      reload();
+    }
+
+    private synchronized boolean reloadIfChanged() {
+      try {
+        if (Files.getLastModifiedTime(file).equals(loadedModified)) {
+          return false;
+        }
+        reload();
+        return true;
+      } catch (IOException | GeneralSecurityException e) {
+        return false; // keep the keys we have; the caller's error stands
+      }
+    }
+
+    private void reload() throws IOException, GeneralSecurityException {
+      FileTime modified = Files.getLastModifiedTime(file);
+      current = load(file);
+      loadedModified = modified;
+    }
+
+    @Override
+    public byte[] encrypt(byte[] plaintext, byte[] associatedData) throws GeneralSecurityException {
+      reloadIfChanged();
+      return current.encrypt(plaintext, associatedData);
+    }
+
+    @Override
+    public byte[] decrypt(byte[] ciphertext, byte[] associatedData) throws GeneralSecurityException {
+      try {
+        return current.decrypt(ciphertext, associatedData);
+      } catch (GeneralSecurityException e) {
+        if (!reloadIfChanged()) {
+          throw e;
+        }
+        return current.decrypt(ciphertext, associatedData);
+      }
+    }
   }
 
   /** Adds a new primary key; the previous keys stay so existing credentials still decrypt. */

@@ -3,6 +3,7 @@ package dev.keyward.vault;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.keyward.policies.DomainPattern;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -10,7 +11,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 /**
- * The proxy's cache of sealed credentials (never plaintext). An entry older than the TTL is
+ * The proxy's cache of sealed credentials (never plaintext), each with its data key unwrapped once
+ * at load time (on the I/O executor, since with Vault Transit that is a network call), so a request
+ * decrypts locally and needs Vault neither for the blob nor for the key. An entry older than the TTL is
  * refreshed in the background on its next use while the cached copy keeps serving; loads are
  * single-flight per credential, so an expiry never makes a thundering herd. When the store is down
  * the cached copy keeps serving for the stale window after its last successful load, then the entry
@@ -23,8 +26,14 @@ public final class SealedCredentialCache {
   public static final Duration DEFAULT_STALE_WINDOW = Duration.ofMinutes(10);
   public static final long DEFAULT_MAXIMUM_SIZE = 100_000;
 
-  /** A cached credential with its allowed domains compiled once. */
-  public record Entry(SealedCredential credential, List<DomainPattern> allowedDomains) {
+  /** A cached credential with its allowed domains compiled once and its data key unwrapped. */
+  public record Entry(SealedCredential credential, List<DomainPattern> allowedDomains,
+      DataKey dataKey) {
+
+    /** The plaintext key for one request; the caller must destroy it. */
+    public Secret unseal() throws GeneralSecurityException {
+      return dataKey.decrypt(credential);
+    }
 
     /** True when the credential's own allowed domains include {@code normalizedHost}. */
     public boolean allowsHost(String normalizedHost) {
@@ -44,9 +53,10 @@ public final class SealedCredentialCache {
   /**
    * @param ioExecutor runs the blocking store reads; never an event loop
    */
-  public SealedCredentialCache(CredentialStore store, Executor ioExecutor, Duration ttl,
-      Duration staleWindow, long maximumSize) {
+  public SealedCredentialCache(CredentialStore store, Sealer sealer, Executor ioExecutor,
+      Duration ttl, Duration staleWindow, long maximumSize) {
     Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(sealer, "sealer");
     if (staleWindow.compareTo(ttl) < 0) {
       throw new IllegalArgumentException("the stale window must not be shorter than the TTL");
     }
@@ -56,15 +66,24 @@ public final class SealedCredentialCache {
         .refreshAfterWrite(ttl)
         .expireAfterWrite(staleWindow)
         .recordStats()
-        .buildAsync(key -> load(store, key));
+        .buildAsync(key -> load(store, sealer, key));
   }
 
-  private static Entry load(CredentialStore store, Key key) throws CredentialStoreException {
+  private static Entry load(CredentialStore store, Sealer sealer, Key key)
+      throws CredentialStoreException {
     try {
       SealedCredential credential = store.current(key.tenant(), key.id());
       List<DomainPattern> domains =
           credential.metadata().spec().allowedDomains().stream().map(DomainPattern::parse).toList();
-      return new Entry(credential, domains);
+      DataKey dataKey;
+      try {
+        dataKey = sealer.openDataKey(credential);
+      } catch (GeneralSecurityException e) {
+        throw new CredentialStoreException(CredentialStoreException.Reason.UNAVAILABLE,
+            "the data key of " + key.tenant() + "/" + key.id() + " version "
+                + credential.metadata().version() + " cannot be unwrapped with the KEK");
+      }
+      return new Entry(credential, domains, dataKey);
     } catch (CredentialStoreException e) {
       if (e.reason() == CredentialStoreException.Reason.NOT_FOUND) {
         return null; // gone from the store: drop it rather than keep serving a stale copy

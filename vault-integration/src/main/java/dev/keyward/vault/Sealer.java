@@ -57,12 +57,20 @@ public final class Sealer {
    * @throws GeneralSecurityException when the KEK or the binding does not match
    */
   public Secret unseal(SealedCredential credential) throws GeneralSecurityException {
+    return openDataKey(credential).decrypt(credential);
+  }
+
+  /**
+   * Unwraps the data key of {@code credential} with the KEK: a Vault Transit call when the KEK is
+   * in Vault, so call it off the event loop. The proxy's cache does, once per credential version.
+   *
+   * @throws GeneralSecurityException when the KEK or the binding does not match
+   */
+  public DataKey openDataKey(SealedCredential credential) throws GeneralSecurityException {
     CredentialMetadata m = credential.metadata();
     byte[] ad = associatedData(m.tenant(), m.id(), m.version());
-    SealedSecret sealed = credential.sealed();
-    KeysetHandle dataKey = TinkProtoKeysetFormat.parseEncryptedKeyset(sealed.wrappedKey(), kek, ad);
-    byte[] plaintext = dataKey.getPrimitive(RegistryConfiguration.get(), Aead.class)
-        .decrypt(sealed.ciphertext(), ad);
-    return Secret.wrap(plaintext);
+    KeysetHandle dataKey =
+        TinkProtoKeysetFormat.parseEncryptedKeyset(credential.sealed().wrappedKey(), kek, ad);
+    return new DataKey(dataKey.getPrimitive(RegistryConfiguration.get(), Aead.class), ad);
   }
 }

@@ -74,9 +74,8 @@ final class AgentCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       Io io = KeywardCommand.io(spec);
-      Installation installation = Installation.open(locations.load());
       AgentCredentials created;
-      try {
+      try (Installation installation = Installation.open(locations.load())) {
         created = installation.agents().create(id, tenant, Set.copyOf(groups),
             actor == null ? System.getProperty("user.name", "operator") : actor, Instant.now());
       } catch (IllegalArgumentException e) {
@@ -116,8 +115,7 @@ final class AgentCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       Io io = KeywardCommand.io(spec);
-      Installation installation = Installation.open(locations.load());
-      try {
+      try (Installation installation = Installation.open(locations.load())) {
         Set<String> disabled = installation.revocations().load().value().disabledAgents();
         JsonArray all = new JsonArray();
         for (Agent agent : installation.agents().list()) {
@@ -180,8 +178,7 @@ final class AgentCommand implements Runnable {
 
   private static int setDisabled(CommandSpec spec, Locations locations, String id, boolean disabled)
       throws CliException {
-    Installation installation = Installation.open(locations.load());
-    try {
+    try (Installation installation = Installation.open(locations.load())) {
       if (installation.agents().find(id).isEmpty()) {
         throw new CliException(ExitCodes.NOT_FOUND, "no agent '" + id + "'");
       }

@@ -1,6 +1,7 @@
 package dev.keyward.proxy.cli;
 
 import dev.keyward.vault.CredentialMetadata;
+import dev.keyward.vault.CredentialStore;
 import dev.keyward.vault.CredentialSpec;
 import dev.keyward.vault.CredentialStoreException;
 import dev.keyward.vault.Injection;
@@ -28,7 +29,10 @@ import picocli.CommandLine.Spec;
 /** {@code keyward credential …}: provider keys in the credential store. */
 @Command(name = "credential", mixinStandardHelpOptions = true,
     description = "Provider keys (BYOK credentials) in the credential store.",
-    subcommands = {CredentialCommand.Put.class})
+    subcommands = {CredentialCommand.Put.class, CredentialCommand.Rotate.class,
+        CredentialCommand.Rollback.class, CredentialCommand.ListCredentials.class,
+        CredentialCommand.History.class, CredentialCommand.Disable.class,
+        CredentialCommand.Enable.class, CredentialCommand.DestroyVersion.class})
 final class CredentialCommand implements Runnable {
 
   @Spec
@@ -37,6 +41,44 @@ final class CredentialCommand implements Runnable {
   @Override
   public void run() {
     spec.commandLine().usage(KeywardCommand.io(spec).err());
+  }
+
+  /** Which credential: an id and the tenant that owns it. */
+  static final class Ref {
+    @Parameters(index = "0", paramLabel = "ID", description = "Credential id, e.g. openrouter.")
+    String id;
+
+    @Option(names = "--tenant", defaultValue = "default",
+        description = "Tenant that owns the key (default: ${DEFAULT-VALUE}).")
+    String tenant;
+  }
+
+  /** An operation on the credential store. */
+  interface StoreAction<T> {
+    T run(CredentialStore store) throws CredentialStoreException;
+  }
+
+  /** Runs {@code action} on the installation's store, mapping failures to exit codes. */
+  static <T> T withStore(Locations locations, StoreAction<T> action) throws CliException {
+    try (Installation installation = Installation.open(locations.load())) {
+      return action.run(installation.credentialStore());
+    } catch (CredentialStoreException e) {
+      throw new CliException(ExitCodes.of(e.reason()), e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCodes.INVALID, e.getMessage());
+    }
+  }
+
+  static String actor(String given) {
+    if (given != null) {
+      return given;
+    }
+    String user = System.getProperty("user.name");
+    return user == null || user.isBlank() ? "operator" : user;
+  }
+
+  static void print(Io io, boolean json, CredentialMetadata stored, String sentence) {
+    io.out().println(json ? toJson(stored).encodePrettily() : sentence);
   }
 
   /** Where the secret comes from: never a command-line argument (shell history, ps). */
@@ -138,21 +180,14 @@ final class CredentialCommand implements Runnable {
       } catch (IllegalArgumentException e) {
         throw new CliException(ExitCodes.INVALID, e.getMessage());
       }
-      Installation installation = Installation.open(locations.load());
       CredentialMetadata stored;
       try (Secret value = secret.read(io.in())) {
-        stored = installation.credentialStore().create(credential, value, actor());
-      } catch (CredentialStoreException e) {
-        throw new CliException(ExitCodes.of(e.reason()), e.getMessage());
+        stored = withStore(locations, store -> store.create(credential, value, actor(actor)));
       }
-      if (json) {
-        io.out().println(toJson(stored).encodePrettily());
-      } else {
-        io.out().println("Stored credential " + stored.tenant() + "/" + stored.id() + " version "
-            + stored.version() + " (provider " + credential.provider() + ", "
-            + describe(credential.injection()) + ", allowed domains "
-            + String.join(", ", credential.allowedDomains()) + ")");
-      }
+      print(io, json, stored, "Stored credential " + stored.tenant() + "/" + stored.id()
+          + " version " + stored.version() + " (provider " + credential.provider() + ", "
+          + describe(credential.injection()) + ", allowed domains "
+          + String.join(", ", credential.allowedDomains()) + ")");
       return ExitCodes.OK;
     }
 
@@ -179,12 +214,243 @@ final class CredentialCommand implements Runnable {
       return base.withExtraHeaders(extras);
     }
 
-    private String actor() {
-      if (actor != null) {
-        return actor;
+  }
+
+  /** {@code keyward credential rotate}: a new secret as the next version. */
+  @Command(name = "rotate", mixinStandardHelpOptions = true,
+      description = "Store a new secret as the next version. Running proxies use it within the"
+          + " credential cache TTL (credentials_cache.ttl, 30s by default); the previous version"
+          + " is kept for rollback.")
+  static final class Rotate implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Locations locations;
+
+    @Mixin
+    Ref ref;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    SecretSource secret;
+
+    @Option(names = "--actor", description = "Who is doing this (default: the OS user).")
+    String actor;
+
+    @Option(names = "--json", description = "Print the new version's metadata as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      Io io = KeywardCommand.io(spec);
+      CredentialMetadata stored;
+      try (Secret value = secret.read(io.in())) {
+        stored = withStore(locations, store -> store.rotate(ref.tenant, ref.id, value, actor(actor)));
       }
-      String user = System.getProperty("user.name");
-      return user == null || user.isBlank() ? "operator" : user;
+      print(io, json, stored, "Rotated " + stored.tenant() + "/" + stored.id() + " to version "
+          + stored.version());
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code keyward credential rollback}: an earlier version's secret, current again. */
+  @Command(name = "rollback", mixinStandardHelpOptions = true,
+      description = "Make an earlier version's secret current again, written as a new version.")
+  static final class Rollback implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Locations locations;
+
+    @Mixin
+    Ref ref;
+
+    @Option(names = "--to-version", required = true, paramLabel = "N",
+        description = "The version whose secret becomes current.")
+    int version;
+
+    @Option(names = "--actor", description = "Who is doing this (default: the OS user).")
+    String actor;
+
+    @Option(names = "--json", description = "Print the new version's metadata as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      CredentialMetadata stored = withStore(locations,
+          store -> store.rollback(ref.tenant, ref.id, version, actor(actor)));
+      print(KeywardCommand.io(spec), json, stored, "Rolled " + stored.tenant() + "/" + stored.id()
+          + " back: version " + version + "'s secret is current again, as version "
+          + stored.version());
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code keyward credential list}: metadata only, never secrets. */
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "List credentials (metadata only; secrets are never shown).")
+  static final class ListCredentials implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Locations locations;
+
+    @Option(names = "--tenant", description = "Only this tenant (default: all).")
+    String tenant;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      Io io = KeywardCommand.io(spec);
+      List<CredentialMetadata> all = withStore(locations, store -> {
+        List<CredentialMetadata> out = new ArrayList<>();
+        for (String t : tenant == null ? store.tenants() : List.of(tenant)) {
+          out.addAll(store.list(t));
+        }
+        return out;
+      });
+      if (json) {
+        JsonArray array = new JsonArray();
+        all.forEach(m -> array.add(toJson(m)));
+        io.out().println(array.encodePrettily());
+      } else {
+        for (CredentialMetadata m : all) {
+          io.out().println(m.tenant() + "/" + m.id() + "\tv" + m.version() + "\t"
+              + m.spec().provider() + "\t" + describe(m.spec().injection()) + "\t"
+              + String.join(",", m.spec().allowedDomains()) + (m.disabled() ? "\tDISABLED" : ""));
+        }
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code keyward credential history}: every live version. */
+  @Command(name = "history", mixinStandardHelpOptions = true,
+      description = "List the live versions of a credential: who wrote each and when.")
+  static final class History implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Locations locations;
+
+    @Mixin
+    Ref ref;
+
+    @Option(names = "--json", description = "Print JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+      Io io = KeywardCommand.io(spec);
+      List<CredentialMetadata> versions = withStore(locations, store -> store.history(ref.tenant, ref.id));
+      if (json) {
+        JsonArray array = new JsonArray();
+        versions.forEach(m -> array.add(toJson(m)));
+        io.out().println(array.encodePrettily());
+      } else {
+        for (CredentialMetadata m : versions) {
+          io.out().println("v" + m.version() + "\t" + m.createdAt() + "\t" + m.createdBy()
+              + (m.note().isEmpty() ? "" : "\t" + m.note()));
+        }
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code keyward credential disable}: refuse to inject it, keep it stored. */
+  @Command(name = "disable", mixinStandardHelpOptions = true,
+      description = "Stop injecting the credential (requests get 403 credential_disabled within the"
+          + " cache TTL); it stays stored.")
+  static final class Disable implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Locations locations;
+
+    @Mixin
+    Ref ref;
+
+    @Option(names = "--actor", description = "Who is doing this (default: the OS user).")
+    String actor;
+
+    @Override
+    public Integer call() throws Exception {
+      withStore(locations, store -> {
+        store.setDisabled(ref.tenant, ref.id, true, actor(actor));
+        return null;
+      });
+      KeywardCommand.io(spec).out().println("Disabled " + ref.tenant + "/" + ref.id);
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code keyward credential enable}. */
+  @Command(name = "enable", mixinStandardHelpOptions = true, description = "Enable it again.")
+  static final class Enable implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Locations locations;
+
+    @Mixin
+    Ref ref;
+
+    @Option(names = "--actor", description = "Who is doing this (default: the OS user).")
+    String actor;
+
+    @Override
+    public Integer call() throws Exception {
+      withStore(locations, store -> {
+        store.setDisabled(ref.tenant, ref.id, false, actor(actor));
+        return null;
+      });
+      KeywardCommand.io(spec).out().println("Enabled " + ref.tenant + "/" + ref.id);
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code keyward credential destroy-version}: erase one old version for good. */
+  @Command(name = "destroy-version", mixinStandardHelpOptions = true,
+      description = "Permanently erase one non-current version's sealed secret.")
+  static final class DestroyVersion implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Locations locations;
+
+    @Mixin
+    Ref ref;
+
+    @Option(names = "--version", required = true, paramLabel = "N")
+    int version;
+
+    @Option(names = "--actor", description = "Who is doing this (default: the OS user).")
+    String actor;
+
+    @Override
+    public Integer call() throws Exception {
+      withStore(locations, store -> {
+        store.destroyVersion(ref.tenant, ref.id, version, actor(actor));
+        return null;
+      });
+      KeywardCommand.io(spec).out().println("Destroyed version " + version + " of " + ref.tenant
+          + "/" + ref.id);
+      return ExitCodes.OK;
     }
   }
 

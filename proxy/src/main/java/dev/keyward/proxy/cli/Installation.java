@@ -1,49 +1,34 @@
 package dev.keyward.proxy.cli;
 
-import com.google.crypto.tink.Aead;
+import dev.keyward.proxy.config.ConfigException;
 import dev.keyward.proxy.config.KeywardConfig;
+import dev.keyward.proxy.storage.Storage;
 import dev.keyward.token.AgentRegistry;
 import dev.keyward.token.RevocationStore;
 import dev.keyward.token.SigningKeyStore;
 import dev.keyward.vault.CredentialStore;
-import dev.keyward.vault.FileCredentialStore;
-import dev.keyward.vault.FileKvStore;
-import dev.keyward.vault.LocalKek;
-import dev.keyward.vault.Sealer;
-import java.io.IOException;
-import java.security.GeneralSecurityException;
 import java.time.Clock;
 
 /**
- * The parts of an installation the CLI works on directly: the KEK and the shared store, with the
- * credential store, signing keys, agents and revocations in it. A running server picks changes
- * up within its refresh interval.
+ * The parts of an installation the CLI works on directly: the shared store (embedded or Vault)
+ * with the credentials, signing keys, agents and revocations in it, and the KEK. A running server
+ * picks changes up within its refresh interval or cache TTL.
  */
-final class Installation {
+final class Installation implements AutoCloseable {
 
   private final KeywardConfig config;
-  private final Aead kek;
-  private final FileKvStore kv;
+  private final Storage storage;
 
-  private Installation(KeywardConfig config, Aead kek, FileKvStore kv) {
+  private Installation(KeywardConfig config, Storage storage) {
     this.config = config;
-    this.kek = kek;
-    this.kv = kv;
+    this.storage = storage;
   }
 
   static Installation open(KeywardConfig config) throws CliException {
-    Aead kek;
     try {
-      kek = LocalKek.load(config.localKek());
-    } catch (IOException | GeneralSecurityException e) {
-      throw new CliException(ExitCodes.UNAVAILABLE,
-          "cannot load the KEK " + config.localKek() + ": " + e.getMessage());
-    }
-    try {
-      return new Installation(config, kek, new FileKvStore(config.fileStore(), Clock.systemUTC()));
-    } catch (IOException e) {
-      throw new CliException(ExitCodes.UNAVAILABLE, "cannot open the store " + config.fileStore()
-          + ": " + e.getMessage());
+      return new Installation(config, Storage.open(config.storage(), Clock.systemUTC()));
+    } catch (ConfigException e) {
+      throw new CliException(ExitCodes.UNAVAILABLE, e.getMessage());
     }
   }
 
@@ -51,8 +36,12 @@ final class Installation {
     return config;
   }
 
+  Storage storage() {
+    return storage;
+  }
+
   CredentialStore credentialStore() {
-    return new FileCredentialStore(kv, new Sealer(kek), Clock.systemUTC());
+    return storage.credentials(Clock.systemUTC());
   }
 
   SigningKeyStore signingKeys() throws CliException {
@@ -60,14 +49,19 @@ final class Installation {
       throw new CliException(ExitCodes.INVALID, "this installation verifies tokens only"
           + " (tokens.jwks is set); mint and rotate where the signing keys live");
     }
-    return new SigningKeyStore(kv, kek);
+    return new SigningKeyStore(storage.kv(), storage.kek());
   }
 
   RevocationStore revocations() {
-    return new RevocationStore(kv);
+    return new RevocationStore(storage.kv());
   }
 
   AgentRegistry agents() {
-    return new AgentRegistry(kv);
+    return new AgentRegistry(storage.kv());
+  }
+
+  @Override
+  public void close() {
+    storage.close();
   }
 }

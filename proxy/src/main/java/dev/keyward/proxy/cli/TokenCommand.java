@@ -3,6 +3,7 @@ package dev.keyward.proxy.cli;
 import dev.keyward.proxy.config.Durations;
 import dev.keyward.token.IssuedToken;
 import dev.keyward.token.Purpose;
+import dev.keyward.token.SigningKeyStore;
 import dev.keyward.token.SigningKeys;
 import dev.keyward.token.TokenIssuer;
 import dev.keyward.token.TokenRequest;
@@ -85,9 +86,8 @@ final class TokenCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       Io io = KeywardCommand.io(spec);
-      Installation installation = Installation.open(locations.load());
       IssuedToken issued;
-      try {
+      try (Installation installation = Installation.open(locations.load())) {
         Optional<Purpose> parsedPurpose = Optional.empty();
         if (purpose != null) {
           parsedPurpose = Optional.of(Purpose.fromClaim(purpose).orElseThrow(() ->
@@ -132,8 +132,7 @@ final class TokenCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Installation installation = Installation.open(locations.load());
-      try {
+      try (Installation installation = Installation.open(locations.load())) {
         installation.revocations().revokeToken(jti, Instant.now());
       } catch (IllegalArgumentException e) {
         throw new CliException(ExitCodes.INVALID, e.getMessage());
@@ -147,8 +146,9 @@ final class TokenCommand implements Runnable {
 
   /** {@code keyward token rotate-signing-key}: new primary key; old ones verify until retired. */
   @Command(name = "rotate-signing-key", mixinStandardHelpOptions = true,
-      description = "Add a new primary signing key. Tokens signed with the previous key keep"
-          + " verifying until the longest token lifetime has passed, then that key is dropped.")
+      description = "Add a new primary signing key (or create the first one). Tokens signed with"
+          + " the previous key keep verifying until the longest token lifetime has passed, then"
+          + " that key is dropped.")
   static final class RotateSigningKey implements Callable<Integer> {
 
     @Spec
@@ -159,10 +159,15 @@ final class TokenCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Installation installation = Installation.open(locations.load());
       SigningKeys rotated;
-      try {
-        rotated = installation.signingKeys().rotate(Instant.now());
+      try (Installation installation = Installation.open(locations.load())) {
+        SigningKeyStore keys = installation.signingKeys();
+        if (keys.load().isEmpty()) {
+          SigningKeys first = keys.initialize(Instant.now());
+          KeywardCommand.io(spec).out().println("Created the first signing key " + first.primaryKid());
+          return ExitCodes.OK;
+        }
+        rotated = keys.rotate(Instant.now());
       } catch (KvException | GeneralSecurityException e) {
         throw new CliException(ExitCodes.UNAVAILABLE, "rotation failed: " + e.getMessage());
       }
@@ -186,8 +191,9 @@ final class TokenCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Installation installation = Installation.open(locations.load());
-      KeywardCommand.io(spec).out().println(currentKeys(installation).publicKeys().jwks());
+      try (Installation installation = Installation.open(locations.load())) {
+        KeywardCommand.io(spec).out().println(currentKeys(installation).publicKeys().jwks());
+      }
       return ExitCodes.OK;
     }
   }

@@ -12,6 +12,7 @@ record ConfigFile(
     String policyReloadInterval,
     Kek kek,
     Store store,
+    Vault vault,
     Tokens tokens,
     Upstream upstream,
     CredentialsCache credentialsCache) {
@@ -20,10 +21,23 @@ record ConfigFile(
   record Listen(String host, Integer port) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record Kek(String local) {}
+  record Kek(String local, Transit transit) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record Store(String file) {}
+  record Transit(String mount, String key) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Store(String file, VaultKv vault) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record VaultKv(String mount, String prefix) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Vault(String address, String namespace, String caCert, String timeout, VaultAuth auth) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record VaultAuth(String method, String tokenFile, String mount, String roleId,
+      String secretIdFile, String role, String jwtFile) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Tokens(String issuer, String jwks, String refreshInterval) {}

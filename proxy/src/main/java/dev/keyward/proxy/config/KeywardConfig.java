@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -24,8 +25,7 @@ public record KeywardConfig(
     int port,
     Path policy,
     Duration policyReloadInterval,
-    Path localKek,
-    Path fileStore,
+    StorageConfig storage,
     String issuer,
     Optional<Path> jwks,
     Duration tokenRefreshInterval,
@@ -60,6 +60,11 @@ public record KeywardConfig(
    * @throws ConfigException naming the file, the setting and what to write instead
    */
   public static KeywardConfig load(Path file) throws ConfigException {
+    return load(file, System.getenv());
+  }
+
+  /** As {@link #load(Path)}, with {@code env} standing in for the environment variables. */
+  public static KeywardConfig load(Path file, Map<String, String> env) throws ConfigException {
     ConfigFile raw;
     try {
       raw = YAML.readValue(Files.readString(file), ConfigFile.class);
@@ -74,18 +79,18 @@ public record KeywardConfig(
     if (raw == null) {
       throw new ConfigException(file + ": the configuration is empty");
     }
-    return resolve(raw, file.toAbsolutePath().getParent(), file.toString());
+    return resolve(raw, file.toAbsolutePath().getParent(), file.toString(), env);
   }
 
   /** This configuration listening on another address. */
   public KeywardConfig withListen(String newHost, int newPort) {
-    return new KeywardConfig(newHost, newPort, policy, policyReloadInterval, localKek, fileStore, issuer, jwks,
+    return new KeywardConfig(newHost, newPort, policy, policyReloadInterval, storage, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, idleTimeout, forwardAgentNetwork, connectTo, credentialTtl,
         credentialStaleWindow);
   }
 
-  private static KeywardConfig resolve(ConfigFile raw, Path base, String source)
-      throws ConfigException {
+  private static KeywardConfig resolve(ConfigFile raw, Path base, String source,
+      Map<String, String> env) throws ConfigException {
     List<String> problems = new ArrayList<>();
     ConfigFile.Listen listen = raw.listen() == null ? new ConfigFile.Listen(null, null) : raw.listen();
     String host = listen.host() == null ? DEFAULT_HOST : listen.host();
@@ -96,14 +101,7 @@ public record KeywardConfig(
     Path policy = required(raw.policy(), "policy", base, problems);
     Duration policyReload = duration(raw.policyReloadInterval(), DEFAULT_POLICY_RELOAD,
         "policy_reload_interval", problems);
-    Path kek = raw.kek() == null ? null : required(raw.kek().local(), "kek.local", base, problems);
-    if (raw.kek() == null) {
-      problems.add("kek.local is required: the path of the local key-encryption keyset");
-    }
-    Path store = raw.store() == null ? null : required(raw.store().file(), "store.file", base, problems);
-    if (raw.store() == null) {
-      problems.add("store.file is required: the directory of the embedded credential store");
-    }
+    StorageConfig storage = StorageConfig.resolve(raw, base, env, problems);
     ConfigFile.Tokens tokens = raw.tokens() == null ? new ConfigFile.Tokens(null, null, null) : raw.tokens();
     Optional<Path> jwks = Optional.ofNullable(tokens.jwks()).map(base::resolve);
     Duration tokenRefresh = duration(tokens.refreshInterval(), DEFAULT_TOKEN_REFRESH,
@@ -138,7 +136,7 @@ public record KeywardConfig(
     if (!problems.isEmpty()) {
       throw new ConfigException(source + ": " + String.join("; ", problems));
     }
-    return new KeywardConfig(host, port, policy, policyReload, kek, store,
+    return new KeywardConfig(host, port, policy, policyReload, storage,
         tokens.issuer() == null ? DEFAULT_ISSUER : tokens.issuer(), jwks, tokenRefresh, trustCa,
         connectTimeout, idleTimeout, Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo,
         ttl, stale);

@@ -5,7 +5,6 @@ import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.vault.CredentialMetadata;
 import dev.keyward.vault.CredentialStoreException;
 import dev.keyward.vault.SealedCredentialCache;
-import dev.keyward.vault.Sealer;
 import dev.keyward.vault.Secret;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -15,9 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stage 4: the credential. Reads the sealed copy from the cache (store reads run on the I/O
- * executor, never the event loop), checks that the credential is enabled and that its own allowed
- * domains include the target, and decrypts it. The caller must destroy the secret.
+ * Stage 4: the credential. Reads the sealed copy from the cache (store reads and the KEK call that
+ * unwraps its data key run on the I/O executor, never the event loop), checks that the credential
+ * is enabled and that its own allowed domains include the target, and decrypts it locally with
+ * the cached data key. The caller must destroy the secret.
  */
 public final class Unseal {
 
@@ -27,11 +27,9 @@ public final class Unseal {
   public record Unsealed(CredentialMetadata metadata, Secret secret) {}
 
   private final SealedCredentialCache cache;
-  private final Sealer sealer;
 
-  public Unseal(SealedCredentialCache cache, Sealer sealer) {
+  public Unseal(SealedCredentialCache cache) {
     this.cache = cache;
-    this.sealer = sealer;
   }
 
   public Future<Unsealed> apply(Exchange exchange, Context context) {
@@ -57,7 +55,7 @@ public final class Unseal {
                     + ", not " + host));
           }
           try {
-            return Future.succeededFuture(new Unsealed(metadata, sealer.unseal(entry.credential())));
+            return Future.succeededFuture(new Unsealed(metadata, entry.unseal()));
           } catch (GeneralSecurityException e) {
             LOG.error("credential {}/{} version {} does not decrypt with the current KEK", tenant, id,
                 metadata.version());

@@ -41,6 +41,7 @@ public final class TokenState implements Revocations {
   private volatile TokenIssuer issuer;
   private volatile TokenVerifier verifier;
   private int revocationsVersion = -1;
+  private boolean failing;
   private int keysVersion = -1;
   private String jwksContent;
 
@@ -93,12 +94,23 @@ public final class TokenState implements Revocations {
     return revocations.isAgentDisabled(agent);
   }
 
-  /** Re-reads keys and revocations; keeps the last good state when the store fails. */
+  /**
+   * Re-reads keys and revocations; keeps the last good state when the store fails. A failure is
+   * logged when it starts and when it ends, not on every interval in between.
+   */
   public synchronized void refresh() {
     try {
       load();
+      if (failing) {
+        LOG.info("token state refresh works again");
+        failing = false;
+      }
     } catch (KvException | GeneralSecurityException | IOException | RuntimeException e) {
-      LOG.warn("token state refresh failed; keeping the last good state: {}", e.getMessage());
+      if (!failing) {
+        LOG.warn("token state refresh failed; keeping the last good state until it works: {}",
+            e.getMessage());
+        failing = true;
+      }
     }
   }
 

@@ -2,6 +2,7 @@ package dev.keyward.proxy.testing;
 
 import dev.keyward.proxy.Keyward;
 import dev.keyward.proxy.config.KeywardConfig;
+import dev.keyward.proxy.storage.Storage;
 import dev.keyward.token.AgentRegistry;
 import dev.keyward.token.IssuedToken;
 import dev.keyward.token.RevocationStore;
@@ -11,12 +12,11 @@ import dev.keyward.token.TokenIssuer;
 import dev.keyward.token.TokenRequest;
 import dev.keyward.vault.CredentialMetadata;
 import dev.keyward.vault.CredentialSpec;
-import dev.keyward.vault.FileCredentialStore;
-import dev.keyward.vault.FileKvStore;
+import dev.keyward.vault.CredentialStore;
 import dev.keyward.vault.Injection;
 import dev.keyward.vault.LocalKek;
-import dev.keyward.vault.Sealer;
 import dev.keyward.vault.Secret;
+import dev.keyward.vault.VaultDouble;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +26,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A complete Keyward installation in a temporary directory (KEK, signing keys, store, policy,
- * config), with helpers to store credentials, mint tokens and start the real server.
+ * A complete Keyward installation in a temporary directory, on the embedded store or on Vault (the
+ * HTTP API double), with helpers to store credentials, mint tokens and start the real server. The
+ * helpers open the installation's storage exactly as the CLI does.
  */
 public final class TestInstallation {
 
@@ -37,28 +38,12 @@ public final class TestInstallation {
   private String extraConfig = "";
   private String refreshInterval = "100ms";
   private Path jwks;
+  private VaultDouble vault;
+  private Storage shared;
 
   public TestInstallation(Path dir) throws Exception {
     this.dir = dir;
     LocalKek.create(dir.resolve("kek.json"));
-    signingKeys().initialize(Instant.now());
-  }
-
-  /** The shared store (credentials, signing keys, agents, revocations), as a second process sees it. */
-  public FileKvStore kv() throws Exception {
-    return new FileKvStore(dir.resolve("store"), Clock.systemUTC());
-  }
-
-  public SigningKeyStore signingKeys() throws Exception {
-    return new SigningKeyStore(kv(), LocalKek.load(dir.resolve("kek.json")));
-  }
-
-  public RevocationStore revocations() throws Exception {
-    return new RevocationStore(kv());
-  }
-
-  public AgentRegistry agents() throws Exception {
-    return new AgentRegistry(kv());
   }
 
   public Path dir() {
@@ -70,9 +55,16 @@ public final class TestInstallation {
     return this;
   }
 
-  /** Extra lines appended to the generated config, e.g. an {@code upstream:} block. */
+  /** Extra top-level blocks appended to the generated config, e.g. an {@code upstream:} block. */
   public TestInstallation config(String yaml) {
-    this.extraConfig = yaml;
+    this.extraConfig = extraConfig + yaml + (yaml.endsWith("\n") ? "" : "\n");
+    return this;
+  }
+
+  /** Keep credentials in Vault KV v2 and wrap them with a Transit key, both in {@code double}. */
+  public TestInstallation vault(VaultDouble vaultDouble) throws Exception {
+    this.vault = vaultDouble.createTransitKey("keyward-kek");
+    Files.writeString(dir.resolve("vault-token"), VaultDouble.ROOT_TOKEN);
     return this;
   }
 
@@ -89,29 +81,71 @@ public final class TestInstallation {
 
   public KeywardConfig configuration() throws Exception {
     Path file = dir.resolve("keyward.yaml");
+    String storage = vault == null
+        ? String.join("\n", "kek:", "  local: kek.json", "store:", "  file: store")
+        : String.join("\n", "kek:", "  transit:", "    key: keyward-kek",
+            "store:", "  vault:", "    mount: secret", "    prefix: keyward",
+            "vault:", "  address: " + vault.address(), "  auth:", "    method: token",
+            "    token_file: vault-token");
     Files.writeString(file, String.join("\n",
         "listen:", "  host: 127.0.0.1", "  port: 0",
         "policy: policy.yaml",
-        "kek:", "  local: kek.json",
-        "store:", "  file: store",
+        storage,
         "tokens:", "  issuer: " + ISSUER, "  refresh_interval: " + refreshInterval,
         jwks == null ? "" : "  jwks: " + jwks,
         extraConfig));
-    return KeywardConfig.load(file);
+    KeywardConfig config = KeywardConfig.load(file, Map.of());
+    try (Storage opened = Storage.open(config.storage(), Clock.systemUTC())) {
+      new SigningKeyStore(opened.kv(), opened.kek()).initialize(Instant.now());
+    }
+    return config;
   }
 
   public Keyward start() throws Exception {
     return Keyward.start(configuration(), Clock.systemUTC());
   }
 
+  /** Opens the installation's storage as a second process (the CLI) would; close it after. */
+  public Storage storage() throws Exception {
+    return Storage.open(configuration().storage(), Clock.systemUTC());
+  }
+
   public CredentialMetadata putCredential(String tenant, String id, String secret,
       List<String> allowedDomains, Injection injection) throws Exception {
-    FileCredentialStore store = new FileCredentialStore(kv(),
-        new Sealer(LocalKek.load(dir.resolve("kek.json"))), Clock.systemUTC());
     try (Secret value = Secret.copyOf(secret.getBytes(StandardCharsets.US_ASCII))) {
-      return store.create(new CredentialSpec(tenant, id, id, injection, allowedDomains, List.of(),
-          Map.of()), value, "test");
+      return shared().credentials(Clock.systemUTC()).create(new CredentialSpec(tenant, id, id,
+          injection, allowedDomains, List.of(), Map.of()), value, "test");
     }
+  }
+
+  /** Runs {@code action} on the credential store, as the CLI would. */
+  public <T> T credentials(StoreAction<T> action) throws Exception {
+    return action.run(shared().credentials(Clock.systemUTC()));
+  }
+
+  /** An operation on the credential store. */
+  public interface StoreAction<T> {
+    T run(CredentialStore store) throws Exception;
+  }
+
+  /** One storage kept open for the helpers below (a test's "other process"). */
+  private synchronized Storage shared() throws Exception {
+    if (shared == null) {
+      shared = storage();
+    }
+    return shared;
+  }
+
+  public SigningKeyStore signingKeys() throws Exception {
+    return new SigningKeyStore(shared().kv(), shared().kek());
+  }
+
+  public RevocationStore revocations() throws Exception {
+    return new RevocationStore(shared().kv());
+  }
+
+  public AgentRegistry agents() throws Exception {
+    return new AgentRegistry(shared().kv());
   }
 
   public IssuedToken token(String agent, String tenant) throws Exception {

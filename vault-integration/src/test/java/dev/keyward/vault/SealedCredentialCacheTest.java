@@ -1,0 +1,122 @@
+package dev.keyward.vault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The sealed-credential cache in front of the Vault store (through the Vault double). */
+class SealedCredentialCacheTest {
+
+  static final Duration TTL = Duration.ofMillis(300);
+  static final Duration STALE = Duration.ofMillis(1500);
+
+  VaultDouble vault;
+  ScheduledExecutorService scheduler;
+  ExecutorService io;
+  VaultSession session;
+  CredentialStore store;
+  Sealer sealer;
+  SealedCredentialCache cache;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    vault = VaultDouble.start().createTransitKey("keyward-kek");
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+    io = Executors.newFixedThreadPool(4);
+    session = VaultSessionTest.withToken(vault, VaultDouble.ROOT_TOKEN, scheduler);
+    sealer = new Sealer(new TransitAead(session, "transit", "keyward-kek"));
+    store = new VaultCredentialStore(new VaultKvStore(session, "secret", "keyward"), sealer,
+        Clock.systemUTC());
+    store.create(new CredentialSpec("acme", "openrouter", "openrouter", Injection.bearer(),
+        List.of("openrouter.ai"), List.of(), Map.of()),
+        Secret.copyOf("sk-cache-test-1".getBytes(StandardCharsets.US_ASCII)), "test");
+    cache = new SealedCredentialCache(store, sealer, io, TTL, STALE, 1000);
+  }
+
+  @AfterEach
+  void tearDown() {
+    session.close();
+    scheduler.shutdownNow();
+    io.shutdownNow();
+    vault.close();
+  }
+
+  int version() throws Exception {
+    return cache.get("acme", "openrouter").get(5, TimeUnit.SECONDS).credential().metadata().version();
+  }
+
+  @Test
+  void manyConcurrentRequestsForAnUncachedCredentialMakeOneStoreRead() throws Exception {
+    vault.latency(Duration.ofMillis(200));
+    int before = vault.calls("kv.read");
+    List<CompletableFuture<SealedCredentialCache.Entry>> requests = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      requests.add(cache.get("acme", "openrouter"));
+    }
+    for (CompletableFuture<SealedCredentialCache.Entry> request : requests) {
+      assertEquals(1, request.get(10, TimeUnit.SECONDS).credential().metadata().version());
+    }
+    assertEquals(1, vault.calls("kv.read") - before, "the herd reached the store");
+  }
+
+  @Test
+  void aRotationIsPickedUpAfterTheTtl() throws Exception {
+    assertEquals(1, version());
+    store.rotate("acme", "openrouter", Secret.copyOf("sk-cache-test-2".getBytes(StandardCharsets.US_ASCII)),
+        "test");
+    assertEquals(1, version(), "within the TTL the cached version serves");
+    Thread.sleep(TTL.toMillis() + 50);
+    int seen = version(); // triggers the background refresh
+    for (int i = 0; i < 50 && seen != 2; i++) {
+      Thread.sleep(20);
+      seen = version();
+    }
+    assertEquals(2, seen);
+  }
+
+  @Test
+  void withVaultDownTheCachedCopyServesUntilTheStaleWindowEndsThenItFailsClosed()
+      throws Exception {
+    assertEquals(1, version());
+    vault.down();
+    Thread.sleep(TTL.toMillis() + 50);
+    assertEquals(1, version(), "stale but within the window");
+    Thread.sleep(STALE.toMillis());
+    ExecutionException e = assertThrows(ExecutionException.class, this::version);
+    assertTrue(e.getCause() instanceof CredentialStoreException, e.toString());
+    assertEquals(CredentialStoreException.Reason.UNAVAILABLE,
+        ((CredentialStoreException) e.getCause()).reason());
+  }
+
+  @Test
+  void withVaultDownACachedCredentialStillUnsealsWithoutAnyVaultCall() throws Exception {
+    SealedCredentialCache.Entry entry = cache.get("acme", "openrouter").get(5, TimeUnit.SECONDS);
+    vault.down();
+    try (Secret secret = entry.unseal()) {
+      assertEquals("sk-cache-test-1", secret.text(InsecureSecretAccess.get()));
+    }
+    assertTrue(entry.dataKey().toString().contains("****"));
+  }
+
+  @Test
+  void anUnknownCredentialIsNullAndNotAnError() throws Exception {
+    assertNull(cache.get("acme", "missing").get(5, TimeUnit.SECONDS));
+  }
+}

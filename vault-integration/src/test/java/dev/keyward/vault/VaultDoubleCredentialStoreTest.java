@@ -1,0 +1,74 @@
+package dev.keyward.vault;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The contract against the Vault HTTP API double: KV v2 for storage, Transit for the KEK. */
+class VaultDoubleCredentialStoreTest extends CredentialStoreContract {
+
+  VaultDouble vault;
+  VaultSession session;
+  TransitAead kek;
+  ScheduledExecutorService scheduler;
+
+  static VaultSettings rootTokenSettings(VaultDouble vault) {
+    return new VaultSettings(vault.address(), Optional.empty(), Optional.empty(),
+        VaultSettings.DEFAULT_TIMEOUT, new VaultSettings.TokenAuth(Optional.empty()));
+  }
+
+  @Override
+  protected CredentialStore newStore() throws Exception {
+    vault = VaultDouble.start().createTransitKey("keyward-kek");
+    scheduler = Executors.newSingleThreadScheduledExecutor();
+    session = VaultSessionTest.withToken(vault, VaultDouble.ROOT_TOKEN, scheduler);
+    kek = new TransitAead(session, "transit", "keyward-kek");
+    sealer = new Sealer(kek);
+    return new VaultCredentialStore(new VaultKvStore(session, "secret", "keyward"), sealer,
+        Clock.systemUTC());
+  }
+
+  @Override
+  protected void rotateKek() throws Exception {
+    kek.rotate();
+  }
+
+  @AfterEach
+  void stopVault() {
+    session.close();
+    scheduler.shutdownNow();
+    vault.close();
+  }
+
+  @Test
+  void vaultNeverStoresThePlaintextKey() throws Exception {
+    store.create(spec("openrouter"), secret(SECRET_1), "alice");
+    store.rotate(TENANT, "openrouter", secret(SECRET_2), "alice");
+    String stored = vault.rawKv();
+    assertTrue(stored.contains("secret/keyward/credentials/acme/openrouter"), stored);
+    for (String secret : new String[] {SECRET_1, SECRET_2}) {
+      assertFalse(stored.contains(secret));
+      assertFalse(stored.contains(Base64.getEncoder().encodeToString(
+          secret.getBytes(StandardCharsets.US_ASCII))));
+    }
+  }
+
+  @Test
+  void theDataKeyIsWrappedByTransitSoKvReadersSeeOnlyCiphertext() throws Exception {
+    store.create(spec("openrouter"), secret(SECRET_1), "alice");
+    SealedCredential sealed = store.current(TENANT, "openrouter");
+    // The wrapped data key holds a Transit ciphertext: without the Transit key it cannot be opened.
+    Sealer withoutTransit = new Sealer(LocalKekTest.newKek());
+    org.junit.jupiter.api.Assertions.assertThrows(java.security.GeneralSecurityException.class,
+        () -> withoutTransit.unseal(sealed));
+    assertTrue(vault.calls("transit.encrypt") >= 1);
+  }
+}
