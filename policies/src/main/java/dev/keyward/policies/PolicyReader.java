@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -25,7 +26,8 @@ final class PolicyReader {
       Set.of("version", "mode", "credentials", "routes", "grants");
   private static final Set<String> CREDENTIAL_FIELDS = Set.of("id", "allowed_domains",
       "allowed_ports", "allow_insecure_http", "allow_addresses", "models", "mode");
-  private static final Set<String> ROUTE_FIELDS = Set.of("name", "upstream", "credential");
+  private static final Set<String> ROUTE_FIELDS =
+      Set.of("name", "upstream", "credential", "max_request_body");
   private static final Set<String> GRANT_FIELDS = Set.of("name", "agents", "tenants", "groups",
       "credentials", "methods", "paths", "mode");
   private static final Set<String> METHODS =
@@ -187,7 +189,19 @@ final class PolicyReader {
             + " 'allow_insecure_http: true' on credential '" + credentialId + "'; prefer https");
       }
     }
-    return new Route(name, upstream, credentialId);
+    OptionalLong maxBody = OptionalLong.empty();
+    Field limit = map.fields().get("max_request_body");
+    if (limit != null) {
+      ScalarNode value = scalar(limit.value(), "max_request_body");
+      if (value != null) {
+        try {
+          maxBody = OptionalLong.of(Sizes.parse(value.text()));
+        } catch (IllegalArgumentException e) {
+          problem(value.location(), "route '" + name + "': " + e.getMessage());
+        }
+      }
+    }
+    return new Route(name, upstream, credentialId, maxBody);
   }
 
   private Grant grant(Node node, int index, Map<String, CredentialRule> credentials,

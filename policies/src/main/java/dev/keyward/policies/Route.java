@@ -1,11 +1,19 @@
 package dev.keyward.policies;
 
+import java.util.OptionalLong;
+
 /**
  * A named upstream: {@code /r/<name>/rest} goes to {@code upstream + rest} with {@code credentialId}.
  *
  * @param upstream the base URL, normalised, with no query
+ * @param maxRequestBody the largest request body this route forwards; empty means the default
  */
-public record Route(String name, Target upstream, String credentialId) {
+public record Route(String name, Target upstream, String credentialId,
+    OptionalLong maxRequestBody) {
+
+  public Route(String name, Target upstream, String credentialId) {
+    this(name, upstream, credentialId, OptionalLong.empty());
+  }
 
   /**
    * The target for a request whose path under {@code /r/<name>} is {@code rawRest}.

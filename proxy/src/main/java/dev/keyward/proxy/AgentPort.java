@@ -3,6 +3,7 @@ package dev.keyward.proxy;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ErrorResponses;
 import dev.keyward.proxy.error.ProxyError;
+import dev.keyward.proxy.http.SlowClientGuard;
 import dev.keyward.proxy.stage.ResolveTarget;
 import dev.keyward.proxy.tokens.TokenEndpoints;
 import io.vertx.core.Handler;
@@ -16,16 +17,29 @@ final class AgentPort implements Handler<HttpServerRequest> {
 
   private final Pipeline pipeline;
   private final TokenEndpoints tokens;
+  private final SlowClientGuard slowClients;
+  private volatile boolean draining;
 
-  AgentPort(Pipeline pipeline, TokenEndpoints tokens) {
+  AgentPort(Pipeline pipeline, TokenEndpoints tokens, SlowClientGuard slowClients) {
     this.pipeline = pipeline;
     this.tokens = tokens;
+    this.slowClients = slowClients;
+  }
+
+  /** From now on, new requests get 503 shutting_down; requests already running finish. */
+  void drain() {
+    draining = true;
   }
 
   @Override
   public void handle(HttpServerRequest request) {
+    slowClients.requestArrived(request);
     String path = request.path();
-    if (ResolveTarget.handles(path)) {
+    if (draining) {
+      ErrorResponses.send(request.response(), ProxyError.of(ErrorCode.SHUTTING_DOWN),
+          RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id")),
+          java.util.Map.of("Connection", "close"));
+    } else if (ResolveTarget.handles(path)) {
       pipeline.handle(request);
     } else if (tokens.handles(path)) {
       tokens.handle(request);

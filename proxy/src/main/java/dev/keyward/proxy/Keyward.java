@@ -12,8 +12,11 @@ import dev.keyward.proxy.forward.Forwarder;
 import dev.keyward.proxy.forward.HeaderHygiene;
 import dev.keyward.proxy.forward.HostResolver;
 import dev.keyward.proxy.forward.UpstreamAddresses;
+import dev.keyward.proxy.forward.UpstreamTimeouts;
 import dev.keyward.proxy.forward.UpstreamTrust;
 import dev.keyward.proxy.http.InvalidRequests;
+import dev.keyward.proxy.http.SlowClientGuard;
+import dev.keyward.proxy.stage.ResolveTarget;
 import dev.keyward.proxy.stage.Authenticate;
 import dev.keyward.proxy.stage.Inject;
 import dev.keyward.proxy.stage.Unseal;
@@ -30,10 +33,12 @@ import dev.keyward.vault.KvException;
 import dev.keyward.vault.SealedCredentialCache;
 import dev.keyward.vault.Sealer;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +51,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -62,8 +68,8 @@ public final class Keyward implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   /** How long in-flight requests may take to finish on shutdown. */
   public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
-  /** Request headers larger than this get 431; room for an 8 KiB token and the usual headers. */
-  public static final int MAX_HEADER_BYTES = 32 * 1024;
+  /** An event loop blocked longer than this is logged by Vert.x (tests fail on it). */
+  public static final Duration MAX_EVENT_LOOP_BLOCK = Duration.ofMillis(200);
   /** Failed token exchanges allowed per agent, and per source address, each minute. */
   public static final int EXCHANGE_FAILURES_PER_AGENT = 10;
   public static final int EXCHANGE_FAILURES_PER_ADDRESS = 30;
@@ -74,9 +80,12 @@ public final class Keyward implements AutoCloseable {
   private final ScheduledExecutorService background;
   private final PolicyReloader policyReloader;
   private final Storage storage;
+  private final AgentPort agentPort;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Keyward(Vertx vertx, HttpServer server, ExecutorService storeIo,
+  private Keyward(Vertx vertx, HttpServer server, AgentPort agentPort, ExecutorService storeIo,
       ScheduledExecutorService background, PolicyReloader policyReloader, Storage storage) {
+    this.agentPort = agentPort;
     this.storage = storage;
     this.vertx = vertx;
     this.server = server;
@@ -134,32 +143,52 @@ public final class Keyward implements AutoCloseable {
     SealedCredentialCache cache = new SealedCredentialCache(storage.credentials(clock), sealer,
         storeIo, config.credentialTtl(), config.credentialStaleWindow(),
         SealedCredentialCache.DEFAULT_MAXIMUM_SIZE);
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(new VertxOptions()
+        .setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_BLOCK.toMillis())
+        .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+        .setBlockedThreadCheckInterval(MAX_EVENT_LOOP_BLOCK.toMillis() / 2));
     try {
-      HttpClient client = vertx.createHttpClient(clientOptions(config), new PoolOptions()
-          .setHttp1MaxSize(128));
-      Forwarder forwarder = new Forwarder(client,
-          new UpstreamAddresses(vertx, config.connectTo(), resolver), config.connectTimeout(),
-          config.idleTimeout());
+      PoolOptions pool = new PoolOptions().setHttp1MaxSize(128).setHttp2MaxSize(8);
+      HttpClientOptions tls = clientOptions(config);
+      if (config.http2()) {
+        tls.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true);
+      }
+      Forwarder forwarder = new Forwarder(vertx, vertx.createHttpClient(tls, pool),
+          vertx.createHttpClient(clientOptions(config), pool),
+          new UpstreamAddresses(vertx, config.connectTo(), resolver),
+          new UpstreamTimeouts(config.connectTimeout(), config.firstByteTimeout(),
+              config.idleTimeout()));
       AuditSink audit = new LogAuditSink();
+      KeywardConfig.Limits limits = config.limits();
       Pipeline pipeline = new Pipeline(policies, new Authenticate(verifier),
-          new Unseal(cache), new Inject(new HeaderHygiene(config.forwardAgentNetwork())),
-          forwarder, audit, clock);
+          new ResolveTarget(limits.maxRequestBody()), new Unseal(cache),
+          new Inject(new HeaderHygiene(config.forwardAgentNetwork())), forwarder, audit, clock,
+          limits.maxRequestDuration());
       TokenExchange exchange = new TokenExchange(new AgentRegistry(storage.kv()),
           () -> tokens.issuer().orElse(null), tokens,
           new FailureLimiter(EXCHANGE_FAILURES_PER_AGENT, Duration.ofMinutes(1)),
           new FailureLimiter(EXCHANGE_FAILURES_PER_ADDRESS, Duration.ofMinutes(1)));
+      SlowClientGuard slowClients = new SlowClientGuard(vertx, limits.requestHeaderTimeout());
+      AgentPort agentPort = new AgentPort(pipeline, new TokenEndpoints(vertx, exchange, tokens),
+          slowClients);
       HttpServer server = vertx.createHttpServer(new HttpServerOptions()
               .setHost(config.host())
               .setPort(config.port())
-              .setMaxHeaderSize(MAX_HEADER_BYTES))
+              .setMaxHeaderSize(limits.maxHeaderSize())
+              .setIdleTimeout((int) limits.clientIdleTimeout().toMillis())
+              .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+              .setHandle100ContinueAutomatically(true)
+              // Agents speak HTTP/1.1. Sniffing for h2c would also hold a connection outside
+              // the slow-client guard while its first bytes trickle in.
+              .setHttp2ClearTextEnabled(false))
+          .connectionHandler(slowClients::connected)
           .invalidRequestHandler(new InvalidRequests())
-          .requestHandler(new AgentPort(pipeline, new TokenEndpoints(vertx, exchange, tokens)));
+          .requestHandler(agentPort);
       server.listen().toCompletionStage().toCompletableFuture()
           .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       LOG.info("Keyward listening on {}:{} (policy {} with {} routes; {})", config.host(),
           server.actualPort(), policy.version(), policy.routeCount(), storage.describe());
-      return new Keyward(vertx, server, storeIo, background, reloader, storage);
+      return new Keyward(vertx, server, agentPort, storeIo, background, reloader, storage);
     } catch (Exception e) {
       vertx.close();
       storeIo.shutdownNow();
@@ -175,9 +204,18 @@ public final class Keyward implements AutoCloseable {
     return server.actualPort();
   }
 
-  /** Stops accepting connections, lets in-flight requests finish up to the grace period, stops. */
+  /**
+   * Stops accepting connections, answers new requests on open connections with 503
+   * shutting_down, lets in-flight requests finish up to the grace period, then stops. Safe to call
+   * more than once (a SIGTERM hook and a test may both call it).
+   */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    agentPort.drain();
+    LOG.info("shutting down: finishing requests in flight (up to {})", SHUTDOWN_GRACE);
     try {
       server.shutdown(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS).toCompletionStage()
           .toCompletableFuture().get(SHUTDOWN_GRACE.toSeconds() + 5, TimeUnit.SECONDS);

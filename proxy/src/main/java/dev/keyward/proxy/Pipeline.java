@@ -9,6 +9,7 @@ import dev.keyward.proxy.error.ErrorResponses;
 import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.proxy.forward.Forwarder;
+import dev.keyward.proxy.forward.Redactor;
 import dev.keyward.proxy.stage.Authenticate;
 import dev.keyward.proxy.stage.Authorize;
 import dev.keyward.proxy.stage.Exchange;
@@ -23,8 +24,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,18 +42,22 @@ public final class Pipeline implements Handler<HttpServerRequest> {
 
   private final PolicyHolder policies;
   private final Authenticate authenticate;
-  private final ResolveTarget resolveTarget = new ResolveTarget();
+  private final ResolveTarget resolveTarget;
   private final Authorize authorize = new Authorize();
   private final Unseal unseal;
   private final Inject inject;
   private final Forwarder forwarder;
   private final AuditSink audit;
   private final Clock clock;
+  private final Duration maxRequestDuration;
 
-  public Pipeline(PolicyHolder policies, Authenticate authenticate, Unseal unseal, Inject inject,
-      Forwarder forwarder, AuditSink audit, Clock clock) {
+  public Pipeline(PolicyHolder policies, Authenticate authenticate, ResolveTarget resolveTarget,
+      Unseal unseal, Inject inject, Forwarder forwarder, AuditSink audit, Clock clock,
+      Duration maxRequestDuration) {
     this.policies = policies;
     this.authenticate = authenticate;
+    this.resolveTarget = resolveTarget;
+    this.maxRequestDuration = maxRequestDuration;
     this.unseal = unseal;
     this.inject = inject;
     this.forwarder = forwarder;
@@ -69,22 +76,54 @@ public final class Pipeline implements Handler<HttpServerRequest> {
       resolveTarget.apply(request.path(), request.query(),
           request.getHeader(ResolveTarget.CREDENTIAL_HEADER), policy, exchange);
       authorize.apply(policy, exchange);
+      checkDeclaredLength(request, exchange);
     } catch (ProxyException e) {
       refuse(request, exchange, e.error());
       return;
     }
     Context context = Vertx.currentContext();
+    long deadline = context.owner().setTimer(maxRequestDuration.toMillis(), id -> {
+      // Bounds every exchange, streamed or not: closing the connection fails both pipes.
+      LOG.info("request {} exceeded the maximum duration of {}", exchange.requestId(),
+          maxRequestDuration);
+      request.connection().close();
+    });
+    AtomicReference<Redactor> redactor = new AtomicReference<>(Redactor.NONE);
     unseal.apply(exchange, context)
-        .compose(unsealed -> forwarder.forward(request, exchange, inject.apply(request.headers(),
-            exchange.target(), unsealed.metadata().spec().injection(), unsealed.secret(),
-            exchange.requestId()), policy))
+        .compose(unsealed -> {
+          Inject.Outbound outbound = inject.apply(request.headers(), exchange.target(),
+              unsealed.metadata().spec().injection(), unsealed.secret(), exchange.requestId());
+          redactor.set(outbound.redactor());
+          return forwarder.forward(request, exchange, outbound, policy);
+        })
         .onComplete(done -> {
+          context.owner().cancelTimer(deadline);
+          redactor.get().destroy();
           if (done.succeeded()) {
             record(exchange, request.response().getStatusCode(), null);
           } else {
             fail(request, exchange, done.cause());
           }
         });
+  }
+
+  /** A body announced larger than the route allows is refused before anything else happens. */
+  private static void checkDeclaredLength(HttpServerRequest request, Exchange exchange)
+      throws ProxyException {
+    String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (declared == null) {
+      return;
+    }
+    long length;
+    try {
+      length = Long.parseLong(declared.trim());
+    } catch (NumberFormatException e) {
+      throw ErrorCode.BAD_REQUEST.exception("invalid Content-Length");
+    }
+    if (length > exchange.maxRequestBody()) {
+      throw ErrorCode.PAYLOAD_TOO_LARGE.exception("the request body may be at most "
+          + exchange.maxRequestBody() + " bytes on this route");
+    }
   }
 
   private void fail(HttpServerRequest request, Exchange exchange, Throwable failure) {

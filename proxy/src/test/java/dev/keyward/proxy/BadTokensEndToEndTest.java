@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyward.proxy.testing.Agent;
-import dev.keyward.proxy.testing.RecordingUpstream;
+import dev.keyward.proxy.testing.ProxyHarness;
 import dev.keyward.proxy.testing.TestInstallation;
 import dev.keyward.token.SigningKeys;
 import dev.keyward.token.TokenForge;
-import dev.keyward.vault.Injection;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -39,46 +36,25 @@ class BadTokensEndToEndTest {
   @TempDir
   static Path dir;
 
-  static Vertx vertx;
-  static RecordingUpstream upstream;
+  static ProxyHarness proxy;
   static TestInstallation installation;
-  static Keyward keyward;
   static Agent agent;
 
   @BeforeAll
   static void start() throws Exception {
-    vertx = Vertx.vertx();
-    upstream = RecordingUpstream.http(vertx);
-    installation = new TestInstallation(dir).policy("""
-        credentials:
-          - id: local
-            allowed_domains: ["127.0.0.1"]
-            allowed_ports: [%d]
-            allow_insecure_http: true
-            allow_addresses: ["127.0.0.1/32"]
-        routes:
-          - name: local
-            upstream: http://127.0.0.1:%d
-            credential: local
-        grants:
-          - tenants: [acme]
-            credentials: [local]
-        """.formatted(upstream.port(), upstream.port()));
-    installation.putCredential("acme", "local", "sk-local-0123456789", List.of("127.0.0.1"),
-        Injection.bearer());
-    keyward = installation.start();
-    agent = new Agent(keyward.port());
+    proxy = ProxyHarness.start(dir, ProxyHarness.options());
+    installation = proxy.installation();
+    agent = proxy.agent();
   }
 
   @AfterAll
-  static void stop() {
-    keyward.close();
-    vertx.close();
+  static void stop() throws Exception {
+    proxy.close();
   }
 
   @BeforeEach
   void forgetEarlierRequests() {
-    upstream.received().clear();
+    proxy.upstream().received().clear();
   }
 
   static TokenForge forge() throws Exception {
@@ -158,7 +134,7 @@ class BadTokensEndToEndTest {
     assertEquals(401, response.statusCode(), name + ": " + response.body());
     assertEquals(code, new JsonObject(response.body()).getJsonObject("error").getString("code"));
     assertTrue(response.headers().firstValue("www-authenticate").isPresent());
-    assertTrue(upstream.received().isEmpty(), name + " reached the upstream");
+    assertTrue(proxy.upstream().received().isEmpty(), name + " reached the upstream");
     String sent = built.headers().firstValue("Authorization").orElse("");
     Function<String, String> tail = s -> s.length() > 12 ? s.substring(s.length() - 12) : "";
     if (!tail.apply(sent).isEmpty()) {

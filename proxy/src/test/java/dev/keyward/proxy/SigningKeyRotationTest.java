@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.keyward.proxy.testing.Agent;
-import dev.keyward.proxy.testing.RecordingUpstream;
+import dev.keyward.proxy.testing.ProxyHarness;
 import dev.keyward.proxy.testing.TestInstallation;
 import dev.keyward.token.PublicKeys;
-import dev.keyward.vault.Injection;
-import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,41 +21,20 @@ class SigningKeyRotationTest {
   @TempDir
   Path dir;
 
-  Vertx vertx;
-  RecordingUpstream upstream;
+  ProxyHarness proxy;
   TestInstallation installation;
-  Keyward keyward;
   Agent agent;
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    upstream = RecordingUpstream.http(vertx);
-    installation = new TestInstallation(dir).policy("""
-        credentials:
-          - id: local
-            allowed_domains: ["127.0.0.1"]
-            allowed_ports: [%d]
-            allow_insecure_http: true
-            allow_addresses: ["127.0.0.1/32"]
-        routes:
-          - name: local
-            upstream: http://127.0.0.1:%d
-            credential: local
-        grants:
-          - tenants: [acme]
-            credentials: [local]
-        """.formatted(upstream.port(), upstream.port()));
-    installation.putCredential("acme", "local", "sk-local-0123456789", List.of("127.0.0.1"),
-        Injection.bearer());
-    keyward = installation.start();
-    agent = new Agent(keyward.port());
+    proxy = ProxyHarness.start(dir, ProxyHarness.options());
+    installation = proxy.installation();
+    agent = proxy.agent();
   }
 
   @AfterEach
-  void stop() {
-    keyward.close();
-    vertx.close();
+  void stop() throws Exception {
+    proxy.close();
   }
 
   @Test

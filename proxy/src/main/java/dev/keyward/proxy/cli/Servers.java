@@ -19,7 +19,11 @@ final class Servers {
   }
 
   static int runUntilStopped(Keyward keyward, Io io) throws InterruptedException {
-    Thread hook = new Thread(io.stop()::countDown, "keyward-shutdown");
+    // On SIGTERM the JVM only waits for shutdown hooks, so the hook itself drains and stops.
+    Thread hook = new Thread(() -> {
+      keyward.close();
+      io.stop().countDown();
+    }, "keyward-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       io.stop().await();

@@ -15,6 +15,7 @@ record ConfigFile(
     Vault vault,
     Tokens tokens,
     Upstream upstream,
+    Limits limits,
     CredentialsCache credentialsCache) {
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -43,8 +44,12 @@ record ConfigFile(
   record Tokens(String issuer, String jwks, String refreshInterval) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record Upstream(List<String> trustCa, String connectTimeout, String idleTimeout,
-      Boolean forwardAgentNetwork, List<String> connectTo) {}
+  record Upstream(List<String> trustCa, String connectTimeout, String firstByteTimeout,
+      String idleTimeout, Boolean http2, Boolean forwardAgentNetwork, List<String> connectTo) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Limits(String maxHeaderSize, String maxRequestBody, String requestHeaderTimeout,
+      String clientIdleTimeout, String maxRequestDuration) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record CredentialsCache(String ttl, String staleWindow) {}

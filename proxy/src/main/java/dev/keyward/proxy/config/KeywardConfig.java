@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.keyward.policies.Sizes;
 import dev.keyward.vault.SealedCredentialCache;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,9 +32,12 @@ public record KeywardConfig(
     Duration tokenRefreshInterval,
     List<Path> trustCa,
     Duration connectTimeout,
+    Duration firstByteTimeout,
     Duration idleTimeout,
+    boolean http2,
     boolean forwardAgentNetwork,
     List<ConnectTo> connectTo,
+    Limits limits,
     Duration credentialTtl,
     Duration credentialStaleWindow) {
 
@@ -43,7 +47,24 @@ public record KeywardConfig(
   public static final Duration DEFAULT_TOKEN_REFRESH = Duration.ofSeconds(5);
   public static final Duration DEFAULT_POLICY_RELOAD = Duration.ofSeconds(2);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_FIRST_BYTE_TIMEOUT = Duration.ofMinutes(5);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+
+  /**
+   * What one agent request may cost.
+   *
+   * @param maxHeaderSize request headers larger than this get 431
+   * @param maxRequestBody default body limit (routes may set their own) → 413
+   * @param requestHeaderTimeout time to send complete request headers (slowloris)
+   * @param clientIdleTimeout an agent connection with no bytes for this long is closed
+   * @param maxRequestDuration no exchange lasts longer, streamed or not
+   */
+  public record Limits(int maxHeaderSize, long maxRequestBody, Duration requestHeaderTimeout,
+      Duration clientIdleTimeout, Duration maxRequestDuration) {
+
+    public static final Limits DEFAULTS = new Limits(32 * 1024, 128L * 1024 * 1024,
+        Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofHours(1));
+  }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -85,8 +106,8 @@ public record KeywardConfig(
   /** This configuration listening on another address. */
   public KeywardConfig withListen(String newHost, int newPort) {
     return new KeywardConfig(newHost, newPort, policy, policyReloadInterval, storage, issuer, jwks,
-        tokenRefreshInterval, trustCa, connectTimeout, idleTimeout, forwardAgentNetwork, connectTo, credentialTtl,
-        credentialStaleWindow);
+        tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
+        forwardAgentNetwork, connectTo, limits, credentialTtl, credentialStaleWindow);
   }
 
   private static KeywardConfig resolve(ConfigFile raw, Path base, String source,
@@ -107,13 +128,16 @@ public record KeywardConfig(
     Duration tokenRefresh = duration(tokens.refreshInterval(), DEFAULT_TOKEN_REFRESH,
         "tokens.refresh_interval", problems);
     ConfigFile.Upstream upstream = raw.upstream() == null
-        ? new ConfigFile.Upstream(null, null, null, null, null) : raw.upstream();
+        ? new ConfigFile.Upstream(null, null, null, null, null, null, null) : raw.upstream();
     List<Path> trustCa = upstream.trustCa() == null ? List.of()
         : upstream.trustCa().stream().map(base::resolve).toList();
     Duration connectTimeout = duration(upstream.connectTimeout(), DEFAULT_CONNECT_TIMEOUT,
         "upstream.connect_timeout", problems);
+    Duration firstByteTimeout = duration(upstream.firstByteTimeout(), DEFAULT_FIRST_BYTE_TIMEOUT,
+        "upstream.first_byte_timeout", problems);
     Duration idleTimeout = duration(upstream.idleTimeout(), DEFAULT_IDLE_TIMEOUT,
         "upstream.idle_timeout", problems);
+    Limits limits = limits(raw.limits(), problems);
     List<ConnectTo> connectTo = new ArrayList<>();
     if (upstream.connectTo() != null) {
       for (String rule : upstream.connectTo()) {
@@ -138,8 +162,39 @@ public record KeywardConfig(
     }
     return new KeywardConfig(host, port, policy, policyReload, storage,
         tokens.issuer() == null ? DEFAULT_ISSUER : tokens.issuer(), jwks, tokenRefresh, trustCa,
-        connectTimeout, idleTimeout, Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo,
-        ttl, stale);
+        connectTimeout, firstByteTimeout, idleTimeout, !Boolean.FALSE.equals(upstream.http2()),
+        Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo, limits, ttl, stale);
+  }
+
+  private static Limits limits(ConfigFile.Limits raw, List<String> problems) {
+    Limits d = Limits.DEFAULTS;
+    if (raw == null) {
+      return d;
+    }
+    long header = size(raw.maxHeaderSize(), d.maxHeaderSize(), "limits.max_header_size", problems);
+    if (header < 8 * 1024 + 1024 || header > 1024 * 1024) {
+      problems.add("limits.max_header_size must be between 9KiB (an 8 KiB token fits) and 1MiB");
+    }
+    return new Limits((int) header,
+        size(raw.maxRequestBody(), d.maxRequestBody(), "limits.max_request_body", problems),
+        duration(raw.requestHeaderTimeout(), d.requestHeaderTimeout(),
+            "limits.request_header_timeout", problems),
+        duration(raw.clientIdleTimeout(), d.clientIdleTimeout(), "limits.client_idle_timeout",
+            problems),
+        duration(raw.maxRequestDuration(), d.maxRequestDuration(), "limits.max_request_duration",
+            problems));
+  }
+
+  private static long size(String value, long fallback, String name, List<String> problems) {
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      return Sizes.parse(value);
+    } catch (IllegalArgumentException e) {
+      problems.add(name + ": " + e.getMessage());
+      return fallback;
+    }
   }
 
   private static Path required(String value, String name, Path base, List<String> problems) {

@@ -22,6 +22,7 @@ public final class Exchange {
   private int upstreamStatus;
   private long bytesIn;
   private long bytesOut;
+  private long maxRequestBody = Long.MAX_VALUE;
 
   public Exchange(String requestId, long startNanos, String method) {
     this.requestId = requestId;
@@ -73,6 +74,15 @@ public final class Exchange {
 
   void decision(Decision decision) {
     this.decision = decision;
+  }
+
+  /** The largest request body the resolved route forwards. */
+  public long maxRequestBody() {
+    return maxRequestBody;
+  }
+
+  void maxRequestBody(long limit) {
+    this.maxRequestBody = limit;
   }
 
   public int credentialVersion() {

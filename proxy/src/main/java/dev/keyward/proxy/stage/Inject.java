@@ -2,6 +2,7 @@ package dev.keyward.proxy.stage;
 
 import dev.keyward.policies.Target;
 import dev.keyward.proxy.forward.HeaderHygiene;
+import dev.keyward.proxy.forward.Redactor;
 import dev.keyward.vault.Injection;
 import dev.keyward.vault.InsecureSecretAccess;
 import dev.keyward.vault.Secret;
@@ -18,8 +19,10 @@ import java.util.List;
  */
 public final class Inject {
 
-  /** What to send upstream. */
-  public record Outbound(Target target, MultiMap headers) {}
+  /**
+   * What to send upstream, and the redactor that keeps the secret out of what comes back.
+   */
+  public record Outbound(Target target, MultiMap headers, Redactor redactor) {}
 
   private final HeaderHygiene hygiene;
 
@@ -33,14 +36,16 @@ public final class Inject {
       MultiMap headers = hygiene.toUpstream(agentHeaders, injection);
       headers.set("X-Request-Id", requestId);
       injection.extraHeaders().forEach(headers::set);
-      String value = injection.render(secret.text(InsecureSecretAccess.get()));
+      String text = secret.text(InsecureSecretAccess.get());
+      Redactor redactor = Redactor.forSecret(text);
+      String value = injection.render(text);
       if (injection.location() == Injection.Location.HEADER) {
         headers.set(injection.name(), value);
-        return new Outbound(target, headers);
+        return new Outbound(target, headers, redactor);
       }
       String query = withParameter(target.query(), injection.name(), value);
       Target withKey = new Target(target.scheme(), target.host(), target.port(), target.path(), query);
-      return new Outbound(withKey, headers);
+      return new Outbound(withKey, headers, redactor);
     } finally {
       secret.destroy();
     }

@@ -26,6 +26,15 @@ public final class ResolveTarget {
   public static final String TARGET_PREFIX = "/t/";
   public static final String CREDENTIAL_HEADER = "Keyward-Credential";
 
+  private final long defaultMaxRequestBody;
+
+  /**
+   * @param defaultMaxRequestBody the body limit of explicit targets and of routes that set none
+   */
+  public ResolveTarget(long defaultMaxRequestBody) {
+    this.defaultMaxRequestBody = defaultMaxRequestBody;
+  }
+
   public static boolean handles(String path) {
     return path.startsWith(ROUTE_PREFIX) || path.startsWith(TARGET_PREFIX);
   }
@@ -45,7 +54,7 @@ public final class ResolveTarget {
     throw ErrorCode.NOT_FOUND.exception();
   }
 
-  private static Target route(String rest, String query, PolicySet policy, Exchange exchange)
+  private Target route(String rest, String query, PolicySet policy, Exchange exchange)
       throws ProxyException {
     int slash = rest.indexOf('/');
     String name = slash < 0 ? rest : rest.substring(0, slash);
@@ -62,10 +71,11 @@ public final class ResolveTarget {
       throw badTarget(e);
     }
     exchange.resolved(route.name(), target, route.credentialId());
+    exchange.maxRequestBody(route.maxRequestBody().orElse(defaultMaxRequestBody));
     return target;
   }
 
-  private static Target explicit(String rest, String query, String requestedCredential,
+  private Target explicit(String rest, String query, String requestedCredential,
       PolicySet policy, Exchange exchange) throws ProxyException {
     Target target;
     try {
@@ -96,6 +106,7 @@ public final class ResolveTarget {
       credential = choice.only();
     }
     exchange.resolved("", target, credential);
+    exchange.maxRequestBody(defaultMaxRequestBody);
     return target;
   }
 

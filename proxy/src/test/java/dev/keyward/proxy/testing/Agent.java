@@ -51,8 +51,15 @@ public final class Agent {
   }
 
   public HttpResponse<String> send(HttpRequest.Builder request) throws Exception {
-    return client.send(request.timeout(Duration.ofSeconds(20)).build(),
+    return client.send(request.timeout(Duration.ofSeconds(60)).build(),
         HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Sends and hands the body over as it arrives. */
+  public HttpResponse<java.io.InputStream> sendStreaming(HttpRequest.Builder request)
+      throws Exception {
+    return client.send(request.timeout(Duration.ofSeconds(60)).build(),
+        HttpResponse.BodyHandlers.ofInputStream());
   }
 
   public HttpRequest.Builder request(String path) {

@@ -7,6 +7,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -18,8 +19,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RecordingUpstream implements AutoCloseable {
 
-  /** One request as the upstream saw it. */
-  public record Received(String method, String uri, MultiMap headers, Buffer body) {
+  /**
+   * One request as the upstream saw it.
+   *
+   * @param connection identity of the connection it came on (to see reuse)
+   */
+  public record Received(String method, String uri, MultiMap headers, Buffer body,
+      HttpVersion version, int connection, String host) {
 
     /** Every header line and the body as one string, for "no trace of X" checks. */
     public String everything() {
@@ -31,6 +37,7 @@ public final class RecordingUpstream implements AutoCloseable {
 
   private final HttpServer server;
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  private volatile boolean raw;
   private volatile Handler<HttpServerRequest> responder = request ->
       request.response().putHeader("content-type", "application/json")
           .end("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\"}");
@@ -53,6 +60,13 @@ public final class RecordingUpstream implements AutoCloseable {
     return https(vertx, tls, "127.0.0.1", 0);
   }
 
+  /** An HTTPS upstream that offers HTTP/2 over ALPN when {@code http2}. */
+  public static RecordingUpstream https(Vertx vertx, TestTls tls, boolean http2) throws Exception {
+    return new RecordingUpstream(vertx, new HttpServerOptions().setSsl(true).setUseAlpn(http2)
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certificate().toString())
+            .setKeyPath(tls.privateKey().toString())), "127.0.0.1", 0);
+  }
+
   /** An HTTPS upstream on a given address and port (e.g. another loopback address). */
   public static RecordingUpstream https(Vertx vertx, TestTls tls, String host, int port)
       throws Exception {
@@ -67,10 +81,28 @@ public final class RecordingUpstream implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Hands requests to {@code handler} unread, body and all, and records only their headers: for
+   * streaming tests, where buffering a body here would defeat the measurement.
+   */
+  public RecordingUpstream streamWith(Handler<HttpServerRequest> handler) {
+    this.responder = handler;
+    this.raw = true;
+    return this;
+  }
+
   private void handle(HttpServerRequest request) {
     MultiMap headers = MultiMap.caseInsensitiveMultiMap().addAll(request.headers());
+    String host = request.authority() == null ? "" : request.authority().toString();
+    if (raw) {
+      received.add(new Received(request.method().name(), request.uri(), headers, Buffer.buffer(),
+          request.version(), System.identityHashCode(request.connection()), host));
+      responder.handle(request);
+      return;
+    }
     request.body().onSuccess(body -> {
-      received.add(new Received(request.method().name(), request.uri(), headers, body));
+      received.add(new Received(request.method().name(), request.uri(), headers, body,
+          request.version(), System.identityHashCode(request.connection()), host));
       responder.handle(request);
     });
   }
