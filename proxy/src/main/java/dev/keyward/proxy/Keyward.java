@@ -4,8 +4,10 @@ import dev.keyward.policies.InvalidPolicyException;
 import dev.keyward.policies.PolicyLoader;
 import dev.keyward.policies.PolicyProblem;
 import dev.keyward.policies.PolicySet;
-import dev.keyward.proxy.audit.AuditSink;
-import dev.keyward.proxy.audit.LogAuditSink;
+import dev.keyward.proxy.admin.AdminApi;
+import dev.keyward.proxy.admin.LocalOperations;
+import dev.keyward.proxy.audit.AuditKeys;
+import dev.keyward.proxy.audit.AuditLog;
 import dev.keyward.proxy.config.ConfigException;
 import dev.keyward.proxy.config.KeywardConfig;
 import dev.keyward.proxy.forward.Forwarder;
@@ -31,7 +33,7 @@ import dev.keyward.token.TokenExchange;
 import dev.keyward.token.TokenVerifier;
 import dev.keyward.vault.KvException;
 import dev.keyward.vault.SealedCredentialCache;
-import dev.keyward.vault.Sealer;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -40,12 +42,16 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -76,27 +82,32 @@ public final class Keyward implements AutoCloseable {
 
   private final Vertx vertx;
   private final HttpServer server;
-  private final ExecutorService storeIo;
-  private final ScheduledExecutorService background;
-  private final PolicyReloader policyReloader;
-  private final Storage storage;
+  private final HttpServer adminServer;
   private final AgentPort agentPort;
+  private final PolicyReloader policyReloader;
+  private final AuditLog audit;
+  private final Deque<AutoCloseable> resources;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Keyward(Vertx vertx, HttpServer server, AgentPort agentPort, ExecutorService storeIo,
-      ScheduledExecutorService background, PolicyReloader policyReloader, Storage storage) {
-    this.agentPort = agentPort;
-    this.storage = storage;
+  private Keyward(Vertx vertx, HttpServer server, HttpServer adminServer, AgentPort agentPort,
+      PolicyReloader policyReloader, AuditLog audit, Deque<AutoCloseable> resources) {
     this.vertx = vertx;
     this.server = server;
-    this.storeIo = storeIo;
-    this.background = background;
+    this.adminServer = adminServer;
+    this.agentPort = agentPort;
     this.policyReloader = policyReloader;
+    this.audit = audit;
+    this.resources = resources;
   }
 
   /** Re-reads the policy file now (also done every {@code policy_reload_interval}). */
   public PolicyReloader.Outcome reloadPolicy() {
     return policyReloader.reload();
+  }
+
+  /** The audit trail this instance writes. */
+  public AuditLog audit() {
+    return audit;
   }
 
   /**
@@ -115,39 +126,40 @@ public final class Keyward implements AutoCloseable {
     PolicySet policy = parsePolicy(config, policyText);
     PolicyHolder policies = new PolicyHolder(policy);
     PolicyReloader reloader = new PolicyReloader(config.policy(), policies, policyText);
-    Storage storage = Storage.open(config.storage(), clock);
-    TokenState tokens;
+    // Everything opened is closed in reverse order, on failure here or in close().
+    Deque<AutoCloseable> resources = new ArrayDeque<>();
     try {
-      tokens = loadTokenState(config, storage, clock);
-    } catch (ConfigException e) {
-      storage.close();
-      throw e;
-    }
-    TokenVerifier verifier = TokenVerifier.builder()
-        .keys(tokens.publicKeys())
-        .issuer(config.issuer())
-        .revocations(tokens)
-        .clock(clock)
-        .build();
-    tokens.attach(verifier);
-    Sealer sealer = storage.sealer();
-    ExecutorService storeIo = Executors.newFixedThreadPool(4, daemonThreads("keyward-store-io"));
-    ScheduledExecutorService background =
-        Executors.newSingleThreadScheduledExecutor(daemonThreads("keyward-refresh"));
-    long refreshMillis = config.tokenRefreshInterval().toMillis();
-    background.scheduleWithFixedDelay(tokens::refresh, refreshMillis, refreshMillis,
-        TimeUnit.MILLISECONDS);
-    long reloadMillis = config.policyReloadInterval().toMillis();
-    background.scheduleWithFixedDelay(reloader::reload, reloadMillis, reloadMillis,
-        TimeUnit.MILLISECONDS);
-    SealedCredentialCache cache = new SealedCredentialCache(storage.credentials(clock), sealer,
-        storeIo, config.credentialTtl(), config.credentialStaleWindow(),
-        SealedCredentialCache.DEFAULT_MAXIMUM_SIZE);
-    Vertx vertx = Vertx.vertx(new VertxOptions()
-        .setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_BLOCK.toMillis())
-        .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
-        .setBlockedThreadCheckInterval(MAX_EVENT_LOOP_BLOCK.toMillis() / 2));
-    try {
+      Storage storage = Storage.open(config.storage(), clock);
+      resources.push(storage);
+      TokenState tokens = loadTokenState(config, storage, clock);
+      TokenVerifier verifier = TokenVerifier.builder()
+          .keys(tokens.publicKeys())
+          .issuer(config.issuer())
+          .revocations(tokens)
+          .clock(clock)
+          .build();
+      tokens.attach(verifier);
+      ExecutorService storeIo = Executors.newFixedThreadPool(4, daemonThreads("keyward-store-io"));
+      resources.push(storeIo::shutdownNow);
+      ScheduledExecutorService background =
+          Executors.newSingleThreadScheduledExecutor(daemonThreads("keyward-refresh"));
+      resources.push(background::shutdownNow);
+      long refreshMillis = config.tokenRefreshInterval().toMillis();
+      background.scheduleWithFixedDelay(tokens::refresh, refreshMillis, refreshMillis,
+          TimeUnit.MILLISECONDS);
+      long reloadMillis = config.policyReloadInterval().toMillis();
+      background.scheduleWithFixedDelay(reloader::reload, reloadMillis, reloadMillis,
+          TimeUnit.MILLISECONDS);
+      AuditLog audit = openAudit(config, storage, clock);
+      resources.push(audit);
+      SealedCredentialCache cache = new SealedCredentialCache(storage.credentials(clock),
+          storage.sealer(), storeIo, config.credentialTtl(), config.credentialStaleWindow(),
+          SealedCredentialCache.DEFAULT_MAXIMUM_SIZE);
+      Vertx vertx = Vertx.vertx(new VertxOptions()
+          .setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_BLOCK.toMillis())
+          .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+          .setBlockedThreadCheckInterval(MAX_EVENT_LOOP_BLOCK.toMillis() / 2));
+      resources.push(() -> await(vertx.close()));
       PoolOptions pool = new PoolOptions().setHttp1MaxSize(128).setHttp2MaxSize(8);
       HttpClientOptions tls = clientOptions(config);
       if (config.http2()) {
@@ -158,7 +170,6 @@ public final class Keyward implements AutoCloseable {
           new UpstreamAddresses(vertx, config.connectTo(), resolver),
           new UpstreamTimeouts(config.connectTimeout(), config.firstByteTimeout(),
               config.idleTimeout()));
-      AuditSink audit = new LogAuditSink();
       KeywardConfig.Limits limits = config.limits();
       Pipeline pipeline = new Pipeline(policies, new Authenticate(verifier),
           new ResolveTarget(limits.maxRequestBody()), new Unseal(cache),
@@ -184,16 +195,26 @@ public final class Keyward implements AutoCloseable {
           .connectionHandler(slowClients::connected)
           .invalidRequestHandler(new InvalidRequests())
           .requestHandler(agentPort);
-      server.listen().toCompletionStage().toCompletableFuture()
-          .get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      LOG.info("Keyward listening on {}:{} (policy {} with {} routes; {})", config.host(),
-          server.actualPort(), policy.version(), policy.routeCount(), storage.describe());
-      return new Keyward(vertx, server, agentPort, storeIo, background, reloader, storage);
+      await(server.listen());
+      HttpServer adminServer = null;
+      if (config.admin().enabled()) {
+        AdminApi admin = new AdminApi(vertx,
+            new LocalOperations(config, storage, Optional.of(reloader), clock), verifier, audit,
+            clock);
+        adminServer = vertx.createHttpServer(adminOptions(config.admin(), limits))
+            .requestHandler(admin.router());
+        await(adminServer.listen());
+      }
+      LOG.info("Keyward listening on {}:{} (policy {} with {} routes; {}){}", config.host(),
+          server.actualPort(), policy.version(), policy.routeCount(), storage.describe(),
+          adminServer == null ? "; admin API off" : "; admin API on " + config.admin().host()
+              + ":" + adminServer.actualPort());
+      return new Keyward(vertx, server, adminServer, agentPort, reloader, audit, resources);
+    } catch (ConfigException e) {
+      closeAll(resources);
+      throw e;
     } catch (Exception e) {
-      vertx.close();
-      storeIo.shutdownNow();
-      background.shutdownNow();
-      storage.close();
+      closeAll(resources);
       throw new ConfigException("cannot start on " + config.host() + ":" + config.port() + ": "
           + rootMessage(e), e);
     }
@@ -204,10 +225,19 @@ public final class Keyward implements AutoCloseable {
     return server.actualPort();
   }
 
+  /** The admin API's port. */
+  public int adminPort() {
+    if (adminServer == null) {
+      throw new IllegalStateException("the admin API is disabled (admin.enabled: false)");
+    }
+    return adminServer.actualPort();
+  }
+
   /**
    * Stops accepting connections, answers new requests on open connections with 503
-   * shutting_down, lets in-flight requests finish up to the grace period, then stops. Safe to call
-   * more than once (a SIGTERM hook and a test may both call it).
+   * shutting_down, lets in-flight requests finish up to the grace period, writes the audit log's
+   * final checkpoint, then stops. Safe to call more than once (a SIGTERM hook and a test may both
+   * call it).
    */
   @Override
   public void close() {
@@ -219,13 +249,62 @@ public final class Keyward implements AutoCloseable {
     try {
       server.shutdown(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS).toCompletionStage()
           .toCompletableFuture().get(SHUTDOWN_GRACE.toSeconds() + 5, TimeUnit.SECONDS);
+      if (adminServer != null) {
+        await(adminServer.close());
+      }
     } catch (Exception e) {
       LOG.warn("shutdown did not complete cleanly: {}", rootMessage(e));
     } finally {
-      background.shutdownNow();
-      vertx.close();
-      storeIo.shutdownNow();
-      storage.close();
+      closeAll(resources);
+    }
+  }
+
+  private static AuditLog openAudit(KeywardConfig config, Storage storage, Clock clock)
+      throws ConfigException {
+    try {
+      return new AuditLog(config.audit(), AuditKeys.signer(storage.kv(), storage.kek()),
+          storage.kv(), clock, System.out);
+    } catch (KvException | GeneralSecurityException e) {
+      throw new ConfigException("cannot load the audit signing key: " + rootMessage(e), e);
+    }
+  }
+
+  private static HttpServerOptions adminOptions(KeywardConfig.Admin admin,
+      KeywardConfig.Limits limits) {
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(admin.host())
+        .setPort(admin.port())
+        .setMaxHeaderSize(limits.maxHeaderSize())
+        .setIdleTimeout((int) limits.clientIdleTimeout().toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    admin.tls().ifPresentOrElse(tls -> options.setSsl(true).setKeyCertOptions(
+        new PemKeyCertOptions().setCertPath(tls.cert().toString())
+            .setKeyPath(tls.key().toString())), () -> {
+          if (!isLoopback(admin.host())) {
+            LOG.warn("the admin API listens on {} without TLS: operator tokens and the secrets"
+                + " being stored cross the network in the clear; set admin.tls_cert and"
+                + " admin.tls_key", admin.host());
+          }
+        });
+    return options;
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.equals("::1") || host.startsWith("127.");
+  }
+
+  private static void await(Future<?> future) throws Exception {
+    future.toCompletionStage().toCompletableFuture().get(START_TIMEOUT.toSeconds(),
+        TimeUnit.SECONDS);
+  }
+
+  private static void closeAll(Deque<AutoCloseable> resources) {
+    while (!resources.isEmpty()) {
+      try {
+        resources.pop().close();
+      } catch (Exception e) {
+        LOG.warn("while stopping: {}", rootMessage(e));
+      }
     }
   }
 

@@ -72,6 +72,9 @@ public final class Pipeline implements Handler<HttpServerRequest> {
         System.nanoTime(), request.method().name());
     PolicySet policy = policies.current();
     try {
+      if (!audit.accepting()) {
+        throw ErrorCode.AUDIT_UNAVAILABLE.exception();
+      }
       authenticate.apply(request.headers(), exchange);
       resolveTarget.apply(request.path(), request.query(),
           request.getHeader(ResolveTarget.CREDENTIAL_HEADER), policy, exchange);

@@ -67,7 +67,7 @@ class DevQuickStartTest {
       Io io = new Io(InputStream.nullInputStream(), new PrintStream(out, true, StandardCharsets.UTF_8),
           new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), stop);
       thread = new Thread(() -> exit.set(Main.run(io, "dev", "--data-dir", dataDir.toString(),
-          "--port", "0")));
+          "--port", "0", "--admin-port", "0")));
       thread.start();
       Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
       while (!output().contains("OpenAI-compatible SDKs") && Instant.now().isBefore(deadline)

@@ -3,6 +3,7 @@ package dev.keyward.proxy;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyward.policies.DenyCode;
+import dev.keyward.proxy.admin.OperationError;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.token.ExchangeError;
 import dev.keyward.token.TokenError;
@@ -38,6 +39,11 @@ class ErrorCodesDocumentedTest {
       boolean inTable = doc.contains("| " + e.status() + " | `" + e.code() + "` |")
           || (e.status() == 403 && doc.contains("| `" + e.code() + "` |"));
       if (!inTable) {
+        missing.add(e.status() + " " + e.code());
+      }
+    }
+    for (OperationError e : OperationError.values()) {
+      if (!doc.contains("| " + e.status() + " | `" + e.code() + "` |")) {
         missing.add(e.status() + " " + e.code());
       }
     }

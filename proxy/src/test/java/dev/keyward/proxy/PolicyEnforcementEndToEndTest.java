@@ -54,7 +54,7 @@ class PolicyEnforcementEndToEndTest {
     vertx = Vertx.vertx();
     tls = TestTls.selfSigned(dir, "localhost", "api.example.test", "127.0.0.1");
     upstream = RecordingUpstream.https(vertx, tls);
-    audit = new AuditCapture();
+    audit = new AuditCapture(dir);
     dnsAnswer = new InetAddress[] {InetAddress.getByName("127.0.0.1")};
     installation = new TestInstallation(dir).trust(tls).policy(policy(""));
     for (String id : List.of("local", "example", "chat", "trial")) {

@@ -98,7 +98,7 @@ class VaultEndToEndTest {
 
   @Test
   void theKeyComesFromVaultAndTheAuditNamesItsVersion() throws Exception {
-    try (AuditCapture audit = new AuditCapture()) {
+    try (AuditCapture audit = new AuditCapture(dir)) {
       HttpResponse<String> response = call();
       assertEquals(200, response.statusCode(), response.body());
       assertEquals(KEY_1, keyOf(upstream.only()));

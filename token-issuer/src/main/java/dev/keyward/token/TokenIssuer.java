@@ -21,6 +21,11 @@ public final class TokenIssuer {
   /** The {@code typ} header of every platform token (explicit typing, RFC 8725 section 3.11). */
   public static final String TOKEN_TYPE = "keyward+jwt";
   public static final String AUDIENCE = "keyward";
+  /** The {@code typ} and {@code aud} of operator tokens, so agent tokens never pass for them. */
+  public static final String OPERATOR_TOKEN_TYPE = "keyward-operator+jwt";
+  public static final String OPERATOR_AUDIENCE = "keyward-admin";
+  public static final Duration DEFAULT_OPERATOR_TTL = Duration.ofHours(1);
+  public static final Duration MAX_OPERATOR_TTL = Duration.ofHours(12);
 
   private final JwtPublicKeySign signer;
   private final String issuer;
@@ -49,9 +54,7 @@ public final class TokenIssuer {
     }
     Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
     Instant expires = now.plus(ttl);
-    byte[] id = new byte[16];
-    random.nextBytes(id);
-    String jti = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+    String jti = newJti();
     RawJwt.Builder jwt = RawJwt.newBuilder()
         .setTypeHeader(TOKEN_TYPE)
         .setIssuer(issuer)
@@ -74,6 +77,41 @@ public final class TokenIssuer {
     PlatformToken claims = new PlatformToken(request.agent(), request.tenant(), request.groups(),
         jti, now, now, expires, request.purpose());
     return new IssuedToken(token, claims);
+  }
+
+  /**
+   * Signs an operator token for the admin API.
+   *
+   * @throws IllegalArgumentException for an invalid name or a lifetime over {@link #MAX_OPERATOR_TTL}
+   */
+  public IssuedOperatorToken issueOperator(String name, Role role, Duration ttl)
+      throws GeneralSecurityException {
+    dev.keyward.policies.Names.require(name, "operator");
+    if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_OPERATOR_TTL) > 0) {
+      throw new IllegalArgumentException("operator token lifetime must be positive and at most "
+          + MAX_OPERATOR_TTL.toHours() + "h");
+    }
+    Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    String jti = newJti();
+    RawJwt jwt = RawJwt.newBuilder()
+        .setTypeHeader(OPERATOR_TOKEN_TYPE)
+        .setIssuer(issuer)
+        .addAudience(OPERATOR_AUDIENCE)
+        .setSubject(name)
+        .addStringClaim("role", role.claim())
+        .setJwtId(jti)
+        .setIssuedAt(now)
+        .setNotBefore(now)
+        .setExpiration(now.plus(ttl))
+        .build();
+    return new IssuedOperatorToken(signer.signAndEncode(jwt),
+        new OperatorToken(name, role, jti, now.plus(ttl)));
+  }
+
+  private String newJti() {
+    byte[] id = new byte[16];
+    random.nextBytes(id);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(id);
   }
 
   private static String groupsJson(TokenRequest request) {

@@ -38,6 +38,7 @@ public final class TokenVerifier {
   private final Duration clockSkew;
   private final Revocations revocations;
   private final JwtValidator validator;
+  private final JwtValidator operatorValidator;
   private final VerifiedTokenCache cache;
   private volatile PublicKeys keys;
 
@@ -51,6 +52,14 @@ public final class TokenVerifier {
         .expectTypeHeader(TokenIssuer.TOKEN_TYPE)
         .expectIssuer(issuer)
         .expectAudience(TokenIssuer.AUDIENCE)
+        .expectIssuedInThePast()
+        .setClock(clock)
+        .setClockSkew(clockSkew)
+        .build();
+    this.operatorValidator = JwtValidator.newBuilder()
+        .expectTypeHeader(TokenIssuer.OPERATOR_TOKEN_TYPE)
+        .expectIssuer(issuer)
+        .expectAudience(TokenIssuer.OPERATOR_AUDIENCE)
         .expectIssuedInThePast()
         .setClock(clock)
         .setClockSkew(clockSkew)
@@ -77,7 +86,7 @@ public final class TokenVerifier {
     String key = VerifiedTokenCache.key(token);
     PlatformToken claims = cache.get(key);
     if (claims == null) {
-      claims = verifyUncached(token, clock.instant());
+      claims = claims(verifyJwt(token, TokenIssuer.TOKEN_TYPE, TokenIssuer.AUDIENCE, validator));
       cache.put(key, claims);
     } else if (!clock.instant().isBefore(claims.expiresAt().plus(clockSkew))) {
       cache.invalidate(key);
@@ -115,7 +124,38 @@ public final class TokenVerifier {
     return cache.hitRate();
   }
 
-  private PlatformToken verifyUncached(String token, Instant now) throws TokenRejectedException {
+  /**
+   * Verifies an operator token for the admin API (its own {@code typ} and audience: an agent's
+   * token is refused). Not cached: operators call rarely.
+   */
+  public OperatorToken verifyOperator(String token) throws TokenRejectedException {
+    if (token.isEmpty()) {
+      throw new TokenRejectedException(TokenError.EMPTY_TOKEN);
+    }
+    if (token.length() > MAX_TOKEN_LENGTH) {
+      throw new TokenRejectedException(TokenError.TOKEN_TOO_LARGE);
+    }
+    VerifiedJwt jwt = verifyJwt(token, TokenIssuer.OPERATOR_TOKEN_TYPE,
+        TokenIssuer.OPERATOR_AUDIENCE, operatorValidator);
+    try {
+      String name = jwt.hasSubject() ? jwt.getSubject() : null;
+      Optional<Role> role = jwt.hasStringClaim("role")
+          ? Role.fromClaim(jwt.getStringClaim("role")) : Optional.empty();
+      if (!Names.isValid(name) || role.isEmpty() || !jwt.hasJwtId()) {
+        throw new TokenRejectedException(TokenError.INVALID_CLAIMS);
+      }
+      if (revocations.isTokenRevoked(jwt.getJwtId())) {
+        throw new TokenRejectedException(TokenError.TOKEN_REVOKED);
+      }
+      return new OperatorToken(name, role.get(), jwt.getJwtId(), jwt.getExpiration());
+    } catch (JwtInvalidException e) {
+      throw new TokenRejectedException(TokenError.INVALID_CLAIMS);
+    }
+  }
+
+  private VerifiedJwt verifyJwt(String token, String expectedType, String expectedAudience,
+      JwtValidator strict) throws TokenRejectedException {
+    Instant now = clock.instant();
     String[] parts = token.split("\\.", -1);
     if (parts.length != 3) {
       throw new TokenRejectedException(TokenError.MALFORMED_TOKEN);
@@ -130,7 +170,7 @@ public final class TokenVerifier {
     if (!alg.equals("ES256")) {
       throw new TokenRejectedException(TokenError.UNSUPPORTED_ALGORITHM);
     }
-    if (!TokenIssuer.TOKEN_TYPE.equals(header.path("typ").asText(null))) {
+    if (!expectedType.equals(header.path("typ").asText(null))) {
       throw new TokenRejectedException(TokenError.WRONG_TOKEN_TYPE);
     }
     String kid = header.path("kid").asText(null);
@@ -141,7 +181,7 @@ public final class TokenVerifier {
     if (!issuer.equals(payload.path("iss").asText(null))) {
       throw new TokenRejectedException(TokenError.WRONG_ISSUER);
     }
-    if (!hasAudience(payload.path("aud"))) {
+    if (!hasAudience(payload.path("aud"), expectedAudience)) {
       throw new TokenRejectedException(TokenError.WRONG_AUDIENCE);
     }
     JsonNode exp = payload.path("exp");
@@ -155,13 +195,11 @@ public final class TokenVerifier {
     if (nbf.isNumber() && now.plus(clockSkew).isBefore(Instant.ofEpochSecond(nbf.asLong()))) {
       throw new TokenRejectedException(TokenError.TOKEN_NOT_YET_VALID);
     }
-    VerifiedJwt jwt;
     try {
-      jwt = current.verifier().verifyAndDecode(token, validator);
+      return current.verifier().verifyAndDecode(token, strict);
     } catch (GeneralSecurityException e) {
       throw new TokenRejectedException(TokenError.INVALID_SIGNATURE);
     }
-    return claims(jwt);
   }
 
   private static JsonNode decode(String part) throws TokenRejectedException {
@@ -176,13 +214,13 @@ public final class TokenVerifier {
     }
   }
 
-  private static boolean hasAudience(JsonNode aud) {
+  private static boolean hasAudience(JsonNode aud, String expected) {
     if (aud.isTextual()) {
-      return TokenIssuer.AUDIENCE.equals(aud.asText());
+      return expected.equals(aud.asText());
     }
     if (aud.isArray()) {
       for (JsonNode item : aud) {
-        if (TokenIssuer.AUDIENCE.equals(item.asText(null))) {
+        if (expected.equals(item.asText(null))) {
           return true;
         }
       }

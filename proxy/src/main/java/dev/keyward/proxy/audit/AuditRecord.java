@@ -1,10 +1,11 @@
 package dev.keyward.proxy.audit;
 
+import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 
 /**
- * One decision about one request, as the security team reads it. Built only from non-secret facts:
- * no key, no token, no query string.
+ * One decision about one proxied request, as the security team reads it. Built only from
+ * non-secret facts: no key, no token, no query string.
  *
  * @param decision {@code allowed}, {@code would_deny}, {@code denied} or {@code failed}
  * @param code {@code allowed} or the stable code of what denied or failed it
@@ -27,4 +28,31 @@ public record AuditRecord(
     int upstreamStatus,
     long bytesIn,
     long bytesOut,
-    long latencyMicros) {}
+    long latencyMicros) implements AuditEntry {
+
+  public static final String TYPE = "request";
+
+  @Override
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("type", TYPE)
+        .put("time", time.toString())
+        .put("request_id", requestId)
+        .put("agent", agent)
+        .put("tenant", tenant)
+        .put("jti", jti)
+        .put("route", route)
+        .put("credential", credential)
+        .put("credential_version", credentialVersion)
+        .put("target_host", targetHost)
+        .put("method", method)
+        .put("path", path)
+        .put("decision", decision)
+        .put("code", code)
+        .put("status", status)
+        .put("upstream_status", upstreamStatus)
+        .put("bytes_in", bytesIn)
+        .put("bytes_out", bytesOut)
+        .put("latency_us", latencyMicros);
+  }
+}

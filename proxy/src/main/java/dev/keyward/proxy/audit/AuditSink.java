@@ -1,7 +1,15 @@
 package dev.keyward.proxy.audit;
 
-/** Where audit records go. Called on the event loop: implementations must not block it. */
+/** Where audit entries go. Called on event loops: implementations must not block. */
 public interface AuditSink {
 
-  void record(AuditRecord record);
+  void record(AuditEntry entry);
+
+  /**
+   * False while entries cannot be written and the sink fails closed: the proxy then refuses new
+   * requests with 503 audit_unavailable rather than serve them unaudited.
+   */
+  default boolean accepting() {
+    return true;
+  }
 }

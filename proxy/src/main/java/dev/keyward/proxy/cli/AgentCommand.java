@@ -1,13 +1,12 @@
 package dev.keyward.proxy.cli;
 
-import dev.keyward.token.Agent;
-import dev.keyward.token.AgentCredentials;
-import dev.keyward.token.AgentExistsException;
+import static dev.keyward.proxy.cli.CredentialCommand.objects;
+import static dev.keyward.proxy.cli.CredentialCommand.print;
+import static dev.keyward.proxy.cli.CredentialCommand.strings;
+
 import dev.keyward.token.TokenIssuer;
-import dev.keyward.vault.KvException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -34,16 +33,6 @@ final class AgentCommand implements Runnable {
     spec.commandLine().usage(KeywardCommand.io(spec).err());
   }
 
-  static JsonObject toJson(Agent agent, boolean disabled) {
-    return new JsonObject()
-        .put("id", agent.id())
-        .put("tenant", agent.tenant())
-        .put("groups", new JsonArray(agent.groups().stream().sorted().toList()))
-        .put("created_by", agent.createdBy())
-        .put("created_at", agent.createdAt().toString())
-        .put("disabled", disabled);
-  }
-
   /** {@code keyward agent create}: register an agent; prints its secret once. */
   @Command(name = "create", mixinStandardHelpOptions = true,
       description = "Register an agent and print its secret. The secret is shown only now; only a"
@@ -54,7 +43,7 @@ final class AgentCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Parameters(index = "0", paramLabel = "ID", description = "Agent id, e.g. support-bot.")
     String id;
@@ -65,7 +54,7 @@ final class AgentCommand implements Runnable {
     @Option(names = "--group", paramLabel = "GROUP", description = "Group; repeatable.")
     List<String> groups = new ArrayList<>();
 
-    @Option(names = "--actor", description = "Who is doing this (default: the OS user).")
+    @Option(names = "--actor", description = CredentialCommand.ACTOR_HELP)
     String actor;
 
     @Option(names = "--json", description = "Print the agent and its secret as JSON.")
@@ -73,28 +62,14 @@ final class AgentCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Io io = KeywardCommand.io(spec);
-      AgentCredentials created;
-      try (Installation installation = Installation.open(locations.load())) {
-        created = installation.agents().create(id, tenant, Set.copyOf(groups),
-            actor == null ? System.getProperty("user.name", "operator") : actor, Instant.now());
-      } catch (IllegalArgumentException e) {
-        throw new CliException(ExitCodes.INVALID, e.getMessage());
-      } catch (AgentExistsException e) {
-        throw new CliException(ExitCodes.CONFLICT, e.getMessage());
-      } catch (KvException e) {
-        throw new CliException(ExitCodes.UNAVAILABLE, e.getMessage());
-      }
-      if (json) {
-        io.out().println(toJson(created.agent(), false).put("secret", created.secret())
-            .encodePrettily());
-      } else {
-        io.out().println("Agent " + id + " (tenant " + tenant + ") created. Its secret, shown only"
-            + " now:\n\n  " + created.secret() + "\n\nExchange it for a platform token (at most "
-            + TokenIssuer.MAX_TTL.toMinutes() + " minutes each):\n  curl -sS -X POST"
-            + " http://127.0.0.1:8080/v1/tokens -H 'Content-Type: application/json' -d"
-            + " '{\"client_id\":\"" + id + "\",\"client_secret\":\"<secret>\"}'");
-      }
+      JsonObject created = target.run(ops -> ops.createAgent(id, tenant, Set.copyOf(groups),
+          Target.actor(actor)));
+      print(KeywardCommand.io(spec), json, created, "Agent " + id + " (tenant " + tenant
+          + ") created. Its secret, shown only now:\n\n  " + created.getString("secret")
+          + "\n\nExchange it for a platform token (at most " + TokenIssuer.MAX_TTL.toMinutes()
+          + " minutes each):\n  curl -sS -X POST http://127.0.0.1:8080/v1/tokens -H"
+          + " 'Content-Type: application/json' -d '{\"client_id\":\"" + id
+          + "\",\"client_secret\":\"<secret>\"}'");
       return ExitCodes.OK;
     }
   }
@@ -107,31 +82,21 @@ final class AgentCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-      Io io = KeywardCommand.io(spec);
-      try (Installation installation = Installation.open(locations.load())) {
-        Set<String> disabled = installation.revocations().load().value().disabledAgents();
-        JsonArray all = new JsonArray();
-        for (Agent agent : installation.agents().list()) {
-          if (json) {
-            all.add(toJson(agent, disabled.contains(agent.id())));
-          } else {
-            io.out().println(agent.id() + "\ttenant=" + agent.tenant() + "\tgroups="
-                + String.join(",", agent.groups()) + (disabled.contains(agent.id()) ? "\tDISABLED" : ""));
-          }
-        }
-        if (json) {
-          io.out().println(all.encodePrettily());
-        }
-      } catch (KvException e) {
-        throw new CliException(ExitCodes.UNAVAILABLE, e.getMessage());
+      JsonArray agents = target.run(ops -> ops.listAgents());
+      StringBuilder lines = new StringBuilder();
+      for (JsonObject agent : objects(agents)) {
+        lines.append(agent.getString("id")).append("\ttenant=").append(agent.getString("tenant"))
+            .append("\tgroups=").append(String.join(",", strings(agent.getJsonArray("groups"))))
+            .append(agent.getBoolean("disabled") ? "\tDISABLED" : "").append('\n');
       }
+      print(KeywardCommand.io(spec), json, agents, lines.toString().stripTrailing());
       return ExitCodes.OK;
     }
   }
@@ -146,14 +111,19 @@ final class AgentCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Parameters(index = "0", paramLabel = "ID")
     String id;
 
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
-      return setDisabled(spec, locations, id, true);
+      JsonObject result = target.run(ops -> ops.setAgentDisabled(id, true));
+      print(KeywardCommand.io(spec), json, result, "Disabled agent " + id);
+      return ExitCodes.OK;
     }
   }
 
@@ -165,28 +135,19 @@ final class AgentCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Parameters(index = "0", paramLabel = "ID")
     String id;
 
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
-      return setDisabled(spec, locations, id, false);
+      JsonObject result = target.run(ops -> ops.setAgentDisabled(id, false));
+      print(KeywardCommand.io(spec), json, result, "Enabled agent " + id);
+      return ExitCodes.OK;
     }
-  }
-
-  private static int setDisabled(CommandSpec spec, Locations locations, String id, boolean disabled)
-      throws CliException {
-    try (Installation installation = Installation.open(locations.load())) {
-      if (installation.agents().find(id).isEmpty()) {
-        throw new CliException(ExitCodes.NOT_FOUND, "no agent '" + id + "'");
-      }
-      installation.revocations().setAgentDisabled(id, disabled, Instant.now());
-    } catch (KvException e) {
-      throw new CliException(ExitCodes.UNAVAILABLE, e.getMessage());
-    }
-    KeywardCommand.io(spec).out().println((disabled ? "Disabled" : "Enabled") + " agent " + id);
-    return ExitCodes.OK;
   }
 }

@@ -1,10 +1,7 @@
 package dev.keyward.proxy.cli;
 
-import dev.keyward.vault.CredentialMetadata;
-import dev.keyward.vault.CredentialStore;
+import dev.keyward.proxy.admin.CredentialJson;
 import dev.keyward.vault.CredentialSpec;
-import dev.keyward.vault.CredentialStoreException;
-import dev.keyward.vault.Injection;
 import dev.keyward.vault.Secret;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +14,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -53,32 +51,17 @@ final class CredentialCommand implements Runnable {
     String tenant;
   }
 
-  /** An operation on the credential store. */
-  interface StoreAction<T> {
-    T run(CredentialStore store) throws CredentialStoreException;
+  static final String ACTOR_HELP = "Who is doing this, recorded with the version (default: the"
+      + " OS user). Through the admin API the operator token's name is recorded instead.";
+
+  /** Prints a result: its JSON, or the sentence for people. */
+  static void print(Io io, boolean json, Object result, String sentence) {
+    io.out().println(json ? (result instanceof JsonArray array ? array.encodePrettily()
+        : ((JsonObject) result).encodePrettily()) : sentence);
   }
 
-  /** Runs {@code action} on the installation's store, mapping failures to exit codes. */
-  static <T> T withStore(Locations locations, StoreAction<T> action) throws CliException {
-    try (Installation installation = Installation.open(locations.load())) {
-      return action.run(installation.credentialStore());
-    } catch (CredentialStoreException e) {
-      throw new CliException(ExitCodes.of(e.reason()), e.getMessage());
-    } catch (IllegalArgumentException e) {
-      throw new CliException(ExitCodes.INVALID, e.getMessage());
-    }
-  }
-
-  static String actor(String given) {
-    if (given != null) {
-      return given;
-    }
-    String user = System.getProperty("user.name");
-    return user == null || user.isBlank() ? "operator" : user;
-  }
-
-  static void print(Io io, boolean json, CredentialMetadata stored, String sentence) {
-    io.out().println(json ? toJson(stored).encodePrettily() : sentence);
+  static String summary(JsonObject m) {
+    return m.getString("tenant") + "/" + m.getString("id") + " version " + m.getInteger("version");
   }
 
   /** Where the secret comes from: never a command-line argument (shell history, ps). */
@@ -123,7 +106,7 @@ final class CredentialCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Parameters(index = "0", paramLabel = "ID", description = "Credential id, e.g. openrouter.")
     String id;
@@ -163,8 +146,7 @@ final class CredentialCommand implements Runnable {
     @ArgGroup(exclusive = true, multiplicity = "1")
     SecretSource secret;
 
-    @Option(names = "--actor", description = "Who is doing this, for the audit trail (default:"
-        + " the OS user).")
+    @Option(names = "--actor", description = ACTOR_HELP)
     String actor;
 
     @Option(names = "--json", description = "Print the stored metadata as JSON.")
@@ -175,45 +157,21 @@ final class CredentialCommand implements Runnable {
       Io io = KeywardCommand.io(spec);
       CredentialSpec credential;
       try {
-        credential = new CredentialSpec(tenant, id, provider == null ? id : provider, injection(),
-            allowedDomains, models, Map.of());
+        credential = new CredentialSpec(tenant, id, provider == null ? id : provider,
+            CredentialJson.injection(provider == null ? id : provider, header, template,
+                queryParam, extraHeaders), allowedDomains, models, Map.of());
       } catch (IllegalArgumentException e) {
         throw new CliException(ExitCodes.INVALID, e.getMessage());
       }
-      CredentialMetadata stored;
+      JsonObject stored;
       try (Secret value = secret.read(io.in())) {
-        stored = withStore(locations, store -> store.create(credential, value, actor(actor)));
+        stored = target.run(ops -> ops.createCredential(credential, value, Target.actor(actor)));
       }
-      print(io, json, stored, "Stored credential " + stored.tenant() + "/" + stored.id()
-          + " version " + stored.version() + " (provider " + credential.provider() + ", "
-          + describe(credential.injection()) + ", allowed domains "
-          + String.join(", ", credential.allowedDomains()) + ")");
+      print(io, json, stored, "Stored credential " + summary(stored) + " (provider "
+          + credential.provider() + ", " + CredentialJson.describe(credential.injection())
+          + ", allowed domains " + String.join(", ", credential.allowedDomains()) + ")");
       return ExitCodes.OK;
     }
-
-    private Injection injection() {
-      Injection base;
-      if (queryParam != null) {
-        if (header != null) {
-          throw new IllegalArgumentException("use either --header or --query-param, not both");
-        }
-        base = Injection.query(queryParam);
-      } else if (header != null) {
-        base = Injection.header(header, template == null ? Injection.PLACEHOLDER : template);
-      } else {
-        base = Injection.forProvider(provider == null ? id : provider);
-        if (template != null) {
-          base = Injection.header(base.name(), template).withExtraHeaders(base.extraHeaders());
-        }
-      }
-      if (extraHeaders.isEmpty()) {
-        return base;
-      }
-      Map<String, String> extras = new LinkedHashMap<>(base.extraHeaders());
-      extras.putAll(extraHeaders);
-      return base.withExtraHeaders(extras);
-    }
-
   }
 
   /** {@code keyward credential rotate}: a new secret as the next version. */
@@ -227,7 +185,7 @@ final class CredentialCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Mixin
     Ref ref;
@@ -235,7 +193,7 @@ final class CredentialCommand implements Runnable {
     @ArgGroup(exclusive = true, multiplicity = "1")
     SecretSource secret;
 
-    @Option(names = "--actor", description = "Who is doing this (default: the OS user).")
+    @Option(names = "--actor", description = ACTOR_HELP)
     String actor;
 
     @Option(names = "--json", description = "Print the new version's metadata as JSON.")
@@ -244,12 +202,13 @@ final class CredentialCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       Io io = KeywardCommand.io(spec);
-      CredentialMetadata stored;
+      JsonObject stored;
       try (Secret value = secret.read(io.in())) {
-        stored = withStore(locations, store -> store.rotate(ref.tenant, ref.id, value, actor(actor)));
+        stored = target.run(ops -> ops.rotateCredential(ref.tenant, ref.id, value,
+            Target.actor(actor)));
       }
-      print(io, json, stored, "Rotated " + stored.tenant() + "/" + stored.id() + " to version "
-          + stored.version());
+      print(io, json, stored, "Rotated " + ref.tenant + "/" + ref.id + " to version "
+          + stored.getInteger("version"));
       return ExitCodes.OK;
     }
   }
@@ -263,7 +222,7 @@ final class CredentialCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Mixin
     Ref ref;
@@ -272,7 +231,7 @@ final class CredentialCommand implements Runnable {
         description = "The version whose secret becomes current.")
     int version;
 
-    @Option(names = "--actor", description = "Who is doing this (default: the OS user).")
+    @Option(names = "--actor", description = ACTOR_HELP)
     String actor;
 
     @Option(names = "--json", description = "Print the new version's metadata as JSON.")
@@ -280,11 +239,11 @@ final class CredentialCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      CredentialMetadata stored = withStore(locations,
-          store -> store.rollback(ref.tenant, ref.id, version, actor(actor)));
-      print(KeywardCommand.io(spec), json, stored, "Rolled " + stored.tenant() + "/" + stored.id()
+      JsonObject stored = target.run(ops -> ops.rollbackCredential(ref.tenant, ref.id, version,
+          Target.actor(actor)));
+      print(KeywardCommand.io(spec), json, stored, "Rolled " + ref.tenant + "/" + ref.id
           + " back: version " + version + "'s secret is current again, as version "
-          + stored.version());
+          + stored.getInteger("version"));
       return ExitCodes.OK;
     }
   }
@@ -298,7 +257,7 @@ final class CredentialCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Option(names = "--tenant", description = "Only this tenant (default: all).")
     String tenant;
@@ -309,24 +268,17 @@ final class CredentialCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       Io io = KeywardCommand.io(spec);
-      List<CredentialMetadata> all = withStore(locations, store -> {
-        List<CredentialMetadata> out = new ArrayList<>();
-        for (String t : tenant == null ? store.tenants() : List.of(tenant)) {
-          out.addAll(store.list(t));
-        }
-        return out;
-      });
-      if (json) {
-        JsonArray array = new JsonArray();
-        all.forEach(m -> array.add(toJson(m)));
-        io.out().println(array.encodePrettily());
-      } else {
-        for (CredentialMetadata m : all) {
-          io.out().println(m.tenant() + "/" + m.id() + "\tv" + m.version() + "\t"
-              + m.spec().provider() + "\t" + describe(m.spec().injection()) + "\t"
-              + String.join(",", m.spec().allowedDomains()) + (m.disabled() ? "\tDISABLED" : ""));
-        }
+      JsonArray all = target.run(ops -> ops.listCredentials(Optional.ofNullable(tenant)));
+      StringBuilder lines = new StringBuilder();
+      for (JsonObject m : objects(all)) {
+        lines.append(m.getString("tenant")).append('/').append(m.getString("id"))
+            .append("\tv").append(m.getInteger("version"))
+            .append('\t').append(m.getString("provider"))
+            .append('\t').append(m.getString("injection"))
+            .append('\t').append(String.join(",", strings(m.getJsonArray("allowed_domains"))))
+            .append(m.getBoolean("disabled") ? "\tDISABLED" : "").append('\n');
       }
+      print(io, json, all, lines.toString().stripTrailing());
       return ExitCodes.OK;
     }
   }
@@ -340,7 +292,7 @@ final class CredentialCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Mixin
     Ref ref;
@@ -351,17 +303,16 @@ final class CredentialCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       Io io = KeywardCommand.io(spec);
-      List<CredentialMetadata> versions = withStore(locations, store -> store.history(ref.tenant, ref.id));
-      if (json) {
-        JsonArray array = new JsonArray();
-        versions.forEach(m -> array.add(toJson(m)));
-        io.out().println(array.encodePrettily());
-      } else {
-        for (CredentialMetadata m : versions) {
-          io.out().println("v" + m.version() + "\t" + m.createdAt() + "\t" + m.createdBy()
-              + (m.note().isEmpty() ? "" : "\t" + m.note()));
-        }
+      JsonArray versions = target.run(ops -> ops.credentialHistory(ref.tenant, ref.id));
+      StringBuilder lines = new StringBuilder();
+      for (JsonObject m : objects(versions)) {
+        lines.append('v').append(m.getInteger("version"))
+            .append('\t').append(m.getString("created_at"))
+            .append('\t').append(m.getString("created_by"))
+            .append(m.getString("note", "").isEmpty() ? "" : "\t" + m.getString("note"))
+            .append('\n');
       }
+      print(io, json, versions, lines.toString().stripTrailing());
       return ExitCodes.OK;
     }
   }
@@ -376,21 +327,22 @@ final class CredentialCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Mixin
     Ref ref;
 
-    @Option(names = "--actor", description = "Who is doing this (default: the OS user).")
+    @Option(names = "--actor", description = ACTOR_HELP)
     String actor;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
 
     @Override
     public Integer call() throws Exception {
-      withStore(locations, store -> {
-        store.setDisabled(ref.tenant, ref.id, true, actor(actor));
-        return null;
-      });
-      KeywardCommand.io(spec).out().println("Disabled " + ref.tenant + "/" + ref.id);
+      JsonObject result = target.run(ops -> ops.setCredentialDisabled(ref.tenant, ref.id, true,
+          Target.actor(actor)));
+      print(KeywardCommand.io(spec), json, result, "Disabled " + ref.tenant + "/" + ref.id);
       return ExitCodes.OK;
     }
   }
@@ -403,21 +355,22 @@ final class CredentialCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Mixin
     Ref ref;
 
-    @Option(names = "--actor", description = "Who is doing this (default: the OS user).")
+    @Option(names = "--actor", description = ACTOR_HELP)
     String actor;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
 
     @Override
     public Integer call() throws Exception {
-      withStore(locations, store -> {
-        store.setDisabled(ref.tenant, ref.id, false, actor(actor));
-        return null;
-      });
-      KeywardCommand.io(spec).out().println("Enabled " + ref.tenant + "/" + ref.id);
+      JsonObject result = target.run(ops -> ops.setCredentialDisabled(ref.tenant, ref.id, false,
+          Target.actor(actor)));
+      print(KeywardCommand.io(spec), json, result, "Enabled " + ref.tenant + "/" + ref.id);
       return ExitCodes.OK;
     }
   }
@@ -431,48 +384,44 @@ final class CredentialCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Mixin
     Ref ref;
 
-    @Option(names = "--version", required = true, paramLabel = "N")
+    @Option(names = "--erase-version", required = true, paramLabel = "N",
+        description = "The version to erase (not the current one).")
     int version;
 
-    @Option(names = "--actor", description = "Who is doing this (default: the OS user).")
+    @Option(names = "--actor", description = ACTOR_HELP)
     String actor;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
 
     @Override
     public Integer call() throws Exception {
-      withStore(locations, store -> {
-        store.destroyVersion(ref.tenant, ref.id, version, actor(actor));
-        return null;
-      });
-      KeywardCommand.io(spec).out().println("Destroyed version " + version + " of " + ref.tenant
+      JsonObject result = target.run(ops -> ops.destroyCredentialVersion(ref.tenant, ref.id,
+          version, Target.actor(actor)));
+      print(KeywardCommand.io(spec), json, result, "Destroyed version " + version + " of " + ref.tenant
           + "/" + ref.id);
       return ExitCodes.OK;
     }
   }
 
-  static String describe(Injection injection) {
-    String where = injection.location() == Injection.Location.HEADER
-        ? injection.name() + ": " + injection.template()
-        : "query parameter " + injection.name();
-    return where.replace(Injection.PLACEHOLDER, "<secret>");
+  static List<JsonObject> objects(JsonArray array) {
+    List<JsonObject> out = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      out.add(array.getJsonObject(i));
+    }
+    return out;
   }
 
-  static JsonObject toJson(CredentialMetadata m) {
-    return new JsonObject()
-        .put("tenant", m.tenant())
-        .put("id", m.id())
-        .put("version", m.version())
-        .put("provider", m.spec().provider())
-        .put("injection", describe(m.spec().injection()))
-        .put("allowed_domains", new JsonArray(m.spec().allowedDomains()))
-        .put("models", new JsonArray(m.spec().models()))
-        .put("created_by", m.createdBy())
-        .put("created_at", m.createdAt().toString())
-        .put("disabled", m.disabled())
-        .put("note", m.note());
+  static List<String> strings(JsonArray array) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      out.add(array.getString(i));
+    }
+    return out;
   }
 }

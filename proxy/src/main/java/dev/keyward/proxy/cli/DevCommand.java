@@ -35,6 +35,10 @@ final class DevCommand implements Callable<Integer> {
       description = "Port to listen on; 0 picks a free one (default: from the config, 8080).")
   Integer port;
 
+  @Option(names = "--admin-port", paramLabel = "PORT",
+      description = "Port of the admin API; 0 picks a free one (default: from the config, 8081).")
+  Integer adminPort;
+
   @Override
   public Integer call() throws Exception {
     Io io = KeywardCommand.io(spec);
@@ -53,9 +57,15 @@ final class DevCommand implements Callable<Integer> {
     }
     config = config.withListen(host != null ? host : config.host(),
         port != null ? port : config.port());
+    if (adminPort != null) {
+      config = config.withAdminPort(adminPort);
+    }
     Keyward keyward = Servers.start(config);
     String baseUrl = "http://" + hostForUrl(config.host()) + ":" + keyward.port();
-    io.out().println(QuickStart.text(launcher(), dataDir, baseUrl, firstRun));
+    String adminUrl = config.admin().enabled()
+        ? "http://" + hostForUrl(config.admin().host()) + ":" + keyward.adminPort()
+        : "(admin API disabled)";
+    io.out().println(QuickStart.text(launcher(), dataDir, baseUrl, adminUrl, firstRun));
     io.out().flush();
     return Servers.runUntilStopped(keyward, io);
   }

@@ -17,8 +17,24 @@ public final class ExitCodes {
   public static final int CONFLICT = 5;
   /** A store or Vault could not be reached. */
   public static final int UNAVAILABLE = 6;
+  /** The operator token was refused, or its role does not allow the operation. */
+  public static final int DENIED = 7;
+  /** {@code keyward audit verify} found the audit log altered. */
+  public static final int TAMPERED = 8;
 
   private ExitCodes() {}
+
+  /** The exit code for an admin API (or store) failure with this HTTP status. */
+  static int of(int status) {
+    return switch (status) {
+      case 400, 413 -> INVALID;
+      case 401, 403 -> DENIED;
+      case 404 -> NOT_FOUND;
+      case 409 -> CONFLICT;
+      case 502, 503, 504 -> UNAVAILABLE;
+      default -> FAILED;
+    };
+  }
 
   static int of(CredentialStoreException.Reason reason) {
     return switch (reason) {

@@ -2,6 +2,7 @@ package dev.keyward.proxy.cli;
 
 import dev.keyward.vault.CredentialStoreException;
 import dev.keyward.vault.KvException;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.util.concurrent.Callable;
@@ -41,17 +42,22 @@ final class KekCommand implements Runnable {
     @Option(names = "--actor", description = "Who is doing this (default: the OS user).")
     String actor;
 
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
       Io io = KeywardCommand.io(spec);
       try (Installation installation = Installation.open(locations.load())) {
         installation.storage().rotateKek();
-        int count = installation.credentialStore().rewrapAll(CredentialCommand.actor(actor));
+        int count = installation.credentialStore().rewrapAll(Target.actor(actor));
         if (installation.config().jwks().isEmpty()) {
           installation.signingKeys().rewrap();
         }
-        io.out().println("Rotated the KEK; rewrapped " + count + " credential"
-            + (count == 1 ? "" : "s") + " and the signing keys");
+        CredentialCommand.print(io, json, new JsonObject().put("rewrapped_credentials", count)
+            .put("rewrapped_signing_keys", installation.config().jwks().isEmpty()),
+            "Rotated the KEK; rewrapped " + count + " credential" + (count == 1 ? "" : "s")
+                + (installation.config().jwks().isEmpty() ? " and the signing keys" : ""));
         return ExitCodes.OK;
       } catch (CredentialStoreException e) {
         throw new CliException(ExitCodes.of(e.reason()), e.getMessage());

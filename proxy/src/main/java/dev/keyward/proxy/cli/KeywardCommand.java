@@ -8,7 +8,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "keyward", mixinStandardHelpOptions = true, version = "Keyward 0.1.0",
     description = "BYOK credential-injection proxy for AI agents.",
     subcommands = {DevCommand.class, ServeCommand.class, TokenCommand.class, AgentCommand.class,
-        CredentialCommand.class, KekCommand.class, PolicyCommand.class},
+        CredentialCommand.class, KekCommand.class, PolicyCommand.class, AuditCommand.class,
+        OperatorCommand.class},
     exitCodeOnInvalidInput = ExitCodes.USAGE)
 public final class KeywardCommand implements Runnable {
 

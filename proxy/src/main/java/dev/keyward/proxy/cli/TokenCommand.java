@@ -1,18 +1,15 @@
 package dev.keyward.proxy.cli;
 
+import static dev.keyward.proxy.cli.CredentialCommand.print;
+
 import dev.keyward.proxy.config.Durations;
-import dev.keyward.token.IssuedToken;
 import dev.keyward.token.Purpose;
-import dev.keyward.token.SigningKeyStore;
 import dev.keyward.token.SigningKeys;
-import dev.keyward.token.TokenIssuer;
-import dev.keyward.token.TokenRequest;
 import dev.keyward.token.Versioned;
 import dev.keyward.vault.KvException;
 import io.vertx.core.json.JsonObject;
 import java.security.GeneralSecurityException;
-import java.time.Clock;
-
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,7 +58,7 @@ final class TokenCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Option(names = "--agent", required = true, description = "Agent id (the token's sub).")
     String agent;
@@ -85,32 +82,21 @@ final class TokenCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Io io = KeywardCommand.io(spec);
-      IssuedToken issued;
-      try (Installation installation = Installation.open(locations.load())) {
-        Optional<Purpose> parsedPurpose = Optional.empty();
+      Optional<Purpose> parsedPurpose = Optional.empty();
+      Duration lifetime;
+      try {
         if (purpose != null) {
           parsedPurpose = Optional.of(Purpose.fromClaim(purpose).orElseThrow(() ->
               new IllegalArgumentException("purpose must be conversation, heartbeat or subagent")));
         }
-        TokenRequest request = new TokenRequest(agent, tenant, Set.copyOf(groups), parsedPurpose,
-            Durations.parse(ttl));
-        issued = new TokenIssuer(currentKeys(installation), installation.config().issuer(),
-            Clock.systemUTC()).issue(request);
+        lifetime = Durations.parse(ttl);
       } catch (IllegalArgumentException e) {
         throw new CliException(ExitCodes.INVALID, e.getMessage());
       }
-      if (json) {
-        io.out().println(new JsonObject()
-            .put("token", issued.token())
-            .put("agent", issued.claims().agent())
-            .put("tenant", issued.claims().tenant())
-            .put("jti", issued.claims().jti())
-            .put("expires_at", issued.claims().expiresAt().toString())
-            .encodePrettily());
-      } else {
-        io.out().println(issued.token());
-      }
+      Optional<Purpose> chosen = parsedPurpose;
+      JsonObject issued = target.run(ops -> ops.mintToken(agent, tenant, Set.copyOf(groups),
+          chosen, lifetime));
+      print(KeywardCommand.io(spec), json, issued, issued.getString("token"));
       return ExitCodes.OK;
     }
   }
@@ -125,21 +111,18 @@ final class TokenCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
 
     @Parameters(index = "0", paramLabel = "JTI", description = "The token's jti claim.")
     String jti;
 
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
+
     @Override
     public Integer call() throws Exception {
-      try (Installation installation = Installation.open(locations.load())) {
-        installation.revocations().revokeToken(jti, Instant.now());
-      } catch (IllegalArgumentException e) {
-        throw new CliException(ExitCodes.INVALID, e.getMessage());
-      } catch (KvException e) {
-        throw new CliException(ExitCodes.UNAVAILABLE, e.getMessage());
-      }
-      KeywardCommand.io(spec).out().println("Revoked token " + jti);
+      JsonObject result = target.run(ops -> ops.revokeToken(jti));
+      print(KeywardCommand.io(spec), json, result, "Revoked token " + jti);
       return ExitCodes.OK;
     }
   }
@@ -155,25 +138,20 @@ final class TokenCommand implements Runnable {
     CommandSpec spec;
 
     @Mixin
-    Locations locations;
+    Target target;
+
+    @Option(names = "--json", description = "Print the result as JSON.")
+    boolean json;
 
     @Override
     public Integer call() throws Exception {
-      SigningKeys rotated;
-      try (Installation installation = Installation.open(locations.load())) {
-        SigningKeyStore keys = installation.signingKeys();
-        if (keys.load().isEmpty()) {
-          SigningKeys first = keys.initialize(Instant.now());
-          KeywardCommand.io(spec).out().println("Created the first signing key " + first.primaryKid());
-          return ExitCodes.OK;
-        }
-        rotated = keys.rotate(Instant.now());
-      } catch (KvException | GeneralSecurityException e) {
-        throw new CliException(ExitCodes.UNAVAILABLE, "rotation failed: " + e.getMessage());
-      }
-      KeywardCommand.io(spec).out().println("New primary signing key " + rotated.primaryKid()
-          + "; " + rotated.size() + " keys verify (retired keys are dropped "
-          + Durations.format(SigningKeys.RETENTION) + " after rotation)");
+      JsonObject result = target.run(ops -> ops.rotateSigningKey());
+      String kid = result.getString("primary_kid");
+      print(KeywardCommand.io(spec), json, result, result.getBoolean("created_first_key")
+          ? "Created the first signing key " + kid
+          : "New primary signing key " + kid + "; " + result.getInteger("verifying_keys")
+              + " keys verify (retired keys are dropped "
+              + Durations.format(SigningKeys.RETENTION) + " after rotation)");
       return ExitCodes.OK;
     }
   }

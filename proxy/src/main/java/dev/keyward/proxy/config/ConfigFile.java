@@ -16,6 +16,8 @@ record ConfigFile(
     Tokens tokens,
     Upstream upstream,
     Limits limits,
+    Audit audit,
+    Admin admin,
     CredentialsCache credentialsCache) {
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -53,4 +55,11 @@ record ConfigFile(
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record CredentialsCache(String ttl, String staleWindow) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Audit(String file, Boolean stdout, String maxFileSize, String checkpointInterval,
+      String onFailure, String instance) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Admin(String host, Integer port, Boolean enabled, String tlsCert, String tlsKey) {}
 }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.keyward.policies.Names;
 import dev.keyward.policies.Sizes;
+import dev.keyward.proxy.audit.AuditLog;
 import dev.keyward.vault.SealedCredentialCache;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,6 +40,8 @@ public record KeywardConfig(
     boolean forwardAgentNetwork,
     List<ConnectTo> connectTo,
     Limits limits,
+    AuditLog.Settings audit,
+    Admin admin,
     Duration credentialTtl,
     Duration credentialStaleWindow) {
 
@@ -107,7 +111,16 @@ public record KeywardConfig(
   public KeywardConfig withListen(String newHost, int newPort) {
     return new KeywardConfig(newHost, newPort, policy, policyReloadInterval, storage, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
-        forwardAgentNetwork, connectTo, limits, credentialTtl, credentialStaleWindow);
+        forwardAgentNetwork, connectTo, limits, audit, admin, credentialTtl, credentialStaleWindow);
+  }
+
+  /** The same configuration with the admin API on another port (0: any free one). */
+  public KeywardConfig withAdminPort(int newPort) {
+    return new KeywardConfig(host, port, policy, policyReloadInterval, storage, issuer, jwks,
+        tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
+        forwardAgentNetwork, connectTo, limits, audit,
+        new Admin(admin.enabled(), admin.host(), newPort, admin.tls()), credentialTtl,
+        credentialStaleWindow);
   }
 
   private static KeywardConfig resolve(ConfigFile raw, Path base, String source,
@@ -163,7 +176,8 @@ public record KeywardConfig(
     return new KeywardConfig(host, port, policy, policyReload, storage,
         tokens.issuer() == null ? DEFAULT_ISSUER : tokens.issuer(), jwks, tokenRefresh, trustCa,
         connectTimeout, firstByteTimeout, idleTimeout, !Boolean.FALSE.equals(upstream.http2()),
-        Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo, limits, ttl, stale);
+        Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo, limits,
+        audit(raw.audit(), base, env, problems), admin(raw.admin(), base, problems), ttl, stale);
   }
 
   private static Limits limits(ConfigFile.Limits raw, List<String> problems) {
@@ -183,6 +197,80 @@ public record KeywardConfig(
             problems),
         duration(raw.maxRequestDuration(), d.maxRequestDuration(), "limits.max_request_duration",
             problems));
+  }
+
+  /**
+   * The admin API's listener: its own address, never the agents' port.
+   *
+   * @param enabled false turns the admin API (and metrics and health) off
+   * @param tls certificate and key (PEM) to serve the admin API over HTTPS; empty for plain HTTP,
+   *     which is only sensible on loopback
+   */
+  public record Admin(boolean enabled, String host, int port, Optional<AdminTls> tls) {
+    public static final int DEFAULT_PORT = 8081;
+  }
+
+  /** PEM files of the admin listener's certificate chain and private key. */
+  public record AdminTls(Path cert, Path key) {}
+
+  private static Admin admin(ConfigFile.Admin raw, Path base, List<String> problems) {
+    if (raw == null) {
+      return new Admin(true, DEFAULT_HOST, Admin.DEFAULT_PORT, Optional.empty());
+    }
+    int port = raw.port() == null ? Admin.DEFAULT_PORT : raw.port();
+    if (port < 0 || port > 65535) {
+      problems.add("admin.port must be 0-65535");
+    }
+    Optional<AdminTls> tls = Optional.empty();
+    if ((raw.tlsCert() == null) != (raw.tlsKey() == null)) {
+      problems.add("admin: set both tls_cert and tls_key, or neither");
+    } else if (raw.tlsCert() != null) {
+      tls = Optional.of(new AdminTls(base.resolve(raw.tlsCert()), base.resolve(raw.tlsKey())));
+    }
+    return new Admin(!Boolean.FALSE.equals(raw.enabled()),
+        raw.host() == null ? DEFAULT_HOST : raw.host(), port, tls);
+  }
+
+  private static AuditLog.Settings audit(ConfigFile.Audit raw, Path base, Map<String, String> env,
+      List<String> problems) {
+    ConfigFile.Audit a = raw == null ? new ConfigFile.Audit(null, null, null, null, null, null) : raw;
+    Optional<Path> file = Optional.ofNullable(a.file()).map(base::resolve);
+    boolean stdout = a.stdout() == null ? file.isEmpty() : a.stdout();
+    if (file.isEmpty() && !stdout) {
+      problems.add("audit: set audit.file, or leave audit.stdout on: every decision is audited");
+    }
+    AuditLog.OnFailure onFailure = AuditLog.OnFailure.FAIL_CLOSED;
+    if (a.onFailure() != null) {
+      switch (a.onFailure()) {
+        case "fail_closed" -> onFailure = AuditLog.OnFailure.FAIL_CLOSED;
+        case "fail_open" -> onFailure = AuditLog.OnFailure.FAIL_OPEN;
+        default -> problems.add("audit.on_failure must be fail_closed or fail_open");
+      }
+    }
+    String instance = a.instance() != null ? a.instance() : instanceName(env);
+    if (!Names.isValid(instance)) {
+      problems.add("audit.instance: use " + Names.RULE);
+    }
+    return new AuditLog.Settings(file, stdout,
+        size(a.maxFileSize(), 100L * 1024 * 1024, "audit.max_file_size", problems),
+        duration(a.checkpointInterval(), Duration.ofMinutes(1), "audit.checkpoint_interval",
+            problems),
+        onFailure, instance);
+  }
+
+  /** This host's name in the identifier alphabet (a pod name in Kubernetes). */
+  static String instanceName(Map<String, String> env) {
+    String host = env.getOrDefault("HOSTNAME", "");
+    if (host.isBlank()) {
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.net.UnknownHostException e) {
+        host = "keyward";
+      }
+    }
+    String cleaned = host.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9._-]", "-")
+        .replaceAll("^[^a-z0-9]+", "");
+    return cleaned.isEmpty() ? "keyward" : cleaned.substring(0, Math.min(64, cleaned.length()));
   }
 
   private static long size(String value, long fallback, String name, List<String> problems) {

@@ -11,10 +11,11 @@ public final class QuickStart {
    * @param launcher how the user runs Keyward, e.g. {@code ./keyward}
    * @param baseUrl where Keyward listens, e.g. {@code http://127.0.0.1:8080}
    */
-  public static String text(String launcher, Path dataDir, String baseUrl, boolean firstRun) {
+  public static String text(String launcher, Path dataDir, String baseUrl, String adminUrl,
+      boolean firstRun) {
     String dir = quote(dataDir.toAbsolutePath().toString());
     return String.join("\n",
-        "Keyward is listening on " + baseUrl,
+        "Keyward is listening on " + baseUrl + " (admin API on " + adminUrl + ")",
         "Data directory: " + dataDir.toAbsolutePath() + (firstRun ? " (created now)" : ""),
         "",
         "Quick start, in another terminal:",
@@ -33,6 +34,12 @@ public final class QuickStart {
             + " -H \"Authorization: Bearer $KEYWARD_TOKEN\" -H 'Content-Type: application/json'"
             + " -d '{\"model\":\"openai/gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
             + "\"content\":\"Say hi\"}]}'",
+        "",
+        "  # 4. See what was decided, from the audit trail (through the admin API).",
+        "  " + launcher + " operator token --data-dir " + dir + " --name me --role auditor"
+            + " > operator.token",
+        "  " + launcher + " audit query --admin-url " + adminUrl
+            + " --operator-token-file operator.token --since 1h",
         "",
         "  # OpenAI-compatible SDKs: base_url=\"" + baseUrl + "/r/openrouter\","
             + " api_key=$KEYWARD_TOKEN",

@@ -23,6 +23,8 @@ public enum ErrorCode {
   CREDENTIAL_UNAVAILABLE(503, "credential_unavailable",
       "the credential cannot be read right now; try again later"),
   SHUTTING_DOWN(503, "shutting_down", "Keyward is shutting down; retry on another instance"),
+  AUDIT_UNAVAILABLE(503, "audit_unavailable",
+      "the audit log cannot be written; requests are refused until it can"),
   UPSTREAM_DNS_ERROR(502, "upstream_dns_error", "the upstream host name could not be resolved"),
   UPSTREAM_UNREACHABLE(502, "upstream_unreachable", "the upstream could not be reached"),
   UPSTREAM_TLS_ERROR(502, "upstream_tls_error", "the upstream's TLS certificate was not accepted"),

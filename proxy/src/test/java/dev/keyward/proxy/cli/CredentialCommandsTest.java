@@ -135,7 +135,7 @@ class CredentialCommandsTest {
           .config("credentials_cache:\n  ttl: 200ms\n  stale_window: 10s\n");
       run(KEY_1, "credential", "put", "local", "--tenant", "acme", "--allowed-domain",
           "127.0.0.1", "--secret-stdin", "--config", config);
-      try (Keyward keyward = installation.start(); AuditCapture audit = new AuditCapture()) {
+      try (Keyward keyward = installation.start(); AuditCapture audit = new AuditCapture(dir)) {
         Agent agent = new Agent(keyward.port());
         String token = installation.token("agent-1", "acme").token();
         assertEquals(200, agent.post("/r/local/x", token, "{}").statusCode());

@@ -111,7 +111,7 @@ class LimitsAndTimeoutsTest {
   @Test
   void anUpstreamResetMidStreamResetsTheAgentsStreamAndIsAudited() throws Exception {
     try (ProxyHarness proxy = ProxyHarness.start(dir, ProxyHarness.options());
-        AuditCapture audit = new AuditCapture()) {
+        AuditCapture audit = new AuditCapture(dir)) {
       proxy.upstream().respondWith(request -> {
         HttpServerResponse response = request.response().setChunked(true);
         response.write("data: first\n\n");

@@ -98,7 +98,7 @@ class ShutdownTest {
           Injection.bearer());
       installation.configuration();
       Path config = dir.resolve("keyward.yaml");
-      Files.writeString(config, Files.readString(config).replace("port: 0", "port: " + port));
+      Files.writeString(config, Files.readString(config).replaceFirst("port: 0\n", "port: " + port + "\n"));
 
       Process keyward = new ProcessBuilder(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),

@@ -1,43 +1,48 @@
 package dev.keyward.proxy.testing;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.keyward.proxy.audit.AuditFiles;
 import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.LoggerFactory;
+import java.util.function.Predicate;
 
-/** Collects the audit records written to the {@code keyward.audit} logger during a test. */
+/** Reads the audit entries a {@link TestInstallation}'s Keyward wrote (its audit file). */
 public final class AuditCapture implements AutoCloseable {
 
-  private final Logger logger = (Logger) LoggerFactory.getLogger("keyward.audit");
-  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+  private final Path file;
 
-  public AuditCapture() {
-    appender.start();
-    logger.addAppender(appender);
+  /** @param installationDir the {@link TestInstallation#dir()} */
+  public AuditCapture(Path installationDir) {
+    this.file = installationDir.resolve(TestInstallation.AUDIT_FILE);
   }
 
-  public List<JsonObject> records() {
-    return List.copyOf(appender.list).stream()
-        .map(e -> new JsonObject(e.getFormattedMessage())).toList();
+  /** Request and admin entries written so far, oldest first. */
+  public List<JsonObject> records() throws Exception {
+    List<JsonObject> entries = new ArrayList<>();
+    AuditFiles.forEachEntry(AuditFiles.inOrder(file), Instant.EPOCH, entries::add);
+    return entries;
   }
 
   /** The record of the request with this id; waits briefly, since audit is written at the end. */
-  public JsonObject forRequest(String requestId) throws InterruptedException {
-    for (int i = 0; i < 100; i++) {
+  public JsonObject forRequest(String requestId) throws Exception {
+    return first(record -> requestId.equals(record.getString("request_id")));
+  }
+
+  /** The first entry that matches; waits briefly, since entries are written asynchronously. */
+  public JsonObject first(Predicate<JsonObject> matching) throws Exception {
+    for (int i = 0; i < 150; i++) {
       for (JsonObject record : records()) {
-        if (requestId.equals(record.getString("request_id"))) {
+        if (matching.test(record)) {
           return record;
         }
       }
       Thread.sleep(20);
     }
-    throw new AssertionError("no audit record for " + requestId + " in " + records());
+    throw new AssertionError("no matching audit entry in " + records());
   }
 
   @Override
-  public void close() {
-    logger.detachAppender(appender);
-  }
+  public void close() {}
 }

@@ -4,8 +4,10 @@ import dev.keyward.proxy.Keyward;
 import dev.keyward.proxy.config.KeywardConfig;
 import dev.keyward.proxy.storage.Storage;
 import dev.keyward.token.AgentRegistry;
+import dev.keyward.token.IssuedOperatorToken;
 import dev.keyward.token.IssuedToken;
 import dev.keyward.token.RevocationStore;
+import dev.keyward.token.Role;
 import dev.keyward.token.SigningKeyStore;
 import dev.keyward.token.SigningKeys;
 import dev.keyward.token.TokenIssuer;
@@ -21,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +36,8 @@ import java.util.Map;
 public final class TestInstallation {
 
   public static final String ISSUER = "keyward-test";
+  /** Where the installation's Keyward writes its audit log, relative to {@link #dir()}. */
+  public static final String AUDIT_FILE = "audit/audit.jsonl";
 
   private final Path dir;
   private String extraConfig = "";
@@ -93,6 +98,11 @@ public final class TestInstallation {
         storage,
         "tokens:", "  issuer: " + ISSUER, "  refresh_interval: " + refreshInterval,
         jwks == null ? "" : "  jwks: " + jwks,
+        // Tests may set their own audit or admin blocks; by default: a file, frequent
+        // checkpoints, and the admin API on a free port.
+        extraConfig.contains("audit:") ? "" : String.join("\n", "audit:", "  file: " + AUDIT_FILE,
+            "  checkpoint_interval: 1s"),
+        extraConfig.contains("admin:") ? "" : String.join("\n", "admin:", "  port: 0"),
         extraConfig));
     KeywardConfig config = KeywardConfig.load(file, Map.of());
     try (Storage opened = Storage.open(config.storage(), Clock.systemUTC())) {
@@ -151,5 +161,12 @@ public final class TestInstallation {
   public IssuedToken token(String agent, String tenant) throws Exception {
     SigningKeys keys = signingKeys().load().orElseThrow().value();
     return new TokenIssuer(keys, ISSUER, Clock.systemUTC()).issue(TokenRequest.of(agent, tenant));
+  }
+
+  /** An operator token for the admin API, valid for an hour. */
+  public IssuedOperatorToken operatorToken(String name, Role role) throws Exception {
+    SigningKeys keys = signingKeys().load().orElseThrow().value();
+    return new TokenIssuer(keys, ISSUER, Clock.systemUTC()).issueOperator(name, role,
+        Duration.ofHours(1));
   }
 }

@@ -1,0 +1,13 @@
+package dev.keyward.proxy.audit;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+
+/** Something the audit trail records: a proxied request's decision, or an operator's action. */
+public sealed interface AuditEntry permits AuditRecord, AdminRecord {
+
+  Instant time();
+
+  /** The entry's fields in a fixed order, with its {@code type}; never a secret or a token. */
+  JsonObject toJson();
+}

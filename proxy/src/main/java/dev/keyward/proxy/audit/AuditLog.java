@@ -1,0 +1,403 @@
+package dev.keyward.proxy.audit;
+
+import com.google.crypto.tink.PublicKeySign;
+import dev.keyward.vault.AtomicFiles;
+import dev.keyward.vault.KvException;
+import dev.keyward.vault.KvStore;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The tamper-evident audit trail: JSON lines in a rotating file (and, if asked, on stdout), each
+ * chained to the previous by hash, with signed checkpoints written every interval, on rotation
+ * and at shutdown, and witnessed in the shared store. One writer thread does all I/O; the event
+ * loops only enqueue. When entries cannot be written, they are kept and retried, and the log stops
+ * {@link #accepting()} new requests unless configured to fail open.
+ */
+public final class AuditLog implements AuditSink, AutoCloseable {
+
+  /** What the proxy does while the audit log cannot be written. */
+  public enum OnFailure {
+    FAIL_CLOSED,
+    FAIL_OPEN
+  }
+
+  /**
+   * @param file the current log file; rotated files sit beside it as {@code audit-<time>-<seq>.jsonl}
+   * @param stdout also print every line to the {@code stdout} stream given to the log
+   * @param instance names this log in checkpoints and in the witness
+   */
+  public record Settings(Optional<Path> file, boolean stdout, long maxFileBytes,
+      Duration checkpointInterval, OnFailure onFailure, String instance) {}
+
+  static final int QUEUE_CAPACITY = 100_000;
+  private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
+  private static final DateTimeFormatter ROTATED =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+
+  private final Settings settings;
+  private final PublicKeySign signer;
+  private final KvStore witnessStore;
+  private final Clock clock;
+  private final PrintStream stdout;
+  private final BlockingQueue<AuditEntry> queue = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+  private final AtomicLong writeFailures = new AtomicLong();
+  private final AtomicLong dropped = new AtomicLong();
+  private final Thread writer;
+  private volatile boolean healthy = true;
+  private volatile boolean closing;
+
+  // Writer-thread state.
+  private FileChannel channel;
+  private long size;
+  private long seq;
+  private String prev = AuditChain.GENESIS;
+  private Instant lastCheckpoint;
+  private boolean unsealed;
+  private int failingFor;
+
+  public AuditLog(Settings settings, PublicKeySign signer, KvStore witnessStore, Clock clock,
+      PrintStream stdout) {
+    this.settings = settings;
+    this.signer = signer;
+    this.witnessStore = witnessStore;
+    this.clock = clock;
+    this.stdout = settings.stdout() ? stdout : null;
+    this.lastCheckpoint = clock.instant();
+    if (settings.file().isPresent()) {
+      try {
+        open(settings.file().get());
+      } catch (IOException e) {
+        // Not fatal: the writer retries, and requests are refused meanwhile (or served, if
+        // configured to fail open). A volume mounted late or a fixed permission recovers.
+        healthy = false;
+        writeFailures.incrementAndGet();
+        LOG.error("cannot open the audit log {}: {}", settings.file().get(), e.toString());
+      }
+    }
+    writer = new Thread(this::run, "keyward-audit");
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  @Override
+  public void record(AuditEntry entry) {
+    if (!queue.offer(entry)) {
+      healthy = false;
+      writeFailures.incrementAndGet();
+      if (dropped.getAndIncrement() == 0) {
+        LOG.error("audit queue full ({} entries): entries are being dropped", QUEUE_CAPACITY);
+      }
+    }
+  }
+
+  @Override
+  public boolean accepting() {
+    return healthy || settings.onFailure() == OnFailure.FAIL_OPEN;
+  }
+
+  /** Failed writes since start, for the {@code keyward_audit_write_failures_total} metric. */
+  public long writeFailures() {
+    return writeFailures.get();
+  }
+
+  /** True when the log is writable (for readiness). */
+  public boolean healthy() {
+    return healthy;
+  }
+
+  /** Writes what is queued, a final checkpoint, and stops. */
+  @Override
+  public void close() throws InterruptedException {
+    closing = true;
+    writer.join(TimeUnit.SECONDS.toMillis(30));
+  }
+
+  private void run() {
+    List<AuditEntry> batch = new ArrayList<>();
+    while (!closing || !queue.isEmpty() || !batch.isEmpty()) {
+      try {
+        if (batch.isEmpty()) {
+          AuditEntry first = queue.poll(200, TimeUnit.MILLISECONDS);
+          if (first != null) {
+            batch.add(first);
+            queue.drainTo(batch, 1000);
+          }
+        }
+        if (settings.file().isPresent() && channel == null) {
+          open(settings.file().get()); // failed before: retried until it works
+        }
+        if (!batch.isEmpty()) {
+          writeBatch(batch);
+          batch.clear();
+        }
+        if (unsealed && !clock.instant().isBefore(lastCheckpoint.plus(settings.checkpointInterval()))) {
+          checkpoint();
+        }
+        recovered();
+        failingFor = 0;
+      } catch (IOException | GeneralSecurityException e) {
+        // Keep the batch; retry after a pause. Requests are refused meanwhile (fail closed).
+        healthy = false;
+        writeFailures.incrementAndGet();
+        if (failingFor++ % 60 == 0) { // once a minute while it lasts, not every retry
+          LOG.error("audit log write failed; retrying every second: {}", e.toString());
+        }
+        if (closing && failingFor > 2) {
+          LOG.error("audit log still failing at shutdown; {} entries not written",
+              batch.size() + queue.size());
+          return;
+        }
+        sleep(1000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    try {
+      if (unsealed) {
+        checkpoint();
+      }
+      if (channel != null) {
+        channel.close();
+      }
+    } catch (IOException | GeneralSecurityException e) {
+      LOG.error("final audit checkpoint failed: {}", e.getMessage());
+    }
+  }
+
+  private void recovered() {
+    if (!healthy && queue.remainingCapacity() > 0) {
+      healthy = true;
+      long lost = dropped.getAndSet(0);
+      LOG.info("audit log writable again{}", lost == 0 ? "" : "; " + lost + " entries were dropped"
+          + " while the queue was full");
+    }
+  }
+
+  /**
+   * Writes the batch, rotating whenever the file reaches its maximum size. Entries leave the batch
+   * once written, so a failure part-way leaves exactly the unwritten ones for the retry.
+   */
+  private void writeBatch(List<AuditEntry> batch) throws IOException, GeneralSecurityException {
+    while (!batch.isEmpty()) {
+      // Lines are built first and appended in one write: a failure leaves the file as it was.
+      long firstSeq = seq;
+      String firstPrev = prev;
+      StringBuilder lines = new StringBuilder();
+      List<String> written = new ArrayList<>();
+      long bytes = 0;
+      for (AuditEntry entry : batch) {
+        JsonObject json = new JsonObject().put("seq", seq);
+        json.mergeIn(entry.toJson());
+        String line = json.put("prev", prev).encode();
+        byte[] raw = line.getBytes(StandardCharsets.UTF_8);
+        lines.append(line).append('\n');
+        written.add(line);
+        prev = AuditChain.hash(raw);
+        seq++;
+        bytes += raw.length + 1;
+        if (channel != null && size + bytes >= settings.maxFileBytes()) {
+          break;
+        }
+      }
+      try {
+        append(lines.toString());
+      } catch (IOException e) {
+        seq = firstSeq;
+        prev = firstPrev;
+        throw e;
+      }
+      batch.subList(0, written.size()).clear();
+      if (stdout != null) {
+        written.forEach(stdout::println);
+      }
+      unsealed = true;
+      if (channel != null && size >= settings.maxFileBytes()) {
+        rotate();
+      }
+    }
+  }
+
+  /** Appends whole lines; on failure (disk full) cuts the file back so no torn line stays. */
+  private void append(String text) throws IOException {
+    if (channel == null) {
+      return;
+    }
+    long before = size;
+    ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+    try {
+      while (bytes.hasRemaining()) {
+        size += channel.write(bytes);
+      }
+    } catch (IOException e) {
+      try {
+        channel.truncate(before);
+        size = before;
+      } catch (IOException ignored) {
+        // the retry will find out
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Signs the chain's head and fsyncs, then records the checkpoint in the witness. A witness that
+   * cannot be written is retried at the next checkpoint; the log itself goes on.
+   */
+  private void checkpoint() throws IOException, GeneralSecurityException {
+    String time = clock.instant().toString();
+    byte[] message = AuditChain.checkpointMessage(settings.instance(), seq, time, prev);
+    JsonObject json = new JsonObject()
+        .put("seq", seq)
+        .put("type", AuditChain.CHECKPOINT)
+        .put("time", time)
+        .put("instance", settings.instance())
+        .put("signature", Base64.getEncoder().encodeToString(signer.sign(message)))
+        .put("prev", prev);
+    String line = json.encode();
+    append(line + "\n");
+    if (channel != null) {
+      channel.force(true);
+    }
+    if (stdout != null) {
+      stdout.println(line);
+    }
+    AuditWitness witness = new AuditWitness(settings.instance(), seq, prev, time);
+    prev = AuditChain.hash(line.getBytes(StandardCharsets.UTF_8));
+    seq++;
+    lastCheckpoint = clock.instant();
+    unsealed = false;
+    try {
+      witness.store(witnessStore);
+    } catch (KvException e) {
+      LOG.warn("audit checkpoint {} written, but not witnessed in the store: {}", witness.seq(),
+          e.getMessage());
+    }
+  }
+
+  private void rotate() throws IOException, GeneralSecurityException {
+    checkpoint();
+    FileChannel full = channel;
+    channel = null; // if anything below fails, the writer reopens and the chain goes on
+    full.close();
+    Path file = settings.file().get();
+    Path rotated = aside(file, "");
+    Files.move(file, rotated);
+    openNew(file, rotated.getFileName().toString());
+  }
+
+  /** Opens the current file, continuing its chain, or starts one. */
+  private void open(Path file) throws IOException {
+    AtomicFiles.createPrivateDirectories(file.toAbsolutePath().getParent());
+    if (!Files.exists(file) || Files.size(file) == 0) {
+      Files.deleteIfExists(file);
+      openNew(file, null);
+      return;
+    }
+    Tail tail = tail(file);
+    if (tail.lastLine().isPresent()) {
+      JsonObject json = new JsonObject(tail.lastLine().get());
+      seq = json.getLong("seq") + 1;
+      prev = AuditChain.hash(tail.lastLine().get().getBytes(StandardCharsets.UTF_8));
+    }
+    if (tail.torn()) {
+      // A crash tore the last line: keep that file as it is for the record (verify reports the
+      // torn line), and go on in a new file from the last complete line.
+      Path torn = aside(file, "-torn");
+      Files.move(file, torn);
+      LOG.warn("the audit log ended with a torn line (crash?); kept as {}", torn);
+      openNew(file, torn.getFileName().toString());
+      return;
+    }
+    channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    size = channel.size();
+  }
+
+  private void openNew(Path file, String previousFile) throws IOException {
+    channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    Files.setPosixFilePermissions(file, AtomicFiles.OWNER_ONLY);
+    size = 0;
+    JsonObject header = new JsonObject()
+        .put("seq", seq)
+        .put("type", AuditChain.FILE)
+        .put("time", clock.instant().toString())
+        .put("instance", settings.instance())
+        .put("previous_file", previousFile)
+        .put("prev", prev);
+    String line = header.encode();
+    append(line + "\n");
+    prev = AuditChain.hash(line.getBytes(StandardCharsets.UTF_8));
+    seq++;
+  }
+
+  /** A name for a file set aside: sorts by time, then by the sequence number it ends before. */
+  private Path aside(Path file, String suffix) {
+    return file.resolveSibling(String.format("audit-%s-%012d%s.jsonl",
+        ROTATED.format(clock.instant()), seq, suffix));
+  }
+
+  /** The end of a log file: its last complete line, and whether a torn line follows it. */
+  record Tail(Optional<String> lastLine, boolean torn) {}
+
+  static Tail tail(Path file) throws IOException {
+    try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+      long length = in.length();
+      int window = (int) Math.min(length, 1 << 20);
+      byte[] bytes = new byte[window];
+      in.seek(length - window);
+      in.readFully(bytes);
+      int end = window - 1;
+      boolean torn = bytes[end] != '\n';
+      while (end >= 0 && bytes[end] != '\n') {
+        end--; // skip the torn fragment, if any
+      }
+      if (end < 0) {
+        return new Tail(Optional.empty(), torn);
+      }
+      int start = end - 1;
+      while (start >= 0 && bytes[start] != '\n') {
+        start--;
+      }
+      String line = new String(bytes, start + 1, end - start - 1, StandardCharsets.UTF_8);
+      try {
+        new JsonObject(line).getLong("seq");
+        return new Tail(Optional.of(line), torn);
+      } catch (RuntimeException e) {
+        return new Tail(Optional.empty(), true); // not ours: set aside; verify will flag it
+      }
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

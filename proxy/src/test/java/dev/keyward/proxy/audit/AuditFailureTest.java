@@ -1,0 +1,88 @@
+package dev.keyward.proxy.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyward.proxy.testing.Agent;
+import dev.keyward.proxy.testing.ProxyHarness;
+import dev.keyward.token.Role;
+import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * When the audit log cannot be written, requests are refused with 503 audit_unavailable (or, if so
+ * configured, served and counted), and service resumes once it can be written again. The log's
+ * directory is made unusable by a plain file in its place, which stops root too.
+ */
+class AuditFailureTest {
+
+  @TempDir
+  Path dir;
+
+  static String auditConfig(String onFailure) {
+    return "audit:\n  file: blocked/audit.jsonl\n  on_failure: " + onFailure + "\n";
+  }
+
+  ProxyHarness start(String onFailure) throws Exception {
+    Files.writeString(dir.resolve("blocked"), "not a directory");
+    return ProxyHarness.start(dir, ProxyHarness.options().config(auditConfig(onFailure)));
+  }
+
+  static String code(HttpResponse<String> response) {
+    return new JsonObject(response.body()).getJsonObject("error").getString("code");
+  }
+
+  @Test
+  void anUnwritableAuditLogRefusesRequestsBeforeTheyReachTheUpstream() throws Exception {
+    try (ProxyHarness proxy = start("fail_closed")) {
+      HttpResponse<String> response = proxy.agent().post("/r/local/chat", proxy.token(), "{}");
+      assertEquals(503, response.statusCode());
+      assertEquals("audit_unavailable", code(response));
+      assertTrue(proxy.upstream().received().isEmpty(), "a request went out unaudited");
+      assertTrue(proxy.keyward().audit().writeFailures() > 0);
+    }
+  }
+
+  @Test
+  void adminActionsAreRefusedWhileTheAuditLogCannotBeWritten() throws Exception {
+    try (ProxyHarness proxy = start("fail_closed")) {
+      String operator = proxy.installation().operatorToken("olivia", Role.OPERATOR).token();
+      HttpResponse<String> response = new Agent(proxy.keyward().adminPort())
+          .get("/v1/agents", operator);
+      assertEquals(503, response.statusCode());
+      assertEquals("audit_unavailable", code(response));
+    }
+  }
+
+  @Test
+  void requestsAreServedAgainOnceTheAuditLogIsWritable() throws Exception {
+    try (ProxyHarness proxy = start("fail_closed")) {
+      assertEquals(503, proxy.agent().post("/r/local/chat", proxy.token(), "{}").statusCode());
+      Files.delete(dir.resolve("blocked"));
+      Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+      int status;
+      do {
+        Thread.sleep(100);
+        status = proxy.agent().post("/r/local/chat", proxy.token(), "{}").statusCode();
+      } while (status == 503 && Instant.now().isBefore(deadline));
+      assertEquals(200, status);
+      assertTrue(Files.readString(dir.resolve("blocked/audit.jsonl")).contains("audit_unavailable"),
+          "the refusals made while the log was down were written once it came back");
+    }
+  }
+
+  @Test
+  void failOpenServesRequestsAndCountsTheFailedWrites() throws Exception {
+    try (ProxyHarness proxy = start("fail_open")) {
+      assertEquals(200, proxy.agent().post("/r/local/chat", proxy.token(), "{}").statusCode());
+      assertTrue(proxy.keyward().audit().writeFailures() > 0);
+      assertTrue(!proxy.keyward().audit().healthy());
+    }
+  }
+}
