@@ -26,6 +26,10 @@ final class AgentPort implements Handler<HttpServerRequest> {
     this.slowClients = slowClients;
   }
 
+  boolean draining() {
+    return draining;
+  }
+
   /** From now on, new requests get 503 shutting_down; requests already running finish. */
   void drain() {
     draining = true;

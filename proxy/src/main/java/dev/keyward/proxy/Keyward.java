@@ -16,11 +16,14 @@ import dev.keyward.proxy.forward.HostResolver;
 import dev.keyward.proxy.forward.UpstreamAddresses;
 import dev.keyward.proxy.forward.UpstreamTimeouts;
 import dev.keyward.proxy.forward.UpstreamTrust;
+import dev.keyward.proxy.health.Health;
 import dev.keyward.proxy.http.InvalidRequests;
 import dev.keyward.proxy.http.SlowClientGuard;
+import dev.keyward.proxy.metrics.Metrics;
 import dev.keyward.proxy.stage.ResolveTarget;
 import dev.keyward.proxy.stage.Authenticate;
 import dev.keyward.proxy.stage.Inject;
+import dev.keyward.proxy.stage.RecordOutcome;
 import dev.keyward.proxy.stage.Unseal;
 import dev.keyward.proxy.storage.Storage;
 import dev.keyward.proxy.tokens.TokenEndpoints;
@@ -43,6 +46,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,6 +55,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -152,13 +157,17 @@ public final class Keyward implements AutoCloseable {
           TimeUnit.MILLISECONDS);
       AuditLog audit = openAudit(config, storage, clock);
       resources.push(audit);
+      Metrics metrics = new Metrics();
       SealedCredentialCache cache = new SealedCredentialCache(storage.credentials(clock),
           storage.sealer(), storeIo, config.credentialTtl(), config.credentialStaleWindow(),
           SealedCredentialCache.DEFAULT_MAXIMUM_SIZE);
-      Vertx vertx = Vertx.vertx(new VertxOptions()
-          .setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_BLOCK.toMillis())
-          .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
-          .setBlockedThreadCheckInterval(MAX_EVENT_LOOP_BLOCK.toMillis() / 2));
+      Vertx vertx = Vertx.builder()
+          .with(metrics.vertxMetrics(new VertxOptions()
+              .setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_BLOCK.toMillis())
+              .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+              .setBlockedThreadCheckInterval(MAX_EVENT_LOOP_BLOCK.toMillis() / 2)))
+          .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+          .build();
       resources.push(() -> await(vertx.close()));
       PoolOptions pool = new PoolOptions().setHttp1MaxSize(128).setHttp2MaxSize(8);
       HttpClientOptions tls = clientOptions(config);
@@ -173,8 +182,8 @@ public final class Keyward implements AutoCloseable {
       KeywardConfig.Limits limits = config.limits();
       Pipeline pipeline = new Pipeline(policies, new Authenticate(verifier),
           new ResolveTarget(limits.maxRequestBody()), new Unseal(cache),
-          new Inject(new HeaderHygiene(config.forwardAgentNetwork())), forwarder, audit, clock,
-          limits.maxRequestDuration());
+          new Inject(new HeaderHygiene(config.forwardAgentNetwork())), forwarder,
+          new RecordOutcome(audit, metrics, clock), limits.maxRequestDuration());
       TokenExchange exchange = new TokenExchange(new AgentRegistry(storage.kv()),
           () -> tokens.issuer().orElse(null), tokens,
           new FailureLimiter(EXCHANGE_FAILURES_PER_AGENT, Duration.ofMinutes(1)),
@@ -198,9 +207,11 @@ public final class Keyward implements AutoCloseable {
       await(server.listen());
       HttpServer adminServer = null;
       if (config.admin().enabled()) {
+        Health health = observe(metrics, storage, tokens, verifier, cache, reloader, audit,
+            agentPort);
         AdminApi admin = new AdminApi(vertx,
             new LocalOperations(config, storage, Optional.of(reloader), clock), verifier, audit,
-            clock);
+            clock, health, metrics);
         adminServer = vertx.createHttpServer(adminOptions(config.admin(), limits))
             .requestHandler(admin.router());
         await(adminServer.listen());
@@ -257,6 +268,35 @@ public final class Keyward implements AutoCloseable {
     } finally {
       closeAll(resources);
     }
+  }
+
+  /** Registers what the metrics read from each part, and the readiness checks. */
+  private static Health observe(Metrics metrics, Storage storage, TokenState tokens,
+      TokenVerifier verifier, SealedCredentialCache cache, PolicyReloader reloader, AuditLog audit,
+      AgentPort agentPort) {
+    metrics.cache("keyward_token_cache", verifier::cacheStats, verifier::cachedTokens);
+    metrics.cache("keyward_credential_cache", cache::stats, cache::size);
+    metrics.gauge("keyward_credential_cache_oldest_age_seconds",
+        "Age of the stalest cached credential: about the TTL while the store answers",
+        () -> cache.oldestAge().toMillis() / 1000.0);
+    metrics.count("keyward_vault_errors", "Failed Vault calls, logins and renewals",
+        storage::vaultErrors);
+    metrics.count("keyward_token_state_refresh_failures",
+        "Failed reads of signing keys and revocations from the store", tokens::refreshFailures);
+    metrics.count("keyward_policy_reload_failures",
+        "Policy reloads refused (unreadable or invalid file)", reloader::failures);
+    metrics.count("keyward_audit_write_failures", "Failed audit log writes",
+        audit::writeFailures);
+    metrics.gauge("keyward_audit_writable", "1 while the audit log can be written",
+        () -> audit.healthy() ? 1 : 0);
+    Health health = new Health(List.of(
+        new Health.Check("serving", () -> !agentPort.draining(), "shutting down"),
+        new Health.Check("audit", audit::accepting,
+            "the audit log cannot be written (requests are refused: fail_closed)"),
+        new Health.Check("store", () -> tokens.storeReachable() || cache.size() > 0,
+            "the store cannot be read and no credential is cached")));
+    metrics.gauge("keyward_ready", "1 while /readyz says ready", () -> health.ready() ? 1 : 0);
+    return health;
   }
 
   private static AuditLog openAudit(KeywardConfig config, Storage storage, Clock clock)

@@ -1,9 +1,6 @@
 package dev.keyward.proxy;
 
-import dev.keyward.policies.Decision;
 import dev.keyward.policies.PolicySet;
-import dev.keyward.proxy.audit.AuditRecord;
-import dev.keyward.proxy.audit.AuditSink;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ErrorResponses;
 import dev.keyward.proxy.error.ProxyError;
@@ -14,26 +11,24 @@ import dev.keyward.proxy.stage.Authenticate;
 import dev.keyward.proxy.stage.Authorize;
 import dev.keyward.proxy.stage.Exchange;
 import dev.keyward.proxy.stage.Inject;
+import dev.keyward.proxy.stage.RecordOutcome;
 import dev.keyward.proxy.stage.ResolveTarget;
 import dev.keyward.proxy.stage.Unseal;
-import dev.keyward.token.PlatformToken;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs the stages of one proxied request in order: authenticate, resolve target, authorize,
- * unseal, inject, forward; then audits. A stage either passes on or ends the request with a typed
+ * unseal, inject, forward; then records the outcome (audit and metrics). A stage either passes on or ends the request with a typed
  * error; nothing reaches the upstream unless every earlier stage passed.
  */
 public final class Pipeline implements Handler<HttpServerRequest> {
@@ -47,12 +42,11 @@ public final class Pipeline implements Handler<HttpServerRequest> {
   private final Unseal unseal;
   private final Inject inject;
   private final Forwarder forwarder;
-  private final AuditSink audit;
-  private final Clock clock;
+  private final RecordOutcome recordOutcome;
   private final Duration maxRequestDuration;
 
   public Pipeline(PolicyHolder policies, Authenticate authenticate, ResolveTarget resolveTarget,
-      Unseal unseal, Inject inject, Forwarder forwarder, AuditSink audit, Clock clock,
+      Unseal unseal, Inject inject, Forwarder forwarder, RecordOutcome recordOutcome,
       Duration maxRequestDuration) {
     this.policies = policies;
     this.authenticate = authenticate;
@@ -61,8 +55,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
     this.unseal = unseal;
     this.inject = inject;
     this.forwarder = forwarder;
-    this.audit = audit;
-    this.clock = clock;
+    this.recordOutcome = recordOutcome;
   }
 
   @Override
@@ -72,7 +65,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
         System.nanoTime(), request.method().name());
     PolicySet policy = policies.current();
     try {
-      if (!audit.accepting()) {
+      if (!recordOutcome.accepting()) {
         throw ErrorCode.AUDIT_UNAVAILABLE.exception();
       }
       authenticate.apply(request.headers(), exchange);
@@ -87,8 +80,8 @@ public final class Pipeline implements Handler<HttpServerRequest> {
     Context context = Vertx.currentContext();
     long deadline = context.owner().setTimer(maxRequestDuration.toMillis(), id -> {
       // Bounds every exchange, streamed or not: closing the connection fails both pipes.
-      LOG.info("request {} exceeded the maximum duration of {}", exchange.requestId(),
-          maxRequestDuration);
+      LOG.atInfo().addKeyValue("request_id", exchange.requestId())
+          .log("request exceeded the maximum duration of {}", maxRequestDuration);
       request.connection().close();
     });
     AtomicReference<Redactor> redactor = new AtomicReference<>(Redactor.NONE);
@@ -103,7 +96,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
           context.owner().cancelTimer(deadline);
           redactor.get().destroy();
           if (done.succeeded()) {
-            record(exchange, request.response().getStatusCode(), null);
+            recordOutcome.apply(exchange, request.response().getStatusCode(), null);
           } else {
             fail(request, exchange, done.cause());
           }
@@ -136,11 +129,13 @@ public final class Pipeline implements Handler<HttpServerRequest> {
     }
     if (request.response().headWritten()) {
       // The upstream or the agent broke off mid-stream; the agent's stream has been reset.
-      LOG.info("request {} ended mid-stream: {}", exchange.requestId(), failure.toString());
-      record(exchange, request.response().getStatusCode(), ErrorCode.UPSTREAM_RESET.code());
+      LOG.atInfo().addKeyValue("request_id", exchange.requestId())
+          .log("request ended mid-stream: {}", failure.toString());
+      recordOutcome.apply(exchange, request.response().getStatusCode(), ErrorCode.UPSTREAM_RESET.code());
       return;
     }
-    LOG.error("request {} failed unexpectedly", exchange.requestId(), failure);
+    LOG.atError().addKeyValue("request_id", exchange.requestId()).setCause(failure)
+        .log("request failed unexpectedly");
     refuse(request, exchange, ProxyError.of(ErrorCode.INTERNAL_ERROR));
   }
 
@@ -152,31 +147,6 @@ public final class Pipeline implements Handler<HttpServerRequest> {
       request.resume();
     }
     ErrorResponses.send(request.response(), error, exchange.requestId(), headers);
-    record(exchange, error.status(), error.code());
-  }
-
-  private void record(Exchange exchange, int status, String failureCode) {
-    Decision decision = exchange.decision();
-    String outcome;
-    String code;
-    if (failureCode != null) {
-      // Refused before or by the policy: denied. Went wrong after the policy allowed it: failed.
-      outcome = decision != null && decision.allowed() ? "failed" : "denied";
-      code = failureCode;
-    } else if (decision != null && decision.effect() == Decision.Effect.WOULD_DENY) {
-      outcome = "would_deny";
-      code = decision.code();
-    } else {
-      outcome = "allowed";
-      code = Decision.ALLOWED;
-    }
-    PlatformToken token = exchange.token();
-    audit.record(new AuditRecord(clock.instant(), exchange.requestId(),
-        token == null ? "" : token.agent(), token == null ? "" : token.tenant(),
-        token == null ? "" : token.jti(), exchange.route(), exchange.credentialId(),
-        exchange.credentialVersion(), exchange.target() == null ? "" : exchange.target().host(),
-        exchange.method(), exchange.target() == null ? "" : exchange.target().path(), outcome, code,
-        status, exchange.upstreamStatus(), exchange.bytesIn(), exchange.bytesOut(),
-        TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - exchange.startNanos())));
+    recordOutcome.apply(exchange, error.status(), error.code());
   }
 }

@@ -200,4 +200,40 @@ class VaultEndToEndTest {
     }
     assertEquals(200, recovered.statusCode(), "did not recover after Vault came back");
   }
+
+  HttpResponse<String> readyz() throws Exception {
+    return new Agent(keyward.adminPort()).get("/readyz", null);
+  }
+
+  /** Polls /readyz until it answers {@code status}, for up to 5 s. */
+  HttpResponse<String> readyzUntil(int status) throws Exception {
+    Instant deadline = Instant.now().plusSeconds(5);
+    HttpResponse<String> response = readyz();
+    while (response.statusCode() != status && Instant.now().isBefore(deadline)) {
+      Thread.sleep(50);
+      response = readyz();
+    }
+    return response;
+  }
+
+  @Test
+  void withVaultDownAndNothingCachedTheInstanceIsNotReady() throws Exception {
+    vault.down();
+    HttpResponse<String> response = readyzUntil(503);
+    assertEquals(503, response.statusCode(), response.body());
+    assertTrue(new JsonObject(response.body()).getJsonObject("checks").getString("store")
+        .contains("cannot be read"), response.body());
+    String metrics = new Agent(keyward.adminPort()).get("/metrics", null).body();
+    assertFalse(metrics.contains("keyward_vault_errors_total 0.0"), "Vault errors not counted");
+    vault.up();
+    assertEquals(200, readyzUntil(200).statusCode(), "ready again once Vault is back");
+  }
+
+  @Test
+  void aWarmCredentialCacheKeepsTheInstanceReadyWhileVaultIsDown() throws Exception {
+    assertEquals(200, call().statusCode());
+    vault.down();
+    Thread.sleep(300); // several token-state refreshes fail meanwhile
+    assertEquals(200, readyz().statusCode(), readyz().body());
+  }
 }

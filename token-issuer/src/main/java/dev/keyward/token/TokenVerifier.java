@@ -3,6 +3,7 @@ package dev.keyward.token;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import com.google.crypto.tink.jwt.JwtInvalidException;
 import com.google.crypto.tink.jwt.JwtValidator;
 import com.google.crypto.tink.jwt.VerifiedJwt;
@@ -119,9 +120,9 @@ public final class TokenVerifier {
     return cache.size();
   }
 
-  /** Fraction of verifications answered from the cache since start. */
-  public double cacheHitRate() {
-    return cache.hitRate();
+  /** Verifications answered from the cache (hits) or by a signature check (misses). */
+  public CacheStats cacheStats() {
+    return cache.stats();
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.keyward.token;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import com.github.benmanes.caffeine.cache.Expiry;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -60,7 +61,7 @@ final class VerifiedTokenCache {
     return cache.estimatedSize();
   }
 
-  double hitRate() {
-    return cache.stats().hitRate();
+  CacheStats stats() {
+    return cache.stats();
   }
 }

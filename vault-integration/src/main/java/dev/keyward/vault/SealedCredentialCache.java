@@ -2,6 +2,7 @@ package dev.keyward.vault;
 
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.keyward.policies.DomainPattern;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
@@ -110,7 +111,18 @@ public final class SealedCredentialCache {
     return cache.synchronous().estimatedSize();
   }
 
-  public double hitRate() {
-    return cache.synchronous().stats().hitRate();
+  /** Hits, misses, loads and evictions since start, for metrics. */
+  public CacheStats stats() {
+    return cache.synchronous().stats();
+  }
+
+  /**
+   * How long ago the stalest cached credential was read from the store: about the TTL while the
+   * store answers, growing while it does not (up to the stale window).
+   */
+  public Duration oldestAge() {
+    var expiry = cache.synchronous().policy().expireAfterWrite().orElseThrow();
+    return expiry.oldest(1).keySet().stream().findFirst().flatMap(expiry::ageOf)
+        .orElse(Duration.ZERO);
   }
 }

@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,7 @@ public final class VaultSession implements AutoCloseable {
   }
 
   private final VaultSettings settings;
+  private final AtomicLong errors = new AtomicLong();
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private volatile Vault vault;
@@ -65,8 +67,22 @@ public final class VaultSession implements AutoCloseable {
     return session;
   }
 
-  /** Runs {@code call}; on 403 logs in again once and retries. */
+  /** Runs {@code call}; on 403 logs in again once and retries. Failures are counted. */
   public <T> T call(String what, Call<T> call) throws KvException {
+    try {
+      return callOnce(what, call);
+    } catch (KvException e) {
+      errors.incrementAndGet();
+      throw e;
+    }
+  }
+
+  /** Failed Vault calls, logins and renewals since start, for the metrics. */
+  public long errors() {
+    return errors.get();
+  }
+
+  private <T> T callOnce(String what, Call<T> call) throws KvException {
     try {
       return call.run(vault);
     } catch (VaultException e) {
@@ -177,6 +193,7 @@ public final class VaultSession implements AutoCloseable {
       }
       login();
     } catch (VaultException | KvException | RuntimeException e) {
+      errors.incrementAndGet();
       LOG.warn("Vault token renewal failed ({}); retrying in {}s", safeMessage(e),
           MIN_RENEW_DELAY.multipliedBy(5).toSeconds());
       renewal = scheduler.schedule(() -> renewOrLogin(renewable),

@@ -7,6 +7,8 @@ import dev.keyward.proxy.config.Durations;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ErrorResponses;
 import dev.keyward.proxy.error.ProxyError;
+import dev.keyward.proxy.health.Health;
+import dev.keyward.proxy.metrics.Metrics;
 import dev.keyward.token.OperatorToken;
 import dev.keyward.token.Purpose;
 import dev.keyward.token.Role;
@@ -24,6 +26,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -70,8 +73,12 @@ public final class AdminApi {
   private final Clock clock;
   private final Buffer openApi;
 
+  /**
+   * @param health answers {@code /readyz}; {@code /healthz}, {@code /readyz} and {@code /metrics}
+   *     need no token (probes and Prometheus) and are not audited
+   */
   public AdminApi(Vertx vertx, Operations operations, TokenVerifier verifier, AuditSink audit,
-      Clock clock) {
+      Clock clock, Health health, Metrics metrics) {
     this.vertx = vertx;
     this.operations = operations;
     this.verifier = verifier;
@@ -82,6 +89,18 @@ public final class AdminApi {
     router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     router.get("/openapi.json").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(openApi));
+    router.get("/healthz").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .end(new JsonObject().put("status", "alive").encode()));
+    router.get("/readyz").handler(ctx -> {
+      JsonObject readiness = health.readiness();
+      ctx.response()
+          .setStatusCode(readiness.getBoolean("ready") ? 200 : 503)
+          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+          .end(readiness.encode());
+    });
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
     routes();
     router.errorHandler(404, ctx -> fail(ctx, ErrorCode.NOT_FOUND.status(), "not_found",
         "no such admin endpoint; see GET /openapi.json"));
@@ -206,8 +225,8 @@ public final class AdminApi {
       } else if (done.cause() instanceof OperationException e) {
         send(call, new ProxyError(e.status(), e.code(), e.getMessage()), true);
       } else {
-        LOG.error("admin {} failed (request {}): {}", action, requestId,
-            done.cause().getClass().getName());
+        LOG.atError().addKeyValue("request_id", requestId)
+            .log("admin {} failed: {}", action, done.cause().getClass().getName());
         send(call, ProxyError.of(ErrorCode.INTERNAL_ERROR), true);
       }
     });

@@ -58,6 +58,7 @@ public final class Forwarder {
       PolicySet policy) {
     Target target = outbound.target();
     HttpClient client = target.isHttps() ? tlsClient : plainClient;
+    exchange.upstreamSending(System.nanoTime());
     return addresses.resolve(target, exchange.credentialId(), policy)
         .compose(address -> client.request(options(target, outbound, agent.method(), address)))
         .compose(request -> send(agent, request, exchange.maxRequestBody()))
@@ -123,7 +124,7 @@ public final class Forwarder {
 
   private Future<Void> relay(HttpServerRequest agent, Exchange exchange,
       HttpClientResponse upstream, Redactor redactor) {
-    exchange.upstreamStatus(upstream.statusCode());
+    exchange.upstreamAnswered(upstream.statusCode(), System.nanoTime());
     HttpServerResponse response = agent.response();
     response.setStatusCode(upstream.statusCode());
     if (upstream.statusMessage() != null) {

@@ -20,6 +20,8 @@ public final class Exchange {
   private Decision decision;
   private int credentialVersion;
   private int upstreamStatus;
+  private long upstreamSentNanos;
+  private long upstreamLatencyNanos = -1;
   private long bytesIn;
   private long bytesOut;
   private long maxRequestBody = Long.MAX_VALUE;
@@ -97,8 +99,20 @@ public final class Exchange {
     return upstreamStatus;
   }
 
-  public void upstreamStatus(int status) {
+  /** The request is about to go upstream (the clock for {@link #upstreamLatencyNanos}). */
+  public void upstreamSending(long nanos) {
+    this.upstreamSentNanos = nanos;
+  }
+
+  /** The upstream's response head arrived. */
+  public void upstreamAnswered(int status, long nanos) {
     this.upstreamStatus = status;
+    this.upstreamLatencyNanos = nanos - upstreamSentNanos;
+  }
+
+  /** From sending upstream to its response head; -1 if it never answered. */
+  public long upstreamLatencyNanos() {
+    return upstreamLatencyNanos;
   }
 
   public long bytesIn() {

@@ -103,6 +103,11 @@ public final class Storage implements AutoCloseable {
     }
   }
 
+  /** Failed Vault calls since start (0 without Vault), for the metrics. */
+  public long vaultErrors() {
+    return session == null ? 0 : session.errors();
+  }
+
   /** One line for logs: where state lives and what protects it. */
   public String describe() {
     String store = config.fileStore().map(p -> "embedded store " + p)

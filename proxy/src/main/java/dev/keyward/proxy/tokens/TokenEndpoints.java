@@ -139,7 +139,8 @@ public final class TokenEndpoints {
     } else if (failure instanceof ProxyException proxy) {
       ErrorResponses.send(response, proxy.error(), requestId);
     } else {
-      LOG.error("token exchange {} failed unexpectedly", requestId, failure);
+      LOG.atError().addKeyValue("request_id", requestId).setCause(failure)
+          .log("token exchange failed unexpectedly");
       ErrorResponses.send(response, ProxyError.of(ErrorCode.INTERNAL_ERROR), requestId);
     }
   }

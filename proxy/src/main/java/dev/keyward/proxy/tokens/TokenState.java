@@ -17,6 +17,7 @@ import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,8 @@ public final class TokenState implements Revocations {
   private volatile TokenIssuer issuer;
   private volatile TokenVerifier verifier;
   private int revocationsVersion = -1;
-  private boolean failing;
+  private volatile boolean failing;
+  private final AtomicLong refreshFailures = new AtomicLong();
   private int keysVersion = -1;
   private String jwksContent;
 
@@ -106,12 +108,23 @@ public final class TokenState implements Revocations {
         failing = false;
       }
     } catch (KvException | GeneralSecurityException | IOException | RuntimeException e) {
+      refreshFailures.incrementAndGet();
       if (!failing) {
         LOG.warn("token state refresh failed; keeping the last good state until it works: {}",
             e.getMessage());
         failing = true;
       }
     }
+  }
+
+  /** False while the store cannot be read (the last good state is in force meanwhile). */
+  public boolean storeReachable() {
+    return !failing;
+  }
+
+  /** Failed refreshes since start, for the metrics. */
+  public long refreshFailures() {
+    return refreshFailures.get();
   }
 
   private synchronized void load() throws KvException, GeneralSecurityException, IOException {

@@ -2,6 +2,8 @@ package dev.keyward.proxy.admin;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.keyward.proxy.health.Health;
+import dev.keyward.proxy.metrics.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
@@ -9,6 +11,7 @@ import io.vertx.ext.web.Route;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -26,7 +29,8 @@ class OpenApiCoverageTest {
   }
 
   Set<String> registered() {
-    AdminApi api = new AdminApi(vertx, null, null, null, Clock.systemUTC());
+    AdminApi api = new AdminApi(vertx, null, null, null, Clock.systemUTC(),
+        new Health(List.of()), new Metrics());
     Set<String> operations = new TreeSet<>();
     for (Route route : api.router().getRoutes()) {
       if (route.getPath() == null || route.methods() == null) {

@@ -1,6 +1,7 @@
 package dev.keyward.proxy.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyward.proxy.testing.Agent;
@@ -46,6 +47,18 @@ class AuditFailureTest {
       assertEquals("audit_unavailable", code(response));
       assertTrue(proxy.upstream().received().isEmpty(), "a request went out unaudited");
       assertTrue(proxy.keyward().audit().writeFailures() > 0);
+    }
+  }
+
+  @Test
+  void anUnwritableAuditLogMakesTheInstanceNotReadyAndShowsInTheMetrics() throws Exception {
+    try (ProxyHarness proxy = start("fail_closed")) {
+      HttpResponse<String> readyz = proxy.admin().get("/readyz", null);
+      assertEquals(503, readyz.statusCode());
+      assertTrue(readyz.body().contains("audit log cannot be written"), readyz.body());
+      String metrics = proxy.metrics();
+      assertTrue(metrics.contains("keyward_audit_writable 0.0"), "audit_writable gauge");
+      assertFalse(metrics.contains("keyward_audit_write_failures_total 0.0"), "failure count");
     }
   }
 

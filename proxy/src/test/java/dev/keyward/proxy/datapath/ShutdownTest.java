@@ -7,6 +7,7 @@ import dev.keyward.proxy.testing.Agent;
 import dev.keyward.proxy.testing.ProxyHarness;
 import dev.keyward.proxy.testing.RecordingUpstream;
 import dev.keyward.proxy.testing.TestInstallation;
+import dev.keyward.proxy.testing.TestLogs;
 import dev.keyward.vault.Injection;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -102,6 +103,7 @@ class ShutdownTest {
 
       Process keyward = new ProcessBuilder(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          TestLogs.optionFor("shutdown-test-process"),
           "-cp", System.getProperty("java.class.path"), "dev.keyward.proxy.cli.Main",
           "serve", "--config", config.toString())
           .redirectErrorStream(true)

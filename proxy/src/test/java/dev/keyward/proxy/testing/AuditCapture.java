@@ -2,6 +2,8 @@ package dev.keyward.proxy.testing;
 
 import dev.keyward.proxy.audit.AuditFiles;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +25,15 @@ public final class AuditCapture implements AutoCloseable {
     List<JsonObject> entries = new ArrayList<>();
     AuditFiles.forEachEntry(AuditFiles.inOrder(file), Instant.EPOCH, entries::add);
     return entries;
+  }
+
+  /** Every line of every audit file, checkpoints included, as written. */
+  public String rawText() throws Exception {
+    StringBuilder text = new StringBuilder();
+    for (Path each : AuditFiles.inOrder(file)) {
+      text.append(Files.readString(each, StandardCharsets.UTF_8));
+    }
+    return text.toString();
   }
 
   /** The record of the request with this id; waits briefly, since audit is written at the end. */

@@ -3,6 +3,8 @@ package dev.keyward.proxy.testing;
 import dev.keyward.proxy.Keyward;
 import dev.keyward.vault.Injection;
 import io.vertx.core.Vertx;
+import java.net.ConnectException;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -121,14 +123,46 @@ public final class ProxyHarness implements AutoCloseable {
     return keyward.port();
   }
 
+  /** A client of the admin port (the admin API, probes and metrics). */
+  public Agent admin() {
+    return new Agent(keyward.adminPort());
+  }
+
+  /** The Prometheus exposition from {@code /metrics}. */
+  public String metrics() throws Exception {
+    HttpResponse<String> response = admin().get("/metrics", null);
+    if (response.statusCode() != 200) {
+      throw new AssertionError("GET /metrics: " + response.statusCode());
+    }
+    return response.body();
+  }
+
   public String token() throws Exception {
     return installation.token("agent-1", "acme").token();
   }
 
+  /**
+   * Stops everything, after checking that no secret the helpers handed out appears in this
+   * instance's metrics or (once the final checkpoint is written) its audit log.
+   */
   @Override
   public void close() throws Exception {
-    keyward.close();
-    upstream.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get();
+    try {
+      List<String> inMetrics = List.of();
+      try {
+        inMetrics = Secrets.foundIn(metrics());
+      } catch (ConnectException e) {
+        // the test closed Keyward itself; its audit log is still checked below
+      }
+      keyward.close();
+      List<String> inAudit = Secrets.foundIn(new AuditCapture(installation.dir()).rawText());
+      if (!inMetrics.isEmpty() || !inAudit.isEmpty()) {
+        throw new AssertionError("secrets leaked: metrics " + inMetrics + ", audit " + inAudit);
+      }
+    } finally {
+      keyward.close();
+      upstream.close();
+      vertx.close().toCompletionStage().toCompletableFuture().get();
+    }
   }
 }

@@ -122,6 +122,7 @@ public final class TestInstallation {
 
   public CredentialMetadata putCredential(String tenant, String id, String secret,
       List<String> allowedDomains, Injection injection) throws Exception {
+    Secrets.register(secret);
     try (Secret value = Secret.copyOf(secret.getBytes(StandardCharsets.US_ASCII))) {
       return shared().credentials(Clock.systemUTC()).create(new CredentialSpec(tenant, id, id,
           injection, allowedDomains, List.of(), Map.of()), value, "test");
@@ -160,13 +161,18 @@ public final class TestInstallation {
 
   public IssuedToken token(String agent, String tenant) throws Exception {
     SigningKeys keys = signingKeys().load().orElseThrow().value();
-    return new TokenIssuer(keys, ISSUER, Clock.systemUTC()).issue(TokenRequest.of(agent, tenant));
+    IssuedToken issued =
+        new TokenIssuer(keys, ISSUER, Clock.systemUTC()).issue(TokenRequest.of(agent, tenant));
+    Secrets.register(issued.token());
+    return issued;
   }
 
   /** An operator token for the admin API, valid for an hour. */
   public IssuedOperatorToken operatorToken(String name, Role role) throws Exception {
     SigningKeys keys = signingKeys().load().orElseThrow().value();
-    return new TokenIssuer(keys, ISSUER, Clock.systemUTC()).issueOperator(name, role,
-        Duration.ofHours(1));
+    IssuedOperatorToken issued = new TokenIssuer(keys, ISSUER, Clock.systemUTC())
+        .issueOperator(name, role, Duration.ofHours(1));
+    Secrets.register(issued.token());
+    return issued;
   }
 }

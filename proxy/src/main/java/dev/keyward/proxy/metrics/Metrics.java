@@ -1,0 +1,167 @@
+package dev.keyward.proxy.metrics;
+
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Keyward's Prometheus metrics, served on the admin port at {@code /metrics}. Every label value
+ * comes from a bounded set: route names from the policy, decisions, stable error codes, HTTP
+ * statuses. Never a secret, a token, an agent-chosen name or a path.
+ */
+public final class Metrics {
+
+  /** The route label of requests to explicit targets ({@code /t/<host>/…}). */
+  public static final String EXPLICIT_TARGET = "target";
+  /** The route label of requests refused before a route or target was resolved. */
+  public static final String NO_ROUTE = "none";
+
+  private static final Duration[] LATENCY_SLOS = {
+      Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
+      Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+      Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10),
+      Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMinutes(5)};
+
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  /** Meters by label values, so the hot path does one map lookup, not a registry lookup. */
+  private final ConcurrentHashMap<RequestKey, Counter> requests = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Timer> totalLatency = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Timer> upstreamLatency = new ConcurrentHashMap<>();
+
+  /**
+   * Function counters hold what they read weakly; the suppliers given here are lambdas nothing
+   * else holds, so they are kept here or a garbage collection would turn the counters to NaN.
+   */
+  private final List<Object> held = new CopyOnWriteArrayList<>();
+
+  private record RequestKey(String route, String decision, String code, int status) {}
+
+  public Metrics() {
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Vert.x's own metrics on the same registry: upstream HTTP client pools and requests, and the
+   * worker pools. Labels: method and status code only (never the remote host, which explicit
+   * targets would make unbounded). The agents' server is measured by {@link #request} instead.
+   */
+  public VertxOptions vertxMetrics(VertxOptions options) {
+    Set<String> disabled = Stream.of(MetricsDomain.HTTP_SERVER, MetricsDomain.NET_SERVER,
+            MetricsDomain.NET_CLIENT, MetricsDomain.DATAGRAM_SOCKET, MetricsDomain.EVENT_BUS,
+            MetricsDomain.VERTICLES)
+        .map(MetricsDomain::toCategory).collect(Collectors.toSet());
+    return options.setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE,
+            Label.POOL_NAME))
+        .setDisabledMetricsCategories(disabled));
+  }
+
+  /**
+   * One proxied request, at its end.
+   *
+   * @param upstreamNanos time from sending it upstream to the upstream's response head; negative
+   *     when the upstream was never asked or never answered
+   */
+  public void request(String route, String decision, String code, int status, long totalNanos,
+      long upstreamNanos) {
+    requests.computeIfAbsent(new RequestKey(route, decision, code, status), key ->
+        Counter.builder("keyward_requests")
+            .description("Proxied requests by route, decision, code and status")
+            .tag("route", key.route())
+            .tag("decision", key.decision())
+            .tag("code", key.code())
+            .tag("status", Integer.toString(key.status()))
+            .register(registry)).increment();
+    totalLatency.computeIfAbsent(route, r -> latency("keyward_request_duration",
+        "Time from the request's arrival to the end of the response", r))
+        .record(totalNanos, TimeUnit.NANOSECONDS);
+    if (upstreamNanos >= 0) {
+      upstreamLatency.computeIfAbsent(route, r -> latency("keyward_upstream_duration",
+          "Time from sending the request upstream to the upstream's response head", r))
+          .record(upstreamNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** A counter read from a component's own tally at scrape time. */
+  public void count(String name, String description, LongSupplier total) {
+    FunctionCounter.builder(name, total, LongSupplier::getAsLong)
+        .description(description)
+        .register(registry);
+    held.add(total);
+  }
+
+  public void gauge(String name, String description, DoubleSupplier value) {
+    Gauge.builder(name, value, DoubleSupplier::getAsDouble)
+        .description(description)
+        .strongReference(true)
+        .register(registry);
+  }
+
+  /** Hits, misses, evictions, load failures and size of a Caffeine cache. */
+  public void cache(String name, Supplier<CacheStats> stats, LongSupplier size) {
+    FunctionCounter.builder(name + "_requests", stats, s -> s.get().hitCount())
+        .tag("result", "hit").description("Cache lookups").register(registry);
+    FunctionCounter.builder(name + "_requests", stats, s -> s.get().missCount())
+        .tag("result", "miss").description("Cache lookups").register(registry);
+    FunctionCounter.builder(name + "_evictions", stats, s -> s.get().evictionCount())
+        .description("Entries evicted").register(registry);
+    FunctionCounter.builder(name + "_load_failures", stats, s -> s.get().loadFailureCount())
+        .description("Loads that failed").register(registry);
+    held.add(stats);
+    gauge(name + "_hit_ratio", "Hits over lookups since start", () -> stats.get().hitRate());
+    gauge(name + "_size", "Entries", size::getAsLong);
+  }
+
+  /** The Prometheus text exposition of every meter. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  private Timer latency(String name, String description, String route) {
+    return Timer.builder(name)
+        .description(description)
+        .tag("route", route)
+        .serviceLevelObjectives(LATENCY_SLOS)
+        .register(registry);
+  }
+}
