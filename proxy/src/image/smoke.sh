@@ -55,8 +55,9 @@ run() { chroot --userspec="$user" "$root" "$@"; }
 
 run "${entrypoint[@]}" --version
 port=$((20000 + RANDOM % 20000))
-run "${entrypoint[@]}" dev --data-dir /tmp/keyward-data --port "$port" --admin-port $((port + 1)) \
-  > "$work/dev.log" 2>&1 &
+# chroot itself, not the function: $! must be the pid of the process that becomes the JVM.
+chroot --userspec="$user" "$root" "${entrypoint[@]}" dev --data-dir /tmp/keyward-data \
+  --port "$port" --admin-port $((port + 1)) > "$work/dev.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 60); do
   if curl -fsS "http://127.0.0.1:$((port + 1))/healthz" 2>/dev/null; then
