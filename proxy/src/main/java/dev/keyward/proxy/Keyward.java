@@ -36,7 +36,9 @@ import dev.keyward.token.TokenExchange;
 import dev.keyward.token.TokenVerifier;
 import dev.keyward.vault.KvException;
 import dev.keyward.vault.SealedCredentialCache;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -57,6 +59,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -64,6 +67,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +90,7 @@ public final class Keyward implements AutoCloseable {
   public static final int EXCHANGE_FAILURES_PER_ADDRESS = 30;
 
   private final Vertx vertx;
-  private final HttpServer server;
+  private final List<HttpServer> servers;
   private final HttpServer adminServer;
   private final AgentPort agentPort;
   private final PolicyReloader policyReloader;
@@ -94,10 +98,11 @@ public final class Keyward implements AutoCloseable {
   private final Deque<AutoCloseable> resources;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private Keyward(Vertx vertx, HttpServer server, HttpServer adminServer, AgentPort agentPort,
-      PolicyReloader policyReloader, AuditLog audit, Deque<AutoCloseable> resources) {
+  private Keyward(Vertx vertx, List<HttpServer> servers, HttpServer adminServer,
+      AgentPort agentPort, PolicyReloader policyReloader, AuditLog audit,
+      Deque<AutoCloseable> resources) {
     this.vertx = vertx;
-    this.server = server;
+    this.servers = List.copyOf(servers);
     this.adminServer = adminServer;
     this.agentPort = agentPort;
     this.policyReloader = policyReloader;
@@ -191,20 +196,21 @@ public final class Keyward implements AutoCloseable {
       SlowClientGuard slowClients = new SlowClientGuard(vertx, limits.requestHeaderTimeout());
       AgentPort agentPort = new AgentPort(pipeline, new TokenEndpoints(vertx, exchange, tokens),
           slowClients);
-      HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-              .setHost(config.host())
-              .setPort(config.port())
-              .setMaxHeaderSize(limits.maxHeaderSize())
-              .setIdleTimeout((int) limits.clientIdleTimeout().toMillis())
-              .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-              .setHandle100ContinueAutomatically(true)
-              // Agents speak HTTP/1.1. Sniffing for h2c would also hold a connection outside
-              // the slow-client guard while its first bytes trickle in.
-              .setHttp2ClearTextEnabled(false))
+      HttpServerOptions agentOptions = new HttpServerOptions()
+          .setHost(config.host())
+          // Port 0 as -1: every instance shares the one free port picked for the first.
+          .setPort(config.port() == 0 ? -1 : config.port())
+          .setMaxHeaderSize(limits.maxHeaderSize())
+          .setIdleTimeout((int) limits.clientIdleTimeout().toMillis())
+          .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+          .setHandle100ContinueAutomatically(true)
+          // Agents speak HTTP/1.1. Sniffing for h2c would also hold a connection outside
+          // the slow-client guard while its first bytes trickle in.
+          .setHttp2ClearTextEnabled(false);
+      List<HttpServer> servers = listenOnEveryCore(vertx, () -> vertx.createHttpServer(agentOptions)
           .connectionHandler(slowClients::connected)
           .invalidRequestHandler(new InvalidRequests())
-          .requestHandler(agentPort);
-      await(server.listen());
+          .requestHandler(agentPort));
       HttpServer adminServer = null;
       if (config.admin().enabled()) {
         Health health = observe(metrics, storage, tokens, verifier, cache, reloader, audit,
@@ -217,10 +223,10 @@ public final class Keyward implements AutoCloseable {
         await(adminServer.listen());
       }
       LOG.info("Keyward listening on {}:{} (policy {} with {} routes; {}){}", config.host(),
-          server.actualPort(), policy.version(), policy.routeCount(), storage.describe(),
+          servers.get(0).actualPort(), policy.version(), policy.routeCount(), storage.describe(),
           adminServer == null ? "; admin API off" : "; admin API on " + config.admin().host()
               + ":" + adminServer.actualPort());
-      return new Keyward(vertx, server, adminServer, agentPort, reloader, audit, resources);
+      return new Keyward(vertx, servers, adminServer, agentPort, reloader, audit, resources);
     } catch (ConfigException e) {
       closeAll(resources);
       throw e;
@@ -233,7 +239,7 @@ public final class Keyward implements AutoCloseable {
 
   /** The port the agent-facing server listens on (useful when configured as 0). */
   public int port() {
-    return server.actualPort();
+    return servers.get(0).actualPort();
   }
 
   /** The admin API's port. */
@@ -258,8 +264,11 @@ public final class Keyward implements AutoCloseable {
     agentPort.drain();
     LOG.info("shutting down: finishing requests in flight (up to {})", SHUTDOWN_GRACE);
     try {
-      server.shutdown(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS).toCompletionStage()
-          .toCompletableFuture().get(SHUTDOWN_GRACE.toSeconds() + 5, TimeUnit.SECONDS);
+      Future.all(servers.stream()
+              .map(server -> server.shutdown(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS))
+              .toList())
+          .toCompletionStage().toCompletableFuture()
+          .get(SHUTDOWN_GRACE.toSeconds() + 5, TimeUnit.SECONDS);
       if (adminServer != null) {
         await(adminServer.close());
       }
@@ -268,6 +277,25 @@ public final class Keyward implements AutoCloseable {
     } finally {
       closeAll(resources);
     }
+  }
+
+  /**
+   * One agent-facing server per core, each on its own event loop, all on the same port (Vert.x
+   * shares it and spreads connections among them). A server created outside a verticle would put
+   * every connection on one event loop, so one core.
+   */
+  private static List<HttpServer> listenOnEveryCore(Vertx vertx, Supplier<HttpServer> create)
+      throws Exception {
+    List<HttpServer> servers = new CopyOnWriteArrayList<>();
+    await(vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        HttpServer server = create.get();
+        servers.add(server);
+        return server.listen();
+      }
+    }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())));
+    return servers;
   }
 
   /** Registers what the metrics read from each part, and the readiness checks. */

@@ -55,6 +55,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
       Duration checkpointInterval, OnFailure onFailure, String instance) {}
 
   static final int QUEUE_CAPACITY = 100_000;
+  private static final long BATCH_LINGER_MILLIS = 1;
   private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
   private static final DateTimeFormatter ROTATED =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
@@ -151,7 +152,8 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         if (settings.file().isPresent() && channel == null) {
           open(settings.file().get()); // failed before: retried until it works
         }
-        if (!batch.isEmpty()) {
+        boolean wrote = !batch.isEmpty();
+        if (wrote) {
           writeBatch(batch);
           batch.clear();
         }
@@ -160,6 +162,11 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         }
         recovered();
         failingFor = 0;
+        if (wrote && !closing) {
+          // Under load, let the next lines gather: one write per millisecond rather than per
+          // request, and request threads rarely have to wake this one.
+          Thread.sleep(BATCH_LINGER_MILLIS);
+        }
       } catch (IOException | GeneralSecurityException e) {
         // Keep the batch; retry after a pause. Requests are refused meanwhile (fail closed).
         healthy = false;

@@ -1,0 +1,325 @@
+#!/usr/bin/env bash
+# Load benchmark: Keyward beside nginx, on this machine, in one run.
+#
+#   bash bench/load.sh                      # the full run (about 9 minutes)
+#   DURATION=10s SOAK=60 bash bench/load.sh # a quicker look
+#   PROFILE=/tmp/keyward.jfr bash bench/load.sh  # and a JFR recording of Keyward under load
+#
+# Starts, all on 127.0.0.1:
+#   upstream  nginx answering a small JSON body             :18180
+#   nginx     a second nginx that sets a static Authorization header and forwards   :18181
+#   keyward   `keyward dev` with a real agent token and credential, route → upstream :18182
+#   vertx     BareVertxProxy: the same static header on Vert.x, nothing else (the Vert.x floor) :18184
+# and drives each (and the upstream directly) with wrk: POST, small JSON body, c=64 and c=8.
+# Prints requests/s, p50, p99, errors and the proxy's CPU-seconds per 10,000 requests, the
+# Keyward/nginx ratios, then a steady run (SOAK seconds) sampling Keyward's resident memory, and
+# checks the targets of docs/performance.md. Exits 1 if a target is missed.
+#
+# Installs nginx and wrk from Debian when missing (needs root then). Every wait is bounded; every
+# process started is stopped by its pid on exit.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DURATION="${DURATION:-20s}"      # each measured wrk run
+WARMUP="${WARMUP:-10s}"          # an unmeasured run before each measured one
+SOAK="${SOAK:-300}"              # seconds of the steady run for the memory check (0: skip)
+THREADS="${THREADS:-2}"          # wrk threads
+# Keyward's heap as in the Kubernetes manifests (1 GiB limit, MaxRAMPercentage=75).
+KEYWARD_JAVA_OPTS="${KEYWARD_JAVA_OPTS:--Xmx768m}"
+# PROFILE=FILE.jfr: record Keyward's measured c=64 run with JDK Flight Recorder (Java stacks
+# sampled every millisecond).
+PROFILE="${PROFILE:-}"
+UPSTREAM_PORT=18180 NGINX_PORT=18181 KEYWARD_PORT=18182 ADMIN_PORT=18183 VERTX_PORT=18184
+
+log() { printf '== %s\n' "$*" >&2; }
+
+# --- what the run needs -------------------------------------------------------------------------
+missing=()
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+if ((${#missing[@]})); then
+  [[ $EUID -eq 0 ]] || { echo "load.sh: needs ${missing[*]} (apt-get install ${missing[*]})" >&2; exit 2; }
+  log "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+
+jar="$repo/proxy/target/keyward.jar"
+bench_jar="$repo/bench/target/keyward-bench.jar"
+if [[ ! -f "$jar" || ! -f "$bench_jar" ]] \
+    || [[ -n "$(find "$repo" -path "$repo/*/src/main/*" -newer "$bench_jar" -print -quit)" ]]; then
+  log "building keyward.jar and the benchmarks"
+  (cd "$repo" && ./mvnw -B -q -DskipTests -pl proxy,bench -am package) >&2
+fi
+
+work="$(mktemp -d /tmp/keyward-load.XXXXXX)"
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Waits (at most ~10 s) until URL answers with a status other than 000.
+await() {
+  local url="$1" i
+  for ((i = 0; i < 200; i++)); do
+    [[ "$(curl -s -o /dev/null -w '%{http_code}' "$url")" =~ ^[1-5] ]] && return 0
+    sleep 0.05
+  done
+  echo "load.sh: $url did not answer" >&2
+  return 1
+}
+
+# user+system CPU ticks of a process and its children threads (nginx: master and workers).
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    [[ -r /proc/$pid/stat ]] || continue
+    # fields 14 and 15 after the command name in parentheses
+    total=$((total + $(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+nginx_pids() { echo "$1" $(pgrep -P "$1" || true); }
+HZ="$(getconf CLK_TCK)"
+
+# --- the upstream and the header-injecting nginx ------------------------------------------------
+nginx_conf() { # name, workers, server block
+  mkdir -p "$work/$1"
+  chmod 777 "$work/$1"
+  cat > "$work/$1/nginx.conf" <<EOF
+worker_processes $2;
+daemon off;
+pid $work/$1/nginx.pid;
+error_log $work/$1/error.log warn;
+$( [[ $EUID -eq 0 ]] && echo "user nobody nogroup;" )
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/$1/body;
+  proxy_temp_path $work/$1/proxy;
+  fastcgi_temp_path $work/$1/fastcgi;
+  uwsgi_temp_path $work/$1/uwsgi;
+  scgi_temp_path $work/$1/scgi;
+  keepalive_requests 1000000;
+  $3
+}
+EOF
+}
+
+nginx_conf upstream 1 "
+  server {
+    listen 127.0.0.1:$UPSTREAM_PORT;
+    location / {
+      default_type application/json;
+      return 200 '{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi\"}}]}';
+    }
+  }"
+nginx_conf injector auto "
+  upstream backend { server 127.0.0.1:$UPSTREAM_PORT; keepalive 128; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_set_header Authorization \"Bearer sk-bench-static-key\";
+    }
+  }"
+for name in upstream injector; do
+  "$NGINX" -e "$work/$name/error.log" -c "$work/$name/nginx.conf" &
+  pids+=($!)
+done
+upstream_pid="${pids[0]}" injector_pid="${pids[1]}"
+await "http://127.0.0.1:$UPSTREAM_PORT/"
+await "http://127.0.0.1:$NGINX_PORT/"
+
+# --- Keyward: data directory, credential, token, policy -----------------------------------------
+data="$work/keyward-data"
+keyward() { java -jar "$jar" "$@"; }
+start_keyward() { # [extra JVM options]
+  KEYWARD_LOG_FORMAT=json java $KEYWARD_JAVA_OPTS "$@" -jar "$jar" dev --data-dir "$data" \
+      --port "$KEYWARD_PORT" --admin-port "$ADMIN_PORT" > "$work/keyward.out" 2> "$work/keyward.err" &
+  keyward_pid=$!
+  pids+=("$keyward_pid")
+}
+stop_keyward() {
+  kill "$keyward_pid"
+  wait "$keyward_pid" 2>/dev/null || true
+}
+await_ready() { # prints milliseconds from $1 (ns) to the first 200 from /readyz
+  local start="$1" i
+  for ((i = 0; i < 400; i++)); do
+    if [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN_PORT/readyz")" == 200 ]]; then
+      echo $(( ($(date +%s%N) - start) / 1000000 ))
+      return 0
+    fi
+    sleep 0.025
+  done
+  echo "load.sh: Keyward not ready after 10 s; its log:" >&2
+  tail -20 "$work/keyward.err" >&2
+  return 1
+}
+
+log "setting up Keyward (first start creates $data)"
+start_keyward
+await_ready "$(date +%s%N)" >/dev/null
+stop_keyward
+cat > "$data/policy.yaml" <<EOF
+credentials:
+  - id: bench
+    allowed_domains: ["127.0.0.1"]
+    allowed_ports: [$UPSTREAM_PORT]
+    allow_insecure_http: true
+    allow_addresses: ["127.0.0.1/32"]
+routes:
+  - name: bench
+    upstream: http://127.0.0.1:$UPSTREAM_PORT/v1
+    credential: bench
+grants:
+  - tenants: [bench]
+    credentials: [bench]
+    methods: [POST]
+EOF
+printf 'sk-bench-%s' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+  | keyward credential put bench --tenant bench --allowed-domain 127.0.0.1 --secret-stdin \
+      --data-dir "$data" >/dev/null
+token="$(keyward token issue --agent bench-agent --tenant bench --ttl 1h --data-dir "$data")"
+
+java $KEYWARD_JAVA_OPTS -cp "$bench_jar:$repo/bench/target/lib/*" dev.keyward.bench.BareVertxProxy \
+    "$VERTX_PORT" "$UPSTREAM_PORT" > "$work/vertx.log" 2>&1 &
+vertx_pid=$!
+pids+=("$vertx_pid")
+await "http://127.0.0.1:$VERTX_PORT/"
+
+log "starting Keyward"
+t0="$(date +%s%N)"
+start_keyward
+start_ms="$(await_ready "$t0")"
+
+# --- load ---------------------------------------------------------------------------------------
+cat > "$work/post.lua" <<'EOF'
+wrk.method = "POST"
+wrk.body = '{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"Say hi"}]}'
+wrk.headers["Content-Type"] = "application/json"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %d %d %.0f %.0f\n", summary.requests,
+    e.connect + e.read + e.write + e.timeout, e.status, summary.duration,
+    latency:percentile(50), latency:percentile(99)))
+end
+EOF
+
+# run NAME URL CONNECTIONS PIDS... → one line: name c requests rps p50_us p99_us errors cpu_per_10k
+run() {
+  local name="$1" url="$2" connections="$3"; shift 3
+  wrk -t"$THREADS" -c"$connections" -d"$WARMUP" -s "$work/post.lua" \
+      -H "Authorization: Bearer $token" "$url" >/dev/null
+  local before after out profiling=""
+  if [[ -n "$PROFILE" && "$name" == keyward && "$connections" == 64 ]]; then
+    profiling=1
+    sed '/method-sampling-java-interval/s/[0-9]* ms/1 ms/' "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" \
+      > "$work/profile.jfc"
+    jcmd "$keyward_pid" JFR.start name=load settings="$work/profile.jfc" >/dev/null
+  fi
+  before="$(cpu_ticks "$@")"
+  out="$(wrk -t"$THREADS" -c"$connections" -d"$DURATION" -s "$work/post.lua" \
+      -H "Authorization: Bearer $token" "$url" | grep '^RESULT')"
+  after="$(cpu_ticks "$@")"
+  if [[ -n "$profiling" ]]; then
+    jcmd "$keyward_pid" JFR.stop name=load filename="$PROFILE" >/dev/null
+    log "profile of this run: $PROFILE (jfr print --events jdk.ExecutionSample $PROFILE)"
+  fi
+  read -r _ requests socket_errors status_errors duration_us p50 p99 <<<"$out"
+  awk -v n="$name" -v c="$connections" -v r="$requests" -v d="$duration_us" -v p50="$p50" \
+      -v p99="$p99" -v err="$((socket_errors + status_errors))" -v ticks="$((after - before))" \
+      -v hz="$HZ" 'BEGIN {
+        cpu = (n == "direct") ? 0 : ticks / hz / r * 10000
+        printf "%s %d %d %.0f %.0f %.0f %d %.3f\n", n, c, r, r / (d / 1e6), p50, p99, err, cpu }'
+}
+
+keyward_url="http://127.0.0.1:$KEYWARD_PORT/r/bench/chat/completions"
+nginx_url="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"
+direct_url="http://127.0.0.1:$UPSTREAM_PORT/v1/chat/completions"
+results="$work/results"
+: > "$results"
+for c in 64 8; do
+  log "c=$c: upstream directly"
+  run direct "$direct_url" "$c" >> "$results"
+  log "c=$c: nginx setting the header"
+  run nginx "$nginx_url" "$c" $(nginx_pids "$injector_pid") >> "$results"
+  log "c=$c: Vert.x setting the header"
+  run vertx "http://127.0.0.1:$VERTX_PORT/v1/chat/completions" "$c" "$vertx_pid" >> "$results"
+  log "c=$c: Keyward"
+  run keyward "$keyward_url" "$c" "$keyward_pid" >> "$results"
+done
+
+# --- steady run: resident memory ----------------------------------------------------------------
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$keyward_pid/status"; }
+rss_first="" rss_last="" rss_max=0 soak_requests=0
+if ((SOAK > 0)); then
+  log "steady run: ${SOAK}s at c=64, resident memory every 10 s"
+  wrk -t"$THREADS" -c64 -d"${SOAK}s" -s "$work/post.lua" -H "Authorization: Bearer $token" \
+      "$keyward_url" > "$work/soak.out" &
+  wrk_pid=$!
+  pids+=("$wrk_pid")
+  for ((i = 0; i < SOAK / 10; i++)); do
+    sleep 10
+    rss="$(rss_kib)"
+    # The first minute is warm-up (JIT, pools, heap sizing): compare from there to the end.
+    if ((i == 5 || (SOAK < 60 && i == 0))); then rss_first="$rss"; fi
+    rss_last="$rss"
+    ((rss > rss_max)) && rss_max="$rss"
+    printf '   %4ds  RSS %6d MiB\n' $(((i + 1) * 10)) $((rss / 1024)) >&2
+  done
+  wait "$wrk_pid" || true
+  soak_requests="$(awk '/^RESULT/ {print $2; e = $3 + $4} END {if (e) print "errors", e > "/dev/stderr"}' "$work/soak.out")"
+fi
+
+# --- report -------------------------------------------------------------------------------------
+python3 - "$results" "$start_ms" "${rss_first:-0}" "${rss_last:-0}" "$rss_max" "$soak_requests" "$SOAK" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, c, req, rps, p50, p99, err, cpu = line.split()
+    rows[(name, int(c))] = dict(req=int(req), rps=float(rps), p50=float(p50), p99=float(p99),
+                                err=int(err), cpu=float(cpu))
+start_ms, rss_first, rss_last, rss_max, soak_requests, soak = map(int, sys.argv[2:8])
+
+print(f"{'target':<9}{'c':>4}{'requests':>10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'CPU-s/10k':>11}")
+for (name, c), r in rows.items():
+    cpu = "-" if name == "direct" else f"{r['cpu']:.2f}"
+    print(f"{name:<9}{c:>4}{r['req']:>10}{r['rps']:>9.0f}{r['p50']/1000:>9.2f}{r['p99']/1000:>9.2f}{r['err']:>8}{cpu:>11}")
+
+checks = []
+def check(label, ok, detail):
+    checks.append(ok)
+    print(f"  {'PASS' if ok else 'FAIL'}  {label}: {detail}")
+
+print()
+for c in (64, 8):
+    k, n = rows[("keyward", c)], rows[("nginx", c)]
+    v = rows[("vertx", c)]
+    print(f"c={c}: Keyward/nginx  throughput {k['rps']/n['rps']:.2f}x  CPU per request {k['cpu']/n['cpu']:.2f}x  "
+          f"p99 {k['p99']/n['p99']:.2f}x;  bare Vert.x/nginx CPU per request {v['cpu']/n['cpu']:.2f}x")
+print()
+k64, n64 = rows[("keyward", 64)], rows[("nginx", 64)]
+check("CPU per request at c=64 <= 2.5x nginx", k64["cpu"] <= 2.5 * n64["cpu"],
+      f"{k64['cpu']:.2f} vs {n64['cpu']:.2f} CPU-s per 10k ({k64['cpu']/n64['cpu']:.2f}x)")
+check("no errors", all(r["err"] == 0 for r in rows.values()),
+      ", ".join(f"{n} c={c}: {r['err']}" for (n, c), r in rows.items()))
+k8, d8 = rows[("keyward", 8)], rows[("direct", 8)]
+check("p99 at c=8 <= direct + 2 ms", k8["p99"] - d8["p99"] <= 2000,
+      f"{k8['p99']/1000:.2f} ms vs {d8['p99']/1000:.2f} ms direct (+{(k8['p99']-d8['p99'])/1000:.2f} ms)")
+check("start to ready < 2 s", start_ms < 2000, f"{start_ms} ms")
+if soak:
+    growth = (rss_last - rss_first) / rss_first
+    check("resident memory flat within 10% over the steady run", abs(growth) <= 0.10,
+          f"{rss_first//1024} MiB after the first minute, {rss_last//1024} MiB at the end "
+          f"({growth:+.1%}), max {rss_max//1024} MiB, {soak_requests} requests")
+sys.exit(0 if all(checks) else 1)
+PY
