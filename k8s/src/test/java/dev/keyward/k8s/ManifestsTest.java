@@ -101,6 +101,15 @@ class ManifestsTest {
     return deployment().getSpec().getTemplate().getSpec().getContainers().get(0);
   }
 
+  /** The pod volume mounted where {@code file} lives in the container. */
+  private static Volume volumeHolding(Path file) {
+    var mount = container().getVolumeMounts().stream()
+        .filter(m -> file.startsWith(m.getMountPath())).findFirst()
+        .orElseThrow(() -> new AssertionError("no volume is mounted at " + file));
+    return deployment().getSpec().getTemplate().getSpec().getVolumes().stream()
+        .filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+  }
+
   private static String configMapFile(String map, String key) {
     String text = one(ConfigMap.class, map).getData().get(key);
     assertNotNull(text, () -> "ConfigMap " + map + " has " + key);
@@ -115,7 +124,8 @@ class ManifestsTest {
           .filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml"))
           .collect(Collectors.toSet());
       for (String manifest : manifests) {
-        assertTrue(kustomization.contains("- " + manifest), () -> manifest + " is in kustomization");
+        assertTrue(kustomization.contains("- " + manifest),
+            () -> manifest + " is in kustomization");
       }
     }
     assertAll(
@@ -145,7 +155,8 @@ class ManifestsTest {
   void deploymentRunsThreeReplicasSpreadAcrossNodes() {
     Deployment deployment = deployment();
     assertEquals(3, deployment.getSpec().getReplicas());
-    var antiAffinity = deployment.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity();
+    var antiAffinity =
+        deployment.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity();
     assertNotNull(antiAffinity);
     var terms = antiAffinity.getPreferredDuringSchedulingIgnoredDuringExecution();
     assertFalse(terms.isEmpty());
@@ -190,9 +201,11 @@ class ManifestsTest {
         () -> assertEquals(List.of("ALL"), security.getCapabilities().getDrop()),
         () -> assertTrue(security.getCapabilities().getAdd() == null
             || security.getCapabilities().getAdd().isEmpty()),
-        () -> assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType()),
+        () -> assertEquals("RuntimeDefault",
+            pod.getSecurityContext().getSeccompProfile().getType()),
         () -> assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken()),
-        () -> assertEquals(Boolean.FALSE, one(ServiceAccount.class, APP).getAutomountServiceAccountToken()));
+        () -> assertEquals(Boolean.FALSE,
+            one(ServiceAccount.class, APP).getAutomountServiceAccountToken()));
   }
 
   @Test
@@ -206,9 +219,7 @@ class ManifestsTest {
       assertEquals(writableVolumes.contains(mount.getName()), writable, mount.getName());
     }
     KeywardConfig config = config();
-    Path auditFile = config.audit().file().orElseThrow();
-    assertTrue(container().getVolumeMounts().stream()
-        .anyMatch(m -> m.getName().equals("audit") && auditFile.startsWith(m.getMountPath())),
+    assertEquals("audit", volumeHolding(config.audit().file().orElseThrow()).getName(),
         "the audit file is on the audit volume");
   }
 
@@ -245,13 +256,9 @@ class ManifestsTest {
   void containerServesTheConfigurationFromTheConfigMap() {
     List<String> args = container().getArgs();
     assertEquals("serve", args.get(0));
-    String configPath = args.get(args.indexOf("--config") + 1);
-    var mount = container().getVolumeMounts().stream()
-        .filter(m -> configPath.startsWith(m.getMountPath() + "/")).findFirst().orElseThrow();
-    Volume volume = deployment().getSpec().getTemplate().getSpec().getVolumes().stream()
-        .filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
-    assertEquals("keyward-config", volume.getConfigMap().getName());
-    assertEquals("keyward.yaml", Path.of(configPath).getFileName().toString());
+    Path configPath = Path.of(args.get(args.indexOf("--config") + 1));
+    assertEquals("keyward-config", volumeHolding(configPath).getConfigMap().getName());
+    assertEquals("keyward.yaml", configPath.getFileName().toString());
   }
 
   @Test
@@ -267,14 +274,10 @@ class ManifestsTest {
 
   @Test
   void policyInTheConfigMapPassesThePolicyLoader() throws Exception {
-    PolicySet policy = PolicyLoader.parse("keyward-policy", configMapFile("keyward-policy", "policy.yaml"));
+    PolicySet policy =
+        PolicyLoader.parse("keyward-policy", configMapFile("keyward-policy", "policy.yaml"));
     assertNotNull(policy);
-    Path policyPath = config().policy();
-    var mount = container().getVolumeMounts().stream()
-        .filter(m -> policyPath.startsWith(m.getMountPath())).findFirst().orElseThrow();
-    Volume volume = deployment().getSpec().getTemplate().getSpec().getVolumes().stream()
-        .filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
-    assertEquals("keyward-policy", volume.getConfigMap().getName());
+    assertEquals("keyward-policy", volumeHolding(config().policy()).getConfigMap().getName());
   }
 
   @TempDir static Path configDir;
@@ -293,11 +296,14 @@ class ManifestsTest {
   void servicesSeparateTheAgentsPortFromTheAdminPort() {
     Service agents = one(Service.class, APP);
     Service admin = one(Service.class, "keyward-admin");
-    assertEquals(List.of(AGENTS_PORT), agents.getSpec().getPorts().stream().map(p -> p.getPort()).toList());
-    assertEquals(List.of(ADMIN_PORT), admin.getSpec().getPorts().stream().map(p -> p.getPort()).toList());
+    assertEquals(List.of(AGENTS_PORT),
+        agents.getSpec().getPorts().stream().map(p -> p.getPort()).toList());
+    assertEquals(List.of(ADMIN_PORT),
+        admin.getSpec().getPorts().stream().map(p -> p.getPort()).toList());
     assertEquals("ClusterIP", agents.getSpec().getType());
     assertEquals("ClusterIP", admin.getSpec().getType());
-    assertEquals(deployment().getSpec().getSelector().getMatchLabels(), agents.getSpec().getSelector());
+    assertEquals(deployment().getSpec().getSelector().getMatchLabels(),
+        agents.getSpec().getSelector());
   }
 
   @Test
@@ -326,19 +332,23 @@ class ManifestsTest {
   @Test
   void networkPolicyLetsTrafficOutOnlyToVaultDnsAndPublicHttps() {
     List<NetworkPolicyEgressRule> egress = one(NetworkPolicy.class, APP).getSpec().getEgress();
-    Predicate<NetworkPolicyEgressRule> toVault = rule -> ports(rule.getPorts()).equals(List.of(8200))
+    Predicate<NetworkPolicyEgressRule> toVault = rule ->
+        ports(rule.getPorts()).equals(List.of(8200))
         && "vault".equals(rule.getTo().get(0).getNamespaceSelector().getMatchLabels()
             .get("kubernetes.io/metadata.name"));
-    Predicate<NetworkPolicyEgressRule> toDns = rule -> ports(rule.getPorts()).equals(List.of(53, 53))
+    Predicate<NetworkPolicyEgressRule> toDns = rule ->
+        ports(rule.getPorts()).equals(List.of(53, 53))
         && rule.getTo().get(0).getPodSelector().getMatchLabels().containsValue("kube-dns");
     Predicate<NetworkPolicyEgressRule> toHttps = rule -> ports(rule.getPorts()).equals(List.of(443))
         && rule.getTo().get(0).getIpBlock() != null;
     assertEquals(3, egress.size());
     for (NetworkPolicyEgressRule rule : egress) {
-      assertFalse(rule.getPorts() == null || rule.getPorts().isEmpty(), "every egress rule names ports");
+      assertFalse(rule.getPorts() == null || rule.getPorts().isEmpty(),
+          "every egress rule names ports");
       assertTrue(toVault.or(toDns).or(toHttps).test(rule), rule::toString);
     }
-    var https = egress.stream().filter(toHttps).findFirst().orElseThrow().getTo().get(0).getIpBlock();
+    var https =
+        egress.stream().filter(toHttps).findFirst().orElseThrow().getTo().get(0).getIpBlock();
     assertEquals("0.0.0.0/0", https.getCidr());
     assertTrue(https.getExcept().containsAll(List.of("10.0.0.0/8", "172.16.0.0/12",
         "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8")),
@@ -369,15 +379,13 @@ class ManifestsTest {
     String setup = Files.readString(VAULT.resolve("setup.sh"));
     assertTrue(setup.contains("bound_service_account_names=" + APP));
     assertTrue(setup.contains("bound_service_account_namespaces=" + APP));
-    String audience = deployment().getSpec().getTemplate().getSpec().getVolumes().stream()
-        .filter(v -> v.getProjected() != null).findFirst().orElseThrow().getProjected().getSources()
-        .get(0).getServiceAccountToken().getAudience();
-    assertTrue(setup.contains("audience=" + audience));
     var auth = (VaultSettings.KubernetesAuth) config().storage().vault().orElseThrow().auth();
     assertTrue(setup.contains("auth/" + auth.mount() + "/role/" + auth.role() + " "));
-    var tokenMount = container().getVolumeMounts().stream()
-        .filter(m -> auth.jwtFile().startsWith(m.getMountPath())).findFirst().orElseThrow();
-    assertEquals("vault-token", tokenMount.getName(), "Vault login uses the projected token");
+    Volume token = volumeHolding(auth.jwtFile());
+    assertNotNull(token.getProjected(), "Vault login uses the projected token");
+    String audience = token.getProjected().getSources().get(0).getServiceAccountToken()
+        .getAudience();
+    assertTrue(setup.contains("audience=" + audience));
   }
 
   @Test

@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the stages of one proxied request in order: authenticate, resolve target, authorize,
- * unseal, inject, forward; then records the outcome (audit and metrics). A stage either passes on or ends the request with a typed
- * error; nothing reaches the upstream unless every earlier stage passed.
+ * unseal, inject, forward; then records the outcome (audit and metrics). A stage either passes on
+ * or ends the request with a typed error; nothing reaches the upstream unless every earlier stage
+ * passed.
  */
 public final class Pipeline implements Handler<HttpServerRequest> {
 
@@ -131,7 +132,8 @@ public final class Pipeline implements Handler<HttpServerRequest> {
       // The upstream or the agent broke off mid-stream; the agent's stream has been reset.
       LOG.atInfo().addKeyValue("request_id", exchange.requestId())
           .log("request ended mid-stream: {}", failure.toString());
-      recordOutcome.apply(exchange, request.response().getStatusCode(), ErrorCode.UPSTREAM_RESET.code());
+      recordOutcome.apply(exchange, request.response().getStatusCode(),
+          ErrorCode.UPSTREAM_RESET.code());
       return;
     }
     LOG.atError().addKeyValue("request_id", exchange.requestId()).setCause(failure)

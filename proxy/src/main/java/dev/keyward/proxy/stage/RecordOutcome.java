@@ -1,10 +1,10 @@
 package dev.keyward.proxy.stage;
 
 import dev.keyward.policies.Decision;
+import dev.keyward.policies.Target;
 import dev.keyward.proxy.audit.AuditPaths;
 import dev.keyward.proxy.audit.AuditRecord;
 import dev.keyward.proxy.audit.AuditSink;
-import dev.keyward.policies.Target;
 import dev.keyward.proxy.metrics.Metrics;
 import dev.keyward.token.PlatformToken;
 import java.time.Clock;
