@@ -70,7 +70,7 @@ public final class VaultSession implements AutoCloseable {
   /** Runs {@code call}; on 403 logs in again once and retries. Failures are counted. */
   public <T> T call(String what, Call<T> call) throws KvException {
     try {
-      return callOnce(what, call);
+      return callWithOneRelogin(what, call);
     } catch (KvException e) {
       errors.incrementAndGet();
       throw e;
@@ -82,7 +82,7 @@ public final class VaultSession implements AutoCloseable {
     return errors.get();
   }
 
-  private <T> T callOnce(String what, Call<T> call) throws KvException {
+  private <T> T callWithOneRelogin(String what, Call<T> call) throws KvException {
     try {
       return call.run(vault);
     } catch (VaultException e) {

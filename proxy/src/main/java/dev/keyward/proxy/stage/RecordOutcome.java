@@ -66,8 +66,10 @@ public final class RecordOutcome {
     String route = !exchange.route().isEmpty() ? exchange.route()
         : target != null ? Metrics.EXPLICIT_TARGET : Metrics.NO_ROUTE;
     metrics.request(route, outcome, code, status, elapsedNanos, exchange.upstreamLatencyNanos());
-    LOG.atDebug().addKeyValue("request_id", exchange.requestId()).addKeyValue("route", route)
-        .addKeyValue("outcome", outcome).addKeyValue("code", code).addKeyValue("status", status)
-        .log("request ended");
+    if (LOG.isDebugEnabled()) { // off by default: build nothing on the hot path
+      LOG.atDebug().addKeyValue("request_id", exchange.requestId()).addKeyValue("route", route)
+          .addKeyValue("outcome", outcome).addKeyValue("code", code).addKeyValue("status", status)
+          .log("request ended");
+    }
   }
 }
