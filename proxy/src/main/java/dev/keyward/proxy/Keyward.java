@@ -36,6 +36,7 @@ import dev.keyward.token.TokenExchange;
 import dev.keyward.token.TokenVerifier;
 import dev.keyward.vault.KvException;
 import dev.keyward.vault.SealedCredentialCache;
+import dev.keyward.vault.Tickers;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -94,18 +95,20 @@ public final class Keyward implements AutoCloseable {
   private final HttpServer adminServer;
   private final AgentPort agentPort;
   private final PolicyReloader policyReloader;
+  private final TokenState tokens;
   private final AuditLog audit;
   private final Deque<AutoCloseable> resources;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Keyward(Vertx vertx, List<HttpServer> servers, HttpServer adminServer,
-      AgentPort agentPort, PolicyReloader policyReloader, AuditLog audit,
+      AgentPort agentPort, PolicyReloader policyReloader, TokenState tokens, AuditLog audit,
       Deque<AutoCloseable> resources) {
     this.vertx = vertx;
     this.servers = List.copyOf(servers);
     this.adminServer = adminServer;
     this.agentPort = agentPort;
     this.policyReloader = policyReloader;
+    this.tokens = tokens;
     this.audit = audit;
     this.resources = resources;
   }
@@ -113,6 +116,14 @@ public final class Keyward implements AutoCloseable {
   /** Re-reads the policy file now (also done every {@code policy_reload_interval}). */
   public PolicyReloader.Outcome reloadPolicy() {
     return policyReloader.reload();
+  }
+
+  /**
+   * Re-reads signing keys and revocations from the store now (also done every {@code
+   * tokens.refresh_interval}).
+   */
+  public void refreshTokenState() {
+    tokens.refresh();
   }
 
   /** The audit trail this instance writes. */
@@ -165,11 +176,14 @@ public final class Keyward implements AutoCloseable {
       Metrics metrics = new Metrics();
       SealedCredentialCache cache = new SealedCredentialCache(storage.credentials(clock),
           storage.sealer(), storeIo, config.credentialTtl(), config.credentialStaleWindow(),
-          SealedCredentialCache.DEFAULT_MAXIMUM_SIZE);
+          SealedCredentialCache.DEFAULT_MAXIMUM_SIZE, Tickers.of(clock));
       Vertx vertx = Vertx.builder()
           .with(metrics.vertxMetrics(new VertxOptions()
               .setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_BLOCK.toMillis())
               .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+              // The warning carries the blocked thread's stack: what it was doing, not just how long.
+              .setWarningExceptionTime(MAX_EVENT_LOOP_BLOCK.toMillis())
+              .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS)
               .setBlockedThreadCheckInterval(MAX_EVENT_LOOP_BLOCK.toMillis() / 2)))
           .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
           .build();
@@ -191,8 +205,9 @@ public final class Keyward implements AutoCloseable {
           new RecordOutcome(audit, metrics, clock), limits.maxRequestDuration());
       TokenExchange exchange = new TokenExchange(new AgentRegistry(storage.kv()),
           () -> tokens.issuer().orElse(null), tokens,
-          new FailureLimiter(EXCHANGE_FAILURES_PER_AGENT, Duration.ofMinutes(1)),
-          new FailureLimiter(EXCHANGE_FAILURES_PER_ADDRESS, Duration.ofMinutes(1)));
+          new FailureLimiter(EXCHANGE_FAILURES_PER_AGENT, Duration.ofMinutes(1), Tickers.of(clock)),
+          new FailureLimiter(EXCHANGE_FAILURES_PER_ADDRESS, Duration.ofMinutes(1),
+              Tickers.of(clock)));
       SlowClientGuard slowClients = new SlowClientGuard(vertx, limits.requestHeaderTimeout());
       AgentPort agentPort = new AgentPort(pipeline, new TokenEndpoints(vertx, exchange, tokens),
           slowClients);
@@ -226,7 +241,8 @@ public final class Keyward implements AutoCloseable {
           servers.get(0).actualPort(), policy.version(), policy.routeCount(), storage.describe(),
           adminServer == null ? "; admin API off" : "; admin API on " + config.admin().host()
               + ":" + adminServer.actualPort());
-      return new Keyward(vertx, servers, adminServer, agentPort, reloader, audit, resources);
+      return new Keyward(vertx, servers, adminServer, agentPort, reloader, tokens, audit,
+          resources);
     } catch (ConfigException e) {
       closeAll(resources);
       throw e;

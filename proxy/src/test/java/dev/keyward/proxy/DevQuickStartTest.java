@@ -23,10 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,11 +69,8 @@ class DevQuickStartTest {
       thread = new Thread(() -> exit.set(Main.run(io, "dev", "--data-dir", dataDir.toString(),
           "--port", "0", "--admin-port", "0")));
       thread.start();
-      Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-      while (!output().contains("OpenAI-compatible SDKs") && Instant.now().isBefore(deadline)
-          && thread.isAlive()) {
-        Thread.sleep(20);
-      }
+      Awaitility.await("keyward dev printed its quick start").atMost(Duration.ofSeconds(30))
+          .until(() -> output().contains("OpenAI-compatible SDKs") || !thread.isAlive());
       if (!output().contains("OpenAI-compatible SDKs")) {
         throw new AssertionError("keyward dev printed no quick start: " + output());
       }

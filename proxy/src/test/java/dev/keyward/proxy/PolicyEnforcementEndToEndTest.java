@@ -18,10 +18,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -307,9 +309,8 @@ class PolicyEnforcementEndToEndTest {
         throw new IllegalStateException(e);
       }
     });
-    for (int i = 0; i < 200 && upstream.received().isEmpty(); i++) {
-      Thread.sleep(10);
-    }
+    Awaitility.await("the request reached the upstream").atMost(Duration.ofSeconds(10))
+        .until(() -> !upstream.received().isEmpty());
     Path file = installation.dir().resolve("policy.yaml");
     Files.writeString(file, Files.readString(file).replace("credentials: [local, example]",
         "credentials: [example]"));

@@ -8,8 +8,10 @@ import dev.keyward.proxy.testing.ProxyHarness;
 import dev.keyward.proxy.testing.TestInstallation;
 import dev.keyward.token.PublicKeys;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,16 +58,11 @@ class SigningKeyRotationTest {
     assertEquals(200, agent.post("/r/local/v1/chat", after, "{}").statusCode());
   }
 
-  /** Polls the JWKS until the new key shows (the refresh interval here is 100ms). */
-  PublicKeys awaitPublished(String kid) throws Exception {
-    for (int i = 0; i < 50; i++) {
-      PublicKeys keys = PublicKeys.fromJwks(agent.get("/.well-known/jwks.json", null).body(), Set.of());
-      if (keys.kids().contains(kid)) {
-        return keys;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("the rotated key was not published within 2.5 s");
+  /** The JWKS once the background refresh (every 100ms here) has published the new key. */
+  PublicKeys awaitPublished(String kid) {
+    return Awaitility.await("the rotated key published").atMost(Duration.ofSeconds(10))
+        .until(() -> PublicKeys.fromJwks(agent.get("/.well-known/jwks.json", null).body(),
+            Set.of()), keys -> keys.kids().contains(kid));
   }
 
   static String kid(String token) {

@@ -2,6 +2,7 @@ package dev.keyward.token;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -17,13 +18,17 @@ public final class FailureLimiter {
   private final Duration window;
   private final Cache<String, AtomicInteger> failures;
 
-  public FailureLimiter(int limit, Duration window) {
+  /**
+   * @param ticker the time source of the window ({@code dev.keyward.vault.Tickers#of})
+   */
+  public FailureLimiter(int limit, Duration window, Ticker ticker) {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be positive");
     }
     this.limit = limit;
     this.window = window;
-    this.failures = Caffeine.newBuilder().expireAfterWrite(window).maximumSize(1_000_000).build();
+    this.failures = Caffeine.newBuilder().ticker(ticker).expireAfterWrite(window)
+        .maximumSize(1_000_000).build();
   }
 
   public boolean isBlocked(String key) {

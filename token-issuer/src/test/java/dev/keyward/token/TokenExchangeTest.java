@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.keyward.vault.FileKvStore;
+import dev.keyward.vault.MutableClock;
+import dev.keyward.vault.Tickers;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -51,7 +53,8 @@ class TokenExchangeTest {
       }
     };
     exchange = new TokenExchange(agents, () -> issuer, live,
-        new FailureLimiter(LIMIT, Duration.ofMinutes(1)), new FailureLimiter(LIMIT * 2, Duration.ofMinutes(1)));
+        new FailureLimiter(LIMIT, Duration.ofMinutes(1), Tickers.of(clock)),
+        new FailureLimiter(LIMIT * 2, Duration.ofMinutes(1), Tickers.of(clock)));
   }
 
   TokenExchange.Request request(String id, String presented) {
@@ -90,6 +93,18 @@ class TokenExchangeTest {
         () -> exchange.exchange(request("agent-1", secret), "10.9.9.9"));
     assertEquals(ExchangeError.TOO_MANY_FAILURES, e.error());
     assertEquals(60, e.retryAfterSeconds());
+  }
+
+  @Test
+  void theRefusalEndsWhenTheWindowHasPassed() throws Exception {
+    for (int i = 0; i < LIMIT; i++) {
+      refusal(request("agent-1", "kwa_wrong-" + i), "10.0.0." + i);
+    }
+    clock.advance(Duration.ofSeconds(59));
+    assertEquals(ExchangeError.TOO_MANY_FAILURES, refusal(request("agent-1", secret), "10.9.9.9"));
+    clock.advance(Duration.ofSeconds(2));
+    assertEquals("agent-1", exchange.exchange(request("agent-1", secret), "10.9.9.9")
+        .claims().agent());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.keyward.vault;
 
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import dev.keyward.policies.DomainPattern;
 import java.security.GeneralSecurityException;
@@ -53,9 +54,10 @@ public final class SealedCredentialCache {
 
   /**
    * @param ioExecutor runs the blocking store reads; never an event loop
+   * @param ticker the time source of the TTL and the stale window ({@link Tickers#of})
    */
   public SealedCredentialCache(CredentialStore store, Sealer sealer, Executor ioExecutor,
-      Duration ttl, Duration staleWindow, long maximumSize) {
+      Duration ttl, Duration staleWindow, long maximumSize, Ticker ticker) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(sealer, "sealer");
     if (staleWindow.compareTo(ttl) < 0) {
@@ -63,6 +65,7 @@ public final class SealedCredentialCache {
     }
     this.cache = Caffeine.newBuilder()
         .executor(ioExecutor)
+        .ticker(ticker)
         .maximumSize(maximumSize)
         .refreshAfterWrite(ttl)
         .expireAfterWrite(staleWindow)

@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * Run in a child JVM by {@link FileKvStoreCrashTest}: writes large versions of one document as
- * fast as it can until it is killed. Each version carries the SHA-256 of its payload, so a torn
- * write would be caught.
+ * fast as it can until it is killed, printing {@code written N} after each. Each version carries
+ * the SHA-256 of its payload, so a torn write would be caught.
  */
 public final class CrashWriterMain {
 
@@ -28,6 +28,8 @@ public final class CrashWriterMain {
       String payload = filler + version;
       kv.write(PATH, Map.of("payload", payload, "sha256", sha256(payload)), version);
       version++;
+      System.out.println("written " + version);
+      System.out.flush();
     }
   }
 

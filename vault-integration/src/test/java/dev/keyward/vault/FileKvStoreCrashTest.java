@@ -16,7 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A writer killed with SIGKILL at random moments mid-write never loses or corrupts the versions
  * already written: after every kill the document reads back whole, every version's checksum
- * matches, and the next writer carries on.
+ * matches, and the next writer carries on. The writer is killed right after it reports its
+ * k-th version written (k random), so it is always mid-way through the next write however slow
+ * the machine is.
  */
 class FileKvStoreCrashTest {
 
@@ -37,7 +39,11 @@ class FileKvStoreCrashTest {
       try (BufferedReader out = new BufferedReader(
           new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
         assertEquals("ready", out.readLine(), "the writer did not start");
-        Thread.sleep(ThreadLocalRandom.current().nextInt(100, 400));
+        int versions = ThreadLocalRandom.current().nextInt(2, 6);
+        for (int i = 0; i < versions; i++) {
+          String line = out.readLine();
+          assertTrue(line != null && line.startsWith("written "), "the writer stopped: " + line);
+        }
         writer.destroyForcibly(); // SIGKILL: no shutdown hooks, no finally blocks
         assertTrue(writer.waitFor(10, TimeUnit.SECONDS));
       }

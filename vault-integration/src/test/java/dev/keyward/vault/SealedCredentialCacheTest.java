@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,15 +18,20 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The sealed-credential cache in front of the Vault store (through the Vault double). */
+/**
+ * The sealed-credential cache in front of the Vault store (through the Vault double). Its TTL and
+ * stale window run on a clock the tests move by hand.
+ */
 class SealedCredentialCacheTest {
 
-  static final Duration TTL = Duration.ofMillis(300);
-  static final Duration STALE = Duration.ofMillis(1500);
+  static final Duration TTL = Duration.ofSeconds(30);
+  static final Duration STALE = Duration.ofMinutes(10);
+  static final Duration A_MOMENT = Duration.ofSeconds(1);
 
   VaultDouble vault;
   ScheduledExecutorService scheduler;
@@ -34,6 +40,7 @@ class SealedCredentialCacheTest {
   CredentialStore store;
   Sealer sealer;
   SealedCredentialCache cache;
+  MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
   @BeforeEach
   void setUp() throws Exception {
@@ -47,7 +54,7 @@ class SealedCredentialCacheTest {
     store.create(new CredentialSpec("acme", "openrouter", "openrouter", Injection.bearer(),
         List.of("openrouter.ai"), List.of(), Map.of()),
         Secret.copyOf("sk-cache-test-1".getBytes(StandardCharsets.US_ASCII)), "test");
-    cache = new SealedCredentialCache(store, sealer, io, TTL, STALE, 1000);
+    cache = new SealedCredentialCache(store, sealer, io, TTL, STALE, 1000, Tickers.of(clock));
   }
 
   @AfterEach
@@ -81,14 +88,11 @@ class SealedCredentialCacheTest {
     assertEquals(1, version());
     store.rotate("acme", "openrouter", Secret.copyOf("sk-cache-test-2".getBytes(StandardCharsets.US_ASCII)),
         "test");
+    clock.advance(TTL.minus(A_MOMENT));
     assertEquals(1, version(), "within the TTL the cached version serves");
-    Thread.sleep(TTL.toMillis() + 50);
-    int seen = version(); // triggers the background refresh
-    for (int i = 0; i < 50 && seen != 2; i++) {
-      Thread.sleep(20);
-      seen = version();
-    }
-    assertEquals(2, seen);
+    clock.advance(A_MOMENT.multipliedBy(2));
+    assertEquals(1, version(), "past the TTL the cached copy serves while the refresh runs");
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> version() == 2);
   }
 
   @Test
@@ -96,9 +100,11 @@ class SealedCredentialCacheTest {
       throws Exception {
     assertEquals(1, version());
     vault.down();
-    Thread.sleep(TTL.toMillis() + 50);
+    clock.advance(TTL.plus(A_MOMENT));
     assertEquals(1, version(), "stale but within the window");
-    Thread.sleep(STALE.toMillis());
+    clock.advance(STALE.minus(TTL).minus(A_MOMENT.multipliedBy(2)));
+    assertEquals(1, version(), "stale, at the end of the window");
+    clock.advance(A_MOMENT.multipliedBy(2));
     ExecutionException e = assertThrows(ExecutionException.class, this::version);
     assertTrue(e.getCause() instanceof CredentialStoreException, e.toString());
     assertEquals(CredentialStoreException.Reason.UNAVAILABLE,

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -151,12 +152,9 @@ class AdminApiTest {
     HttpResponse<String> revoked = admin.post("/v1/tokens/revoke", operator,
         new JsonObject().put("jti", leaked.claims().jti()).encode());
     assertEquals(200, revoked.statusCode(), revoked.body());
-    Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
-    HttpResponse<String> response;
-    do {
-      Thread.sleep(50);
-      response = admin.get("/v1/agents", leaked.token());
-    } while (response.statusCode() == 200 && Instant.now().isBefore(deadline));
+    HttpResponse<String> response = Awaitility.await("the revocation applied")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> admin.get("/v1/agents", leaked.token()), r -> r.statusCode() != 200);
     assertEquals(401, response.statusCode());
     assertEquals("token_revoked", code(response));
   }
@@ -228,11 +226,10 @@ class AdminApiTest {
   void theAuditQueryFiltersByDecision() throws Exception {
     assertEquals(200, proxy.agent().post("/r/local/chat", proxy.token(), "{}").statusCode());
     assertEquals(401, proxy.agent().post("/r/local/chat", "nope", "{}").statusCode());
-    JsonArray denied = new JsonArray();
-    for (int i = 0; i < 150 && denied.isEmpty(); i++) {
-      Thread.sleep(20);
-      denied = new JsonArray(admin.get("/v1/audit?decision=denied&since=1h", auditor).body());
-    }
+    JsonArray denied = Awaitility.await("the denial in the audit trail")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> new JsonArray(admin.get("/v1/audit?decision=denied&since=1h", auditor).body()),
+            records -> !records.isEmpty());
     assertEquals(1, denied.size(), denied.encodePrettily());
     assertEquals("malformed_token", denied.getJsonObject(0).getString("code"));
   }

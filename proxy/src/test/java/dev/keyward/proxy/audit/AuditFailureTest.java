@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,12 +79,9 @@ class AuditFailureTest {
     try (ProxyHarness proxy = start("fail_closed")) {
       assertEquals(503, proxy.agent().post("/r/local/chat", proxy.token(), "{}").statusCode());
       Files.delete(dir.resolve("blocked"));
-      Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
-      int status;
-      do {
-        Thread.sleep(100);
-        status = proxy.agent().post("/r/local/chat", proxy.token(), "{}").statusCode();
-      } while (status == 503 && Instant.now().isBefore(deadline));
+      int status = Awaitility.await("served again").atMost(Duration.ofSeconds(10))
+          .until(() -> proxy.agent().post("/r/local/chat", proxy.token(), "{}").statusCode(),
+              s -> s != 503);
       assertEquals(200, status);
       assertTrue(Files.readString(dir.resolve("blocked/audit.jsonl")).contains("audit_unavailable"),
           "the refusals made while the log was down were written once it came back");

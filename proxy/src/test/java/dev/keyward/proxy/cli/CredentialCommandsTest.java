@@ -9,6 +9,7 @@ import dev.keyward.proxy.testing.Agent;
 import dev.keyward.proxy.testing.AuditCapture;
 import dev.keyward.proxy.testing.RecordingUpstream;
 import dev.keyward.proxy.testing.TestInstallation;
+import dev.keyward.vault.MutableClock;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -18,7 +19,10 @@ import java.io.PrintStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -132,10 +136,11 @@ class CredentialCommandsTest {
             - tenants: [acme]
               credentials: [local]
           """.formatted(upstream.port(), upstream.port()))
-          .config("credentials_cache:\n  ttl: 200ms\n  stale_window: 10s\n");
+          .config("credentials_cache:\n  ttl: 30s\n  stale_window: 10m\n");
       run(KEY_1, "credential", "put", "local", "--tenant", "acme", "--allowed-domain",
           "127.0.0.1", "--secret-stdin", "--config", config);
-      try (Keyward keyward = installation.start(); AuditCapture audit = new AuditCapture(dir)) {
+      MutableClock clock = new MutableClock(Instant.now());
+      try (Keyward keyward = installation.start(clock); AuditCapture audit = new AuditCapture(dir)) {
         Agent agent = new Agent(keyward.port());
         String token = installation.token("agent-1", "acme").token();
         assertEquals(200, agent.post("/r/local/x", token, "{}").statusCode());
@@ -145,15 +150,13 @@ class CredentialCommandsTest {
 
         // Past the cache TTL a request triggers a background refresh to the rewrapped version 2,
         // whose data key only the rotated KEK opens; every request meanwhile must succeed.
-        int version = 1;
-        for (int i = 0; i < 50 && version != 2; i++) {
-          Thread.sleep(50);
+        clock.advance(Duration.ofSeconds(31));
+        Awaitility.await("the rewrapped version used").atMost(Duration.ofSeconds(10)).until(() -> {
           HttpResponse<String> after = agent.post("/r/local/x", token, "{}");
           assertEquals(200, after.statusCode(), after.body());
-          version = audit.forRequest(after.headers().firstValue("x-request-id").orElseThrow())
+          return audit.forRequest(after.headers().firstValue("x-request-id").orElseThrow())
               .getInteger("credential_version");
-        }
-        assertEquals(2, version, "the rewrapped version was never used");
+        }, version -> version == 2);
         assertTrue(upstream.received().stream()
             .allMatch(r -> r.headers().get("Authorization").equals("Bearer " + KEY_1)));
         String newToken = installation.token("agent-2", "acme").token(); // signing keys rewrapped

@@ -1,6 +1,7 @@
 package dev.keyward.proxy.datapath;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyward.proxy.testing.Agent;
@@ -17,9 +18,11 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,30 +42,32 @@ class ShutdownTest {
     });
   }
 
-  static void awaitRequest(RecordingUpstream upstream) throws InterruptedException {
-    for (int i = 0; i < 200 && upstream.received().isEmpty(); i++) {
-      Thread.sleep(10);
-    }
-    assertEquals(1, upstream.received().size(), "the slow request never reached the upstream");
+  static void awaitRequest(RecordingUpstream upstream) {
+    Awaitility.await("the slow request reached the upstream").atMost(Duration.ofSeconds(10))
+        .until(() -> !upstream.received().isEmpty());
+    assertEquals(1, upstream.received().size());
   }
 
   @Test
   void closingFinishesTheRequestInFlightAndRefusesNewConnections() throws Exception {
     try (ProxyHarness proxy = ProxyHarness.start(dir, ProxyHarness.options())) {
-      proxy.upstream().respondWith(request -> proxy.vertx().setTimer(800,
-          id -> request.response().end("{\"slow\":true}")));
+      CompletableFuture<Void> release = new CompletableFuture<>();
+      proxy.upstream().respondWith(request -> release.thenRun(() -> proxy.vertx().runOnContext(
+          v -> request.response().end("{\"slow\":true}"))));
       CompletableFuture<HttpResponse<String>> inFlight = postAsync(proxy.agent(), proxy.token());
       awaitRequest(proxy.upstream());
 
       CompletableFuture<Void> closing = CompletableFuture.runAsync(proxy.keyward()::close);
-      Thread.sleep(200);
-      boolean refused;
-      try (Socket ignored = new Socket("127.0.0.1", proxy.port())) {
-        refused = false;
-      } catch (ConnectException e) {
-        refused = true;
-      }
-      assertTrue(refused, "a new connection was accepted while shutting down");
+      Awaitility.await("new connections refused while shutting down")
+          .atMost(Duration.ofSeconds(10)).until(() -> {
+            try (Socket ignored = new Socket("127.0.0.1", proxy.port())) {
+              return false;
+            } catch (ConnectException e) {
+              return true;
+            }
+          });
+      assertFalse(inFlight.isDone(), "the request in flight was cut off");
+      release.complete(null);
 
       HttpResponse<String> finished = inFlight.get(10, TimeUnit.SECONDS);
       assertEquals(200, finished.statusCode());
@@ -75,7 +80,9 @@ class ShutdownTest {
   void sigtermLetsTheRequestInFlightFinishThenTheProcessExits() throws Exception {
     Vertx vertx = Vertx.vertx();
     try (RecordingUpstream upstream = RecordingUpstream.http(vertx)) {
-      upstream.respondWith(request -> vertx.setTimer(1000, id -> request.response().end("{}")));
+      CompletableFuture<Void> release = new CompletableFuture<>();
+      upstream.respondWith(request -> release.thenRun(() -> vertx.runOnContext(
+          v -> request.response().end("{}"))));
       int port;
       try (ServerSocket free = new ServerSocket(0)) {
         port = free.getLocalPort();
@@ -117,10 +124,13 @@ class ShutdownTest {
         awaitRequest(upstream);
 
         keyward.destroy(); // SIGTERM
+        Awaitility.await("the shutdown began").atMost(Duration.ofSeconds(20))
+            .until(() -> Files.readString(dir.resolve("keyward.log")).contains("shutting down"));
+        assertFalse(inFlight.isDone(), "the request in flight was cut off");
+        release.complete(null);
         assertEquals(200, inFlight.get(10, TimeUnit.SECONDS).statusCode(),
             Files.readString(dir.resolve("keyward.log")));
         assertTrue(keyward.waitFor(20, TimeUnit.SECONDS), "the process did not exit");
-        assertTrue(Files.readString(dir.resolve("keyward.log")).contains("shutting down"));
       } finally {
         keyward.destroyForcibly();
       }
@@ -129,17 +139,17 @@ class ShutdownTest {
     }
   }
 
-  static void awaitListening(int port, Process process) throws Exception {
-    for (int i = 0; i < 150; i++) {
-      if (!process.isAlive()) {
-        throw new AssertionError("keyward serve exited with " + process.exitValue());
-      }
-      try (Socket ignored = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException e) {
-        Thread.sleep(100);
-      }
-    }
-    throw new AssertionError("keyward serve did not start listening within 15 s");
+  static void awaitListening(int port, Process process) {
+    Awaitility.await("keyward serve listening").atMost(Duration.ofSeconds(30))
+        .until(() -> {
+          if (!process.isAlive()) {
+            throw new AssertionError("keyward serve exited with " + process.exitValue());
+          }
+          try (Socket ignored = new Socket("127.0.0.1", port)) {
+            return true;
+          } catch (IOException e) {
+            return false;
+          }
+        });
   }
 }

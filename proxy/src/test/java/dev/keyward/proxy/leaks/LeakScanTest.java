@@ -12,12 +12,15 @@ import dev.keyward.token.AgentCredentials;
 import dev.keyward.token.Role;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.Order;
@@ -39,17 +42,23 @@ class LeakScanTest {
   @TempDir
   Path dir;
 
-  /** A tour of the paths where a secret could slip into a log: echo, failures, admin, CLI. */
-  void tour() throws Exception {
+  /**
+   * A tour of the paths where a secret could slip into a log: echo, failures, admin, CLI. Returns
+   * the request ids of the proxied calls, which the log must show.
+   */
+  List<String> tour() throws Exception {
+    List<String> requestIds = new ArrayList<>();
     try (ProxyHarness proxy = ProxyHarness.start(dir, ProxyHarness.options())) {
       String token = proxy.token();
       proxy.upstream().respondWith(request -> request.response()
           .putHeader("x-echo", request.getHeader("Authorization"))
           .end("{\"echo\":\"" + request.getHeader("Authorization") + "\"}"));
-      assertEquals(200, proxy.agent().post("/r/local/chat?key=" + ProxyHarness.KEY, token, "{}")
-          .statusCode());
-      proxy.agent().post("/r/local/chat", token + "x", "{}");
-      proxy.agent().post("/r/local/" + token, token, "{}");
+      HttpResponse<String> echoed =
+          proxy.agent().post("/r/local/chat?key=" + ProxyHarness.KEY, token, "{}");
+      assertEquals(200, echoed.statusCode());
+      requestIds.add(requestId(echoed));
+      requestIds.add(requestId(proxy.agent().post("/r/local/chat", token + "x", "{}")));
+      requestIds.add(requestId(proxy.agent().post("/r/local/" + token, token, "{}")));
       AgentCredentials agent = proxy.installation().agents()
           .create("leaky-agent", "acme", Set.of(), "test", Instant.now());
       Secrets.register(agent.secret());
@@ -70,25 +79,41 @@ class LeakScanTest {
           "--secret-stdin", "--admin-url", "http://127.0.0.1:" + proxy.keyward().adminPort(),
           "--operator-token-file", tokenFile.toString());
       proxy.upstream().close();
-      assertEquals(502, proxy.agent().post("/r/local/chat", token, "{}").statusCode());
+      HttpResponse<String> failed = proxy.agent().post("/r/local/chat", token, "{}");
+      assertEquals(502, failed.statusCode());
+      requestIds.add(requestId(failed));
     }
+    return requestIds;
+  }
+
+  static String requestId(HttpResponse<String> response) {
+    return response.headers().firstValue("x-request-id").orElseThrow();
   }
 
   @Test
   void noSecretAppearsInAnyLogLineOfTheSuite() throws Exception {
-    tour();
+    List<String> requestIds = tour();
     List<Path> logs;
     try (Stream<Path> files = Files.list(TestLogs.DIR)) {
       logs = files.filter(f -> f.toString().endsWith(".jsonl")).sorted().toList();
     }
-    long lines = 0;
+    StringBuilder all = new StringBuilder();
     for (Path file : logs) {
       String log = Files.readString(file, StandardCharsets.UTF_8);
       assertEquals(-1, log.indexOf('\0'), file + " was overwritten while being written");
-      lines += log.lines().count();
+      all.append(log);
       assertEquals(List.of(), Secrets.foundIn(log), "secrets in " + file);
     }
-    assertTrue(lines > 1000, "the suite's log is too small to mean anything: " + lines + " lines");
+    // The scan means something only if the log holds the suite's lines, DEBUG included.
+    for (String requestId : requestIds) {
+      assertTrue(all.indexOf(requestId) >= 0, "the log misses request " + requestId);
+    }
+    Set<String> loggers = new TreeSet<>();
+    all.toString().lines().filter(line -> line.startsWith("{"))
+        .map(line -> new JsonObject(line).getString("loggerName", "")).forEach(loggers::add);
+    assertTrue(loggers.containsAll(List.of("dev.keyward.proxy.Keyward",
+        "dev.keyward.proxy.stage.RecordOutcome", "dev.keyward.proxy.tokens.TokenState",
+        "dev.keyward.proxy.audit.AuditLog")), "the log misses whole parts of Keyward: " + loggers);
     assertTrue(Secrets.count() > 10, "too few secrets registered: " + Secrets.count());
   }
 }

@@ -5,10 +5,13 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 
 /** Reads the audit entries a {@link TestInstallation}'s Keyward wrote (its audit file). */
 public final class AuditCapture implements AutoCloseable {
@@ -41,17 +44,11 @@ public final class AuditCapture implements AutoCloseable {
     return first(record -> requestId.equals(record.getString("request_id")));
   }
 
-  /** The first entry that matches; waits briefly, since entries are written asynchronously. */
-  public JsonObject first(Predicate<JsonObject> matching) throws Exception {
-    for (int i = 0; i < 150; i++) {
-      for (JsonObject record : records()) {
-        if (matching.test(record)) {
-          return record;
-        }
-      }
-      Thread.sleep(20);
-    }
-    throw new AssertionError("no matching audit entry in " + records());
+  /** The first entry that matches; waits for it, since entries are written asynchronously. */
+  public JsonObject first(Predicate<JsonObject> matching) {
+    return Awaitility.await("a matching audit entry").atMost(Duration.ofSeconds(10))
+        .until(() -> records().stream().filter(matching).findFirst(), Optional::isPresent)
+        .orElseThrow();
   }
 
   @Override

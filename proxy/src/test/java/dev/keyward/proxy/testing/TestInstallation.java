@@ -112,7 +112,12 @@ public final class TestInstallation {
   }
 
   public Keyward start() throws Exception {
-    return Keyward.start(configuration(), Clock.systemUTC());
+    return start(Clock.systemUTC());
+  }
+
+  /** Starts Keyward on {@code clock} (a {@code MutableClock} lets a test move its time). */
+  public Keyward start(Clock clock) throws Exception {
+    return Keyward.start(configuration(), clock);
   }
 
   /** Opens the installation's storage as a second process (the CLI) would; close it after. */

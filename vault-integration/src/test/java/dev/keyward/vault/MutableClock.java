@@ -1,4 +1,4 @@
-package dev.keyward.token;
+package dev.keyward.vault;
 
 import java.time.Clock;
 import java.time.Duration;
