@@ -37,8 +37,10 @@ public record Decision(Effect effect, String code, String reason, String credent
     return new Decision(Effect.ALLOW, ALLOWED, reason, credentialId, rule);
   }
 
+  /** A denial; in report mode only a {@link DenyCode#reportModeMayRelax() relaxable} one is let through. */
   static Decision deny(DenyCode code, Mode mode, String credentialId, String rule, String reason) {
-    Effect effect = mode == Mode.REPORT ? Effect.WOULD_DENY : Effect.DENY;
+    Effect effect = mode == Mode.REPORT && code.reportModeMayRelax() ? Effect.WOULD_DENY
+        : Effect.DENY;
     return new Decision(effect, code.code(), reason, credentialId, rule);
   }
 

@@ -223,7 +223,7 @@ public final class PolicySet {
     if (enforceDenial != null) {
       return enforceDenial;
     }
-    return Decision.deny(DenyCode.NO_GRANT, defaultMode, id, "",
+    return Decision.deny(DenyCode.NO_GRANT, Mode.ENFORCE, id, "",
         "no grant lets agent '" + request.agent() + "' of tenant '" + request.tenant()
             + "' use credential '" + id + "'");
   }
