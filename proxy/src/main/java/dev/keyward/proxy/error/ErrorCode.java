@@ -29,6 +29,8 @@ public enum ErrorCode {
   UPSTREAM_UNREACHABLE(502, "upstream_unreachable", "the upstream could not be reached"),
   UPSTREAM_TLS_ERROR(502, "upstream_tls_error", "the upstream's TLS certificate was not accepted"),
   UPSTREAM_RESET(502, "upstream_reset", "the upstream closed the connection"),
+  UPSTREAM_ENCODING_UNSUPPORTED(502, "upstream_encoding_unsupported",
+      "the upstream's response used a content coding Keyward cannot decode and scan"),
   UPSTREAM_TIMEOUT(504, "upstream_timeout", "the upstream did not answer in time"),
   INTERNAL_ERROR(500, "internal_error", "Keyward failed unexpectedly; the request id is in the logs");
 

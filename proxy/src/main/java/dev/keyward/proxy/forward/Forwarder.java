@@ -23,6 +23,7 @@ import io.vertx.core.streams.Pipe;
 import io.vertx.core.streams.ReadStream;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Stage 6: sends the request to the checked upstream address and streams both bodies, chunk by
@@ -125,6 +126,13 @@ public final class Forwarder {
   private Future<Void> relay(HttpServerRequest agent, Exchange exchange,
       HttpClientResponse upstream, Redactor redactor) {
     exchange.upstreamAnswered(upstream.statusCode(), System.nanoTime());
+    Optional<ContentDecoding> decoding;
+    try {
+      decoding = ContentDecoding.forHeaders(upstream.headers().getAll(HttpHeaders.CONTENT_ENCODING));
+    } catch (ProxyException e) {
+      upstream.request().reset(); // nothing of this body may reach the agent unscanned
+      return Future.failedFuture(e);
+    }
     HttpServerResponse response = agent.response();
     response.setStatusCode(upstream.statusCode());
     if (upstream.statusMessage() != null) {
@@ -138,6 +146,10 @@ public final class Forwarder {
       }
     }
     response.putHeader("X-Request-Id", exchange.requestId());
+    if (decoding.isPresent()) {
+      response.headers().remove(HttpHeaders.CONTENT_ENCODING);
+      response.headers().remove(HttpHeaders.CONTENT_LENGTH);
+    }
     if (redactor != Redactor.NONE) {
       // Redaction can change the body's length: send it chunked.
       response.headers().remove(HttpHeaders.CONTENT_LENGTH);
@@ -150,12 +162,14 @@ public final class Forwarder {
       upstream.request().reset();
     };
     IdleWatch idle = new IdleWatch(vertx, timeouts.idle(), resetBoth);
-    Pipe<Buffer> download = MappedStream.redacted(upstream, redactor, idle::touch).pipe();
+    Pipe<Buffer> download =
+        MappedStream.toAgent(upstream, decoding, redactor, idle::touch).pipe();
     download.endOnFailure(false);
     return download.to(response)
         .onFailure(failure -> resetBoth.run())
         .andThen(done -> {
           idle.stop();
+          decoding.ifPresent(ContentDecoding::close);
           exchange.addBytesIn(agent.bytesRead());
           exchange.addBytesOut(response.bytesWritten());
         });

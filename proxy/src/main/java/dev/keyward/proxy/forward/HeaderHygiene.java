@@ -28,8 +28,11 @@ public final class HeaderHygiene {
   static final Set<String> AGENT_NETWORK = Set.of("forwarded", "x-forwarded-for",
       "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "via");
 
-  /** Set by the proxy itself or consumed by it. */
-  static final Set<String> PROXY_OWN = Set.of("host", "expect");
+  /**
+   * Set by the proxy itself or consumed by it. Keyward asks upstreams for an uncompressed body
+   * ({@code Accept-Encoding: identity}): the redactor must see plain bytes.
+   */
+  static final Set<String> PROXY_OWN = Set.of("host", "expect", "accept-encoding");
 
   static final String KEYWARD_PREFIX = "keyward-";
   static final String X_KEYWARD_PREFIX = "x-keyward-";
@@ -60,6 +63,7 @@ public final class HeaderHygiene {
       }
       out.add(header.getKey(), header.getValue());
     }
+    out.set("Accept-Encoding", "identity");
     return out;
   }
 

@@ -1,8 +1,10 @@
 package dev.keyward.proxy.forward;
 
+import dev.keyward.proxy.error.ProxyException;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
+import java.util.Optional;
 
 /**
  * A {@link ReadStream} that passes each chunk of another through a {@link Mapper}, keeping its flow
@@ -103,20 +105,27 @@ final class MappedStream implements ReadStream<Buffer> {
     return this;
   }
 
-  /** A stream of {@code source} with {@code redactor} applied; {@code onChunk} sees each chunk. */
-  static ReadStream<Buffer> redacted(ReadStream<Buffer> source, Redactor redactor,
-      Runnable onChunk) {
+  /**
+   * A response body on its way to the agent: decoded (when it has a content coding), then
+   * redacted. {@code onChunk} sees each chunk as it arrives.
+   */
+  static ReadStream<Buffer> toAgent(ReadStream<Buffer> source, Optional<ContentDecoding> decoding,
+      Redactor redactor, Runnable onChunk) {
     Redactor.Stream state = redactor.newStream();
     return new MappedStream(source, new Mapper() {
       @Override
-      public Buffer chunk(Buffer in) {
+      public Buffer chunk(Buffer in) throws ProxyException {
         onChunk.run();
-        return state.push(in);
+        return state.push(decoding.isPresent() ? decoding.get().push(in) : in);
       }
 
       @Override
-      public Buffer end() {
-        return state.finish();
+      public Buffer end() throws ProxyException {
+        if (decoding.isEmpty()) {
+          return state.finish();
+        }
+        Buffer rest = state.push(decoding.get().finish());
+        return rest.appendBuffer(state.finish());
       }
     });
   }

@@ -55,6 +55,12 @@ public final class Agent {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Sends and keeps the body as bytes (for bodies that may not be text). */
+  public HttpResponse<byte[]> sendBytes(HttpRequest.Builder request) throws Exception {
+    return client.send(request.timeout(Duration.ofSeconds(60)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
   /** Sends and hands the body over as it arrives. */
   public HttpResponse<java.io.InputStream> sendStreaming(HttpRequest.Builder request)
       throws Exception {
