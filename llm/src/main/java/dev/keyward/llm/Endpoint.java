@@ -5,26 +5,33 @@ package dev.keyward.llm;
  * {@link #OTHER}: it is not read, changed or metered.
  */
 public enum Endpoint {
-  OTHER(Api.NONE),
+  OTHER(Api.NONE, "other"),
   /** OpenAI {@code /chat/completions}. */
-  CHAT_COMPLETIONS(Api.OPENAI),
+  CHAT_COMPLETIONS(Api.OPENAI, "chat/completions"),
   /** OpenAI's legacy {@code /completions}. */
-  COMPLETIONS(Api.OPENAI),
+  COMPLETIONS(Api.OPENAI, "completions"),
   /** OpenAI {@code /responses}. */
-  RESPONSES(Api.OPENAI),
+  RESPONSES(Api.OPENAI, "responses"),
   /** OpenAI {@code /embeddings}: input tokens only. */
-  EMBEDDINGS(Api.OPENAI),
+  EMBEDDINGS(Api.OPENAI, "embeddings"),
   /** Anthropic {@code /v1/messages}. */
-  MESSAGES(Api.ANTHROPIC),
+  MESSAGES(Api.ANTHROPIC, "messages"),
   /** Gemini {@code models/{model}:generateContent}. */
-  GENERATE_CONTENT(Api.GEMINI),
+  GENERATE_CONTENT(Api.GEMINI, "generateContent"),
   /** Gemini {@code models/{model}:streamGenerateContent}; SSE with {@code ?alt=sse}. */
-  STREAM_GENERATE_CONTENT(Api.GEMINI);
+  STREAM_GENERATE_CONTENT(Api.GEMINI, "streamGenerateContent");
 
   private final Api api;
+  private final String wireName;
 
-  Endpoint(Api api) {
+  Endpoint(Api api, String wireName) {
     this.api = api;
+    this.wireName = wireName;
+  }
+
+  /** How the endpoint is written in paths and messages, e.g. {@code chat/completions}. */
+  public String wireName() {
+    return wireName;
   }
 
   /** The API this endpoint belongs to; {@link Api#NONE} for {@link #OTHER}. */
