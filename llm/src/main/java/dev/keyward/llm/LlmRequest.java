@@ -2,15 +2,14 @@ package dev.keyward.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
  * An LLM request as the proxy needs it: the model (for allowlists, aliases and tiers), whether it
- * streams, its worst-case output and an input estimate (for budgets). Parsed once from the body
- * bytes; {@link #rewrite} produces what goes upstream. Immutable.
+ * streams, its worst-case output and an input estimate (for budgets). Read once from the body
+ * bytes; only these values and the bytes are kept, no JSON tree, so holding a request for the
+ * length of a call costs little. {@link #rewrite} produces what goes upstream. Immutable.
  */
 public final class LlmRequest {
 
@@ -20,7 +19,6 @@ public final class LlmRequest {
   private final Endpoint endpoint;
   private final String path;
   private final byte[] body;
-  private final ObjectNode root;
   private final String model;
   private final boolean streamed;
   private final boolean usageRequested;
@@ -32,7 +30,6 @@ public final class LlmRequest {
     this.endpoint = endpoint;
     this.path = path;
     this.body = body;
-    this.root = root;
     this.model = endpoint.modelInPath() ? modelFromPath(path) : modelFromBody(root, endpoint);
     this.streamed = endpoint == Endpoint.STREAM_GENERATE_CONTENT
         || (endpoint.api() != Api.GEMINI && bool(root, "stream"));
@@ -100,7 +97,10 @@ public final class LlmRequest {
     return maxOutputTokens;
   }
 
-  /** The input estimate: see {@link Tokens#requestEstimate}; at least 1. */
+  /**
+   * The input estimate: UTF-8 bytes of the body's field names and strings, inline binary data
+   * ({@code data} fields, {@code data:} URLs) left out, divided by 4 and rounded up; at least 1.
+   */
   public long inputTokenEstimate() {
     return inputTokenEstimate;
   }
@@ -129,21 +129,8 @@ public final class LlmRequest {
         && (endpoint == Endpoint.CHAT_COMPLETIONS || endpoint == Endpoint.COMPLETIONS);
     boolean newBodyModel = !endpoint.modelInPath() && !sentModel.equals(model);
     boolean newPathModel = endpoint.modelInPath() && !sentModel.equals(model);
-    byte[] sentBody = body;
-    if (newBodyModel || forceUsage) {
-      ObjectNode copy = root.deepCopy();
-      if (newBodyModel) {
-        copy.put("model", sentModel);
-      }
-      if (forceUsage) {
-        JsonNode options = copy.get("stream_options");
-        ObjectNode streamOptions =
-            options != null && options.isObject() ? (ObjectNode) options : copy.objectNode();
-        streamOptions.put("include_usage", true);
-        copy.set("stream_options", streamOptions);
-      }
-      sentBody = write(copy);
-    }
+    byte[] sentBody = newBodyModel || forceUsage
+        ? BodyRewriter.rewrite(body, newBodyModel ? sentModel : null, forceUsage) : body;
     String sentPath = newPathModel ? GeminiPath.withModel(path, sentModel) : path;
     return new RewrittenRequest(sentBody, sentPath, sentModel, sentBody != body,
         newPathModel, forceUsage);
@@ -214,14 +201,6 @@ public final class LlmRequest {
           "\"stream_options\" must be an object, not " + Json.typeName(options));
     }
     return bool((ObjectNode) options, "include_usage");
-  }
-
-  private static byte[] write(ObjectNode node) {
-    try {
-      return Json.STRICT.writeValueAsBytes(node);
-    } catch (IOException e) {
-      throw new UncheckedIOException("a JSON tree could not be written", e);
-    }
   }
 
   private static String abbreviated(String text) {

@@ -252,6 +252,14 @@ class LlmRequestTest {
   }
 
   @Test
+  void forcedUsageReplacesNullStreamOptions() throws Exception {
+    RewrittenRequest sent =
+        chat("{\"stream_options\":null,\"model\":\"m\",\"stream\":true}").rewrite("n", true);
+    assertEquals("{\"stream_options\":{\"include_usage\":true},\"model\":\"n\",\"stream\":true}",
+        new String(sent.body(), UTF_8));
+  }
+
+  @Test
   void usageTheAgentAskedForIsNeitherForcedNorStripped() throws Exception {
     byte[] body =
         utf8("{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
