@@ -37,7 +37,8 @@ public enum Api {
     for (Api api : values()) {
       if (api.configName().equals(text.trim().toLowerCase(Locale.ROOT))) {
         throw new IllegalArgumentException(
-            "api '" + text + "' must be written in lower case: use '" + api.configName() + "'");
+            "api '" + text + "' is not spelled as configuration expects: use '"
+                + api.configName() + "'");
       }
     }
     throw new IllegalArgumentException(
