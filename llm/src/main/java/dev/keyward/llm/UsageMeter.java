@@ -1,0 +1,266 @@
+package dev.keyward.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Meters one response. The proxy feeds it the decoded response body chunk by chunk and forwards
+ * what {@link #feed} returns; when the call is over, {@link #finish} says what it used.
+ *
+ * <p>Event streams are read with an {@link SseReader} and never buffered whole. When Keyward forced
+ * {@code include_usage} on a stream the agent did not ask usage of ({@link
+ * RewrittenRequest#stripUsageChunk()}), the usage-only chunk ({@code "choices": []} with {@code
+ * usage}) is metered and left out of what {@code feed} returns; to do that, the bytes of an event
+ * are held until the event is complete. Otherwise {@code feed} returns its argument unchanged,
+ * with no delay.
+ *
+ * <p>Other bodies (JSON, and Gemini's JSON-array stream) are kept up to {@link
+ * Limits#maxBodyBytes()} and parsed at the end; a larger body is metered as an estimate. A body
+ * without usage, such as an upstream error, is {@link Usage#NONE}: providers do not bill errors.
+ *
+ * <p>Estimates, when the usage never came (a cut stream, a stream that does not report it, a body
+ * too large): input is what the provider reported so far (Anthropic's {@code message_start},
+ * Gemini's chunks), else the request's {@link LlmRequest#inputTokenEstimate()}; output is the
+ * larger of what was reported so far and one token per four bytes of generated text seen (of the
+ * body bytes, for a body that could not be parsed), and at least one once any event (or part of
+ * one) arrived. So an answer that was received is never free; with nothing received the estimate
+ * is the input estimate and no output.
+ *
+ * <p>Not thread-safe: one meter per response, used from one thread (the response's event loop).
+ */
+public final class UsageMeter {
+
+  /** Limits on what a meter holds in memory. */
+  public record Limits(int maxEventBytes, int maxBodyBytes) {
+
+    /** 8 MiB per event, 4 MiB per JSON body (an answer of 100k tokens is about 400 KiB). */
+    public static final Limits DEFAULT = new Limits(SseReader.DEFAULT_MAX_EVENT_BYTES, 4 << 20);
+
+    public Limits {
+      if (maxEventBytes < 1024 || maxBodyBytes < 1024) {
+        throw new IllegalArgumentException("meter limits must be at least 1 KiB");
+      }
+    }
+  }
+
+  private static final byte[] NOTHING = new byte[0];
+
+  private final Endpoint endpoint;
+  private final long inputEstimate;
+  private final ProviderUsage provider;
+  private final Limits limits;
+
+  private final SseReader reader;
+  private final ByteArrayOutputStream forward;
+  private ByteArrayOutputStream body;
+  private long bodyBytes;
+  /** An event arrived: the upstream started answering, so the answer is not free. */
+  private boolean eventsSeen;
+  private boolean ended;
+  private Usage finished;
+
+  private UsageMeter(LlmRequest request, boolean stripUsageChunk, boolean eventStream,
+      Limits limits) {
+    this.endpoint = request.endpoint();
+    this.inputEstimate = request.inputTokenEstimate();
+    this.provider = ProviderUsage.of(endpoint);
+    this.limits = limits;
+    this.reader = eventStream ? new SseReader(limits.maxEventBytes(), new Events()) : null;
+    this.forward = stripUsageChunk && eventStream ? new ByteArrayOutputStream() : null;
+    this.body = eventStream ? null : new ByteArrayOutputStream();
+  }
+
+  /** As {@link #forResponse(LlmRequest, boolean, String, Limits)} with default limits. */
+  public static UsageMeter forResponse(LlmRequest request, boolean stripUsageChunk,
+      String contentType) {
+    return forResponse(request, stripUsageChunk, contentType, Limits.DEFAULT);
+  }
+
+  /**
+   * A meter for the response to {@code request}.
+   *
+   * @param stripUsageChunk {@link RewrittenRequest#stripUsageChunk()} of what was sent
+   * @param contentType the response's {@code Content-Type}: {@code text/event-stream} is read as
+   *     events, anything else as one JSON document. The header decides, not the request, because
+   *     an upstream answers a streamed request that fails with a JSON error
+   */
+  public static UsageMeter forResponse(LlmRequest request, boolean stripUsageChunk,
+      String contentType, Limits limits) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(limits, "limits");
+    return new UsageMeter(request, stripUsageChunk, isEventStream(contentType), limits);
+  }
+
+  /** True for {@code text/event-stream}, with or without parameters, in any case. */
+  public static boolean isEventStream(String contentType) {
+    if (contentType == null) {
+      return false;
+    }
+    int semicolon = contentType.indexOf(';');
+    String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
+    return type.trim().toLowerCase(Locale.ROOT).equals("text/event-stream");
+  }
+
+  /**
+   * Meters a chunk and returns the bytes to send on: {@code chunk} itself unless usage chunks are
+   * stripped; then the complete events seen so far, less the usage-only one (possibly empty).
+   */
+  public byte[] feed(byte[] chunk) {
+    if (ended) {
+      throw new IllegalStateException("the body has already ended");
+    }
+    if (reader == null) {
+      keepBody(chunk);
+      return chunk;
+    }
+    reader.feed(chunk);
+    if (forward == null) {
+      return chunk;
+    }
+    byte[] out = forward.size() == 0 ? NOTHING : forward.toByteArray();
+    forward.reset();
+    return out;
+  }
+
+  /**
+   * The upstream body ended cleanly: returns the bytes still held (a last event without its blank
+   * line, when usage chunks are stripped) to send before ending the agent's response. After a cut,
+   * do not call this: a partial event must not reach the agent as if it were whole.
+   */
+  public byte[] flush() {
+    if (ended) {
+      return NOTHING;
+    }
+    ended = true;
+    if (reader == null) {
+      return NOTHING;
+    }
+    reader.end();
+    if (forward == null) {
+      return NOTHING;
+    }
+    byte[] out = forward.toByteArray();
+    forward.reset();
+    return out;
+  }
+
+  /**
+   * What the call used. Call once the response is over; later calls return the same answer.
+   *
+   * @param cut true when the upstream response did not end cleanly (reset, timeout, the agent
+   *     went away): unless the final usage already arrived, the result is an estimate
+   */
+  public Usage finish(boolean cut) {
+    if (finished != null) {
+      return finished;
+    }
+    ended = true;
+    if (reader == null) {
+      finished = finishBody(cut);
+    } else {
+      boolean exact = provider.complete || (!cut && provider.finalAtCleanEnd());
+      finished = exact ? provider.usage(false) : estimate();
+    }
+    body = null;
+    return finished;
+  }
+
+  /**
+   * The usage so far, as if the response were cut now: the final usage if it arrived, else an
+   * estimate. For enforcing a budget on a stream that is still running.
+   */
+  public Usage soFar() {
+    if (finished != null) {
+      return finished;
+    }
+    if (reader == null) {
+      return bodyEstimate();
+    }
+    return provider.complete ? provider.usage(false) : estimate();
+  }
+
+  private Usage finishBody(boolean cut) {
+    if (body == null) {
+      return bodyEstimate();
+    }
+    JsonNode root = Json.readResponse(body.toByteArray(), body.size());
+    if (root == null) {
+      return cut ? bodyEstimate() : Usage.NONE;
+    }
+    if (root.isArray()) {
+      for (JsonNode element : root) {
+        if (element.isObject()) {
+          provider.accept(element);
+        }
+      }
+    } else if (root.isObject()) {
+      provider.accept(root);
+    }
+    if (provider.reported) {
+      return provider.usage(false);
+    }
+    return provider.contentBytes > 0 || cut ? estimate() : Usage.NONE;
+  }
+
+  private Usage estimate() {
+    long in = provider.reported ? provider.input : inputEstimate;
+    long out = 0;
+    if (endpoint.producesOutput()) {
+      boolean received = eventsSeen || (reader != null && reader.midEvent());
+      out = Math.max(provider.output, Tokens.fromBytes(provider.contentBytes));
+      out = Math.max(out, received ? 1 : 0);
+    }
+    long cachedIn = Math.min(provider.cached, in);
+    return new Usage(in, out, cachedIn, Math.min(provider.reasoning, out), true, provider.model);
+  }
+
+  /** For a body that cannot be parsed: its bytes stand in for its text. */
+  private Usage bodyEstimate() {
+    long out = endpoint.producesOutput() ? Tokens.fromBytes(bodyBytes) : 0;
+    return new Usage(inputEstimate, out, 0, 0, true, "");
+  }
+
+  private void keepBody(byte[] chunk) {
+    bodyBytes += chunk.length;
+    if (body != null && body.size() + chunk.length > limits.maxBodyBytes()) {
+      body = null;
+    }
+    if (body != null) {
+      body.writeBytes(chunk);
+    }
+  }
+
+  /** Meters each event and, when stripping, collects what is forwarded. */
+  private final class Events implements SseReader.Handler {
+
+    @Override
+    public void onEvent(SseEvent event) {
+      eventsSeen = true;
+      JsonNode message = event.data().startsWith("{") ? Json.readResponse(event.data()) : null;
+      boolean usageOnly = false;
+      if (message != null && message.isObject()) {
+        provider.accept(message);
+        usageOnly = isUsageOnlyChunk(message);
+      }
+      if (forward != null && !usageOnly) {
+        forward.writeBytes(event.raw());
+      }
+    }
+
+    @Override
+    public void onBytes(byte[] raw) {
+      if (forward != null) {
+        forward.writeBytes(raw);
+      }
+    }
+  }
+
+  private static boolean isUsageOnlyChunk(JsonNode message) {
+    JsonNode choices = message.get("choices");
+    JsonNode usage = message.get("usage");
+    return choices != null && choices.isArray() && choices.isEmpty()
+        && usage != null && usage.isObject();
+  }
+}
