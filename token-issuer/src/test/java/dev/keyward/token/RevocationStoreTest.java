@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyward.vault.FileKvStore;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class RevocationStoreTest {
 
@@ -58,10 +61,23 @@ class RevocationStoreTest {
   @Test
   void revocationsOfExpiredTokensArePrunedOnTheNextWrite() throws Exception {
     store.revokeToken("old", NOW);
-    store.revokeToken("new", NOW.plus(TokenIssuer.MAX_TTL));
+    store.revokeToken("new", NOW.plus(RevocationStore.KEEP_REVOKED));
     RevocationList list = store.load().value();
     assertFalse(list.isTokenRevoked("old"));
     assertTrue(list.isTokenRevoked("new"));
+  }
+
+  /**
+   * An operator token lives up to 12 hours: its revocation must outlive every later write (each
+   * write prunes what has expired), or the token would work again.
+   */
+  @ParameterizedTest(name = "{0} h later")
+  @ValueSource(longs = {1, 2, 12})
+  void aRevokedTokenStaysRevokedForAsLongAsAnyTokenCanLive(long hours) throws Exception {
+    store.revokeToken("operator-jti", NOW);
+    Instant later = NOW.plus(Duration.ofHours(hours)).minusSeconds(1);
+    store.revokeToken("another", later);
+    assertTrue(store.load().value().isTokenRevoked("operator-jti"));
   }
 
   @Test
