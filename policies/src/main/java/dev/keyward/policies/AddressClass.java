@@ -3,6 +3,7 @@ package dev.keyward.policies;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.Arrays;
 
 /**
  * Every reason an upstream address can be refused by the SSRF guard, plus {@link #PUBLIC}. Each
@@ -60,9 +61,17 @@ public enum AddressClass {
 
   private static final AddressRange[] V4_RANGES = ranges(V4);
   private static final AddressRange[] V6_RANGES = ranges(V6);
-  private static final AddressRange NAT64 = AddressRange.parse("64:ff9b::/96");
-  private static final AddressRange SIX_TO_FOUR = AddressRange.parse("2002::/16");
   private static final AddressRange IPV4_COMPATIBLE = AddressRange.parse("::/96");
+  /**
+   * The first 12 bytes of {@code ::ffff:0:0/96} and {@code ::ffff:0:0:0/96}, written as bytes: the
+   * JDK parses such literals into IPv4 addresses.
+   */
+  private static final byte[] MAPPED_PREFIX = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1};
+  private static final byte[] TRANSLATED_PREFIX = {0, 0, 0, 0, 0, 0, 0, 0, -1, -1, 0, 0};
+  private static final AddressRange NAT64 = AddressRange.parse("64:ff9b::/96");
+  private static final AddressRange NAT64_LOCAL = AddressRange.parse("64:ff9b:1::/48");
+  private static final AddressRange SIX_TO_FOUR = AddressRange.parse("2002::/16");
+  private static final AddressRange TEREDO = AddressRange.parse("2001::/32");
 
   private final String label;
 
@@ -75,7 +84,13 @@ public enum AddressClass {
     return label;
   }
 
-  /** Classifies {@code address}; IPv6 forms that embed an IPv4 address are judged by it. */
+  /**
+   * Classifies {@code address}. An IPv6 address that embeds an IPv4 address is judged by the IPv4
+   * address, in every embedding form: mapped ({@code ::ffff:0:0/96}), translated ({@code
+   * ::ffff:0:0:0/96}), compatible ({@code ::/96}), NAT64 ({@code 64:ff9b::/96} and the local-use
+   * {@code 64:ff9b:1::/48}), 6to4 ({@code 2002::/16}) and Teredo ({@code 2001::/32}, whose client
+   * address is stored inverted; a Teredo address with a public client stays reserved).
+   */
   public static AddressClass classify(InetAddress address) {
     for (AddressRange metadata : METADATA) {
       if (metadata.contains(address)) {
@@ -87,11 +102,19 @@ public enum AddressClass {
     }
     Inet6Address v6 = (Inet6Address) address;
     byte[] b = v6.getAddress();
-    if (NAT64.contains(v6) || (IPV4_COMPATIBLE.contains(v6) && !isZeroOrOne(b))) {
-      return classify(v4(b, 12));
+    if (hasPrefix(b, MAPPED_PREFIX) || hasPrefix(b, TRANSLATED_PREFIX) || NAT64.contains(v6)
+        || (IPV4_COMPATIBLE.contains(v6) && !isZeroOrOne(b))) {
+      return classify(v4(b[12], b[13], b[14], b[15]));
+    }
+    if (NAT64_LOCAL.contains(v6)) { // RFC 6052, /48: octets 1-2 in bytes 6-7, 3-4 in bytes 9-10
+      return classify(v4(b[6], b[7], b[9], b[10]));
     }
     if (SIX_TO_FOUR.contains(v6)) {
-      return classify(v4(b, 2));
+      return classify(v4(b[2], b[3], b[4], b[5]));
+    }
+    if (TEREDO.contains(v6)) {
+      AddressClass client = classify(v4((byte) ~b[12], (byte) ~b[13], (byte) ~b[14], (byte) ~b[15]));
+      return client == PUBLIC ? RESERVED : client;
     }
     return classify(address, V6, V6_RANGES);
   }
@@ -105,6 +128,10 @@ public enum AddressClass {
     return PUBLIC;
   }
 
+  private static boolean hasPrefix(byte[] address, byte[] prefix) {
+    return Arrays.equals(address, 0, prefix.length, prefix, 0, prefix.length);
+  }
+
   private static boolean isZeroOrOne(byte[] b) {
     for (int i = 0; i < 15; i++) {
       if (b[i] != 0) {
@@ -114,9 +141,9 @@ public enum AddressClass {
     return b[15] == 0 || b[15] == 1;
   }
 
-  private static InetAddress v4(byte[] b, int offset) {
+  private static InetAddress v4(byte a, byte b, byte c, byte d) {
     try {
-      return InetAddress.getByAddress(new byte[] {b[offset], b[offset + 1], b[offset + 2], b[offset + 3]});
+      return InetAddress.getByAddress(new byte[] {a, b, c, d});
     } catch (java.net.UnknownHostException e) {
       throw new IllegalStateException(e);
     }

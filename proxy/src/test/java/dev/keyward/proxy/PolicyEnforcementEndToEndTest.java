@@ -12,6 +12,7 @@ import dev.keyward.proxy.testing.TestTls;
 import dev.keyward.vault.Injection;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The policy as the proxy applies it: deny codes, report mode, explicit targets, the SSRF guard
@@ -227,6 +230,26 @@ class PolicyEnforcementEndToEndTest {
     HttpResponse<String> response = agent.post("/r/example/chat", token(), "{}");
     assertEquals("address_not_allowed", code(response));
     assertTrue(response.body().contains("cloud_metadata"), response.body());
+  }
+
+  /** A resolver may answer with IPv6 forms that embed a private IPv4 address. */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"::ffff:a9fe:a9fe", "::ffff:7f00:2", "64:ff9b::a9fe:a9fe",
+      "2002:a9fe:a9fe::1", "::7f00:2"})
+  void anUpstreamThatResolvesToAnEmbeddedPrivateIpv4AddressIsRefused(String ipv6)
+      throws Exception {
+    byte[] bytes = InetAddress.getByName(ipv6).getAddress();
+    // The JDK parses a mapped literal into IPv4; a resolver can still answer the IPv6 form.
+    dnsAnswer = new InetAddress[] {
+        Inet6Address.getByAddress(null, bytes.length == 16 ? bytes : mapped(bytes), -1)};
+    HttpResponse<String> response = agent.post("/r/example/chat", token(), "{}");
+    assertEquals(403, response.statusCode());
+    assertEquals("address_not_allowed", code(response));
+    assertTrue(upstream.received().isEmpty());
+  }
+
+  static byte[] mapped(byte[] b) {
+    return new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, b[0], b[1], b[2], b[3]};
   }
 
   @Test
