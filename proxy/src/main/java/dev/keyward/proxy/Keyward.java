@@ -5,7 +5,10 @@ import dev.keyward.policies.PolicyLoader;
 import dev.keyward.policies.PolicyProblem;
 import dev.keyward.policies.PolicySet;
 import dev.keyward.proxy.admin.AdminApi;
+import dev.keyward.proxy.admin.AppliedHere;
 import dev.keyward.proxy.admin.LocalOperations;
+import dev.keyward.proxy.admin.OperationError;
+import dev.keyward.proxy.admin.OperationException;
 import dev.keyward.proxy.audit.AuditKeys;
 import dev.keyward.proxy.audit.AuditLog;
 import dev.keyward.proxy.config.ConfigException;
@@ -120,10 +123,10 @@ public final class Keyward implements AutoCloseable {
 
   /**
    * Re-reads signing keys and revocations from the store now (also done every {@code
-   * tokens.refresh_interval}).
+   * tokens.refresh_interval}); false when the store could not be read.
    */
-  public void refreshTokenState() {
-    tokens.refresh();
+  public boolean refreshTokenState() {
+    return tokens.refresh();
   }
 
   /** The audit trail this instance writes. */
@@ -231,7 +234,8 @@ public final class Keyward implements AutoCloseable {
         Health health = observe(metrics, storage, tokens, verifier, cache, reloader, audit,
             agentPort);
         AdminApi admin = new AdminApi(vertx,
-            new LocalOperations(config, storage, Optional.of(reloader), clock), verifier, audit,
+            new LocalOperations(config, storage, Optional.of(reloader),
+                appliedHere(tokens, cache), clock), verifier, audit,
             clock, health, metrics);
         adminServer = vertx.createHttpServer(adminOptions(config.admin(), limits))
             .requestHandler(admin.router());
@@ -312,6 +316,24 @@ public final class Keyward implements AutoCloseable {
       }
     }, new DeploymentOptions().setInstances(Runtime.getRuntime().availableProcessors())));
     return servers;
+  }
+
+  /** An operator's change made here is in force here before the admin API answers. */
+  private static AppliedHere appliedHere(TokenState tokens, SealedCredentialCache cache) {
+    return new AppliedHere() {
+      @Override
+      public void tokenStateChanged() throws OperationException {
+        if (!tokens.refresh()) {
+          throw new OperationException(OperationError.STORE_UNAVAILABLE, "the change is stored,"
+              + " but this instance could not re-read it; it applies at the next refresh");
+        }
+      }
+
+      @Override
+      public void credentialChanged(String tenant, String id) {
+        cache.invalidate(tenant, id);
+      }
+    };
   }
 
   /** Registers what the metrics read from each part, and the readiness checks. */

@@ -57,36 +57,49 @@ public final class LocalOperations implements Operations {
   private final Storage storage;
   private final CredentialStore credentials;
   private final Optional<PolicyReloader> reloader;
+  private final AppliedHere appliedHere;
   private final Clock clock;
 
   /**
    * @param reloader the running server's policy, or empty in the CLI (reload then needs the server)
+   * @param appliedHere what the running server applies at once after a change, or {@link
+   *     AppliedHere#NOTHING} in the CLI
    */
   public LocalOperations(KeywardConfig config, Storage storage, Optional<PolicyReloader> reloader,
-      Clock clock) {
+      AppliedHere appliedHere, Clock clock) {
     this.config = config;
     this.storage = storage;
     this.credentials = storage.credentials(clock);
     this.reloader = reloader;
+    this.appliedHere = appliedHere;
     this.clock = clock;
   }
 
   @Override
   public JsonObject createCredential(CredentialSpec spec, Secret secret, String actor)
       throws OperationException {
-    return CredentialJson.toJson(store(() -> credentials.create(spec, secret, actor)));
+    JsonObject created =
+        CredentialJson.toJson(store(() -> credentials.create(spec, secret, actor)));
+    appliedHere.credentialChanged(spec.tenant(), spec.id());
+    return created;
   }
 
   @Override
   public JsonObject rotateCredential(String tenant, String id, Secret secret, String actor)
       throws OperationException {
-    return CredentialJson.toJson(store(() -> credentials.rotate(tenant, id, secret, actor)));
+    JsonObject rotated =
+        CredentialJson.toJson(store(() -> credentials.rotate(tenant, id, secret, actor)));
+    appliedHere.credentialChanged(tenant, id);
+    return rotated;
   }
 
   @Override
   public JsonObject rollbackCredential(String tenant, String id, int version, String actor)
       throws OperationException {
-    return CredentialJson.toJson(store(() -> credentials.rollback(tenant, id, version, actor)));
+    JsonObject rolledBack =
+        CredentialJson.toJson(store(() -> credentials.rollback(tenant, id, version, actor)));
+    appliedHere.credentialChanged(tenant, id);
+    return rolledBack;
   }
 
   @Override
@@ -117,6 +130,7 @@ public final class LocalOperations implements Operations {
       credentials.setDisabled(tenant, id, disabled, actor);
       return null;
     });
+    appliedHere.credentialChanged(tenant, id);
     return new JsonObject().put("tenant", tenant).put("id", id).put("disabled", disabled);
   }
 
@@ -127,6 +141,7 @@ public final class LocalOperations implements Operations {
       credentials.destroyVersion(tenant, id, version, actor);
       return null;
     });
+    appliedHere.credentialChanged(tenant, id);
     return new JsonObject().put("tenant", tenant).put("id", id).put("destroyed_version", version);
   }
 
@@ -167,6 +182,7 @@ public final class LocalOperations implements Operations {
         throw new OperationException(OperationError.NOT_FOUND, "no agent '" + id + "'");
       }
       revocations().setAgentDisabled(id, disabled, clock.instant());
+      appliedHere.tokenStateChanged();
       return new JsonObject().put("id", id).put("disabled", disabled);
     } catch (KvException e) {
       throw OperationException.of(e);
@@ -213,6 +229,7 @@ public final class LocalOperations implements Operations {
   public JsonObject revokeToken(String jti) throws OperationException {
     try {
       revocations().revokeToken(jti, clock.instant());
+      appliedHere.tokenStateChanged();
       return new JsonObject().put("jti", jti).put("revoked", true);
     } catch (IllegalArgumentException e) {
       throw OperationException.invalid(e.getMessage());
@@ -227,6 +244,7 @@ public final class LocalOperations implements Operations {
       SigningKeyStore keys = signingKeys();
       boolean first = keys.load().isEmpty();
       SigningKeys now = first ? keys.initialize(clock.instant()) : keys.rotate(clock.instant());
+      appliedHere.tokenStateChanged();
       return new JsonObject()
           .put("primary_kid", now.primaryKid())
           .put("verifying_keys", now.size())

@@ -1,6 +1,7 @@
 package dev.keyward.proxy.cli;
 
 import dev.keyward.proxy.admin.AdminClient;
+import dev.keyward.proxy.admin.AppliedHere;
 import dev.keyward.proxy.admin.LocalOperations;
 import dev.keyward.proxy.admin.OperationException;
 import dev.keyward.proxy.admin.Operations;
@@ -75,7 +76,7 @@ final class Target {
   static <T> T onStore(Locations locations, Call<T> call) throws CliException {
     try (Installation installation = Installation.open(locations.load())) {
       return call.run(new LocalOperations(installation.config(), installation.storage(),
-          Optional.empty(), Clock.systemUTC()));
+          Optional.empty(), AppliedHere.NOTHING, Clock.systemUTC()));
     } catch (OperationException e) {
       throw fail(e);
     }

@@ -99,14 +99,17 @@ public final class TokenState implements Revocations {
   /**
    * Re-reads keys and revocations; keeps the last good state when the store fails. A failure is
    * logged when it starts and when it ends, not on every interval in between.
+   *
+   * @return false when the store could not be read (the last good state stays in force)
    */
-  public synchronized void refresh() {
+  public synchronized boolean refresh() {
     try {
       load();
       if (failing) {
         LOG.info("token state refresh works again");
         failing = false;
       }
+      return true;
     } catch (KvException | GeneralSecurityException | IOException | RuntimeException e) {
       refreshFailures.incrementAndGet();
       if (!failing) {
@@ -114,6 +117,7 @@ public final class TokenState implements Revocations {
             e.getMessage());
         failing = true;
       }
+      return false;
     }
   }
 

@@ -45,6 +45,14 @@ public final class ProxyHarness implements AutoCloseable {
       return this;
     }
 
+    String refreshInterval = "100ms";
+
+    /** How often Keyward re-reads revocations and signing keys from the store. */
+    public Options refreshInterval(String interval) {
+      this.refreshInterval = interval;
+      return this;
+    }
+
     /** Extra top-level configuration blocks. */
     public Options config(String yaml) {
       this.config += yaml + (yaml.endsWith("\n") ? "" : "\n");
@@ -94,7 +102,7 @@ public final class ProxyHarness implements AutoCloseable {
     if (options.tls != null) {
       installation.trust(options.tls);
     }
-    installation.config(options.config);
+    installation.config(options.config).refreshInterval(options.refreshInterval);
     installation.putCredential("acme", "local", KEY, List.of(host), options.injection);
     return new ProxyHarness(vertx, upstream, installation, installation.start());
   }

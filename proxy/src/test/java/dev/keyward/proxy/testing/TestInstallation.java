@@ -60,6 +60,12 @@ public final class TestInstallation {
     return this;
   }
 
+  /** How often a running Keyward re-reads revocations and signing keys (default 100ms here). */
+  public TestInstallation refreshInterval(String interval) {
+    this.refreshInterval = interval;
+    return this;
+  }
+
   /** Extra top-level blocks appended to the generated config, e.g. an {@code upstream:} block. */
   public TestInstallation config(String yaml) {
     this.extraConfig = extraConfig + yaml + (yaml.endsWith("\n") ? "" : "\n");
