@@ -44,6 +44,11 @@ public record Decision(Effect effect, String code, String reason, String credent
     return new Decision(effect, code.code(), reason, credentialId, rule);
   }
 
+  /** What the agent is told: the reason, unless the code keeps its detail for the audit. */
+  public String messageForAgent() {
+    return DenyCode.of(code).flatMap(DenyCode::agentMessage).orElse(reason);
+  }
+
   /** True unless the request must be refused. */
   public boolean allowed() {
     return effect != Effect.DENY;

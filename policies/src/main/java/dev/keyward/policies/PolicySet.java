@@ -176,6 +176,36 @@ public final class PolicySet {
         "the upstream resolves to a " + addressClass.label() + " address, which is not allowed");
   }
 
+  /** The denial of an explicit target that no credential granted to the agent may be sent to. */
+  public Decision noCredentialFor(String agent, String tenant, String normalizedHost) {
+    return Decision.deny(DenyCode.DOMAIN_NOT_ALLOWED, Mode.ENFORCE, "", "",
+        "no credential granted to agent '" + agent + "' of tenant '" + tenant
+            + "' may be sent to " + normalizedHost);
+  }
+
+  /**
+   * Decides whether the key as stored may be used for {@code target}: it must be enabled, and
+   * its own allowed domains (set by whoever stored it, checked besides the policy's) must include
+   * the host. Report mode never relaxes either.
+   *
+   * @param storedDomains the stored key's allowed domains
+   */
+  public Decision decideStoredKey(String credentialId, int version, boolean disabled,
+      List<DomainPattern> storedDomains, Target target) {
+    if (disabled) {
+      return Decision.deny(DenyCode.CREDENTIAL_DISABLED, Mode.ENFORCE, credentialId, "",
+          "the stored credential '" + credentialId + "' (version " + version + ") is disabled");
+    }
+    for (DomainPattern pattern : storedDomains) {
+      if (pattern.matches(target.host())) {
+        return Decision.allow(credentialId, "", "the stored credential allows " + target.host());
+      }
+    }
+    return Decision.deny(DenyCode.CREDENTIAL_DOMAIN_MISMATCH, Mode.ENFORCE, credentialId, "",
+        "the stored credential '" + credentialId + "' (version " + version + ") may only be sent"
+            + " to " + storedDomains + ", not " + target.host());
+  }
+
   private static Decision checkCredential(CredentialRule credential, Target target) {
     String id = credential.id();
     if (!target.isHttps() && !credential.allowInsecureHttp()) {

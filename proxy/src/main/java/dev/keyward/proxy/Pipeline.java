@@ -62,9 +62,9 @@ public final class Pipeline implements Handler<HttpServerRequest> {
   @Override
   public void handle(HttpServerRequest request) {
     request.pause(); // the body waits until the request is allowed and the upstream is connected
-    Exchange exchange = new Exchange(RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id")),
-        System.nanoTime(), request.method().name());
     PolicySet policy = policies.current();
+    Exchange exchange = new Exchange(RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id")),
+        System.nanoTime(), request.method().name(), policy.version());
     try {
       if (!recordOutcome.accepting()) {
         throw ErrorCode.AUDIT_UNAVAILABLE.exception();
@@ -75,7 +75,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
       authorize.apply(policy, exchange);
       checkDeclaredLength(request, exchange);
     } catch (ProxyException e) {
-      refuse(request, exchange, e.error());
+      refuse(request, exchange, e);
       return;
     }
     Context context = Vertx.currentContext();
@@ -86,7 +86,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
       request.connection().close();
     });
     AtomicReference<Redactor> redactor = new AtomicReference<>(Redactor.NONE);
-    unseal.apply(exchange, context)
+    unseal.apply(exchange, policy, context)
         .compose(unsealed -> {
           Inject.Outbound outbound = inject.apply(request.headers(), exchange.target(),
               unsealed.metadata().spec().injection(), unsealed.secret(), exchange.requestId());
@@ -125,7 +125,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
 
   private void fail(HttpServerRequest request, Exchange exchange, Throwable failure) {
     if (failure instanceof ProxyException e) {
-      refuse(request, exchange, e.error());
+      refuse(request, exchange, e);
       return;
     }
     if (request.response().headWritten()) {
@@ -133,12 +133,17 @@ public final class Pipeline implements Handler<HttpServerRequest> {
       LOG.atInfo().addKeyValue("request_id", exchange.requestId())
           .log("request ended mid-stream: {}", failure.toString());
       recordOutcome.apply(exchange, request.response().getStatusCode(),
-          ErrorCode.UPSTREAM_RESET.code());
+          ProxyError.of(ErrorCode.UPSTREAM_RESET));
       return;
     }
     LOG.atError().addKeyValue("request_id", exchange.requestId()).setCause(failure)
         .log("request failed unexpectedly");
     refuse(request, exchange, ProxyError.of(ErrorCode.INTERNAL_ERROR));
+  }
+
+  private void refuse(HttpServerRequest request, Exchange exchange, ProxyException refusal) {
+    refusal.denial().ifPresent(exchange::denied);
+    refuse(request, exchange, refusal.error());
   }
 
   private void refuse(HttpServerRequest request, Exchange exchange, ProxyError error) {
@@ -149,6 +154,6 @@ public final class Pipeline implements Handler<HttpServerRequest> {
       request.resume();
     }
     ErrorResponses.send(request.response(), error, exchange.requestId(), headers);
-    recordOutcome.apply(exchange, error.status(), error.code());
+    recordOutcome.apply(exchange, error.status(), error);
   }
 }

@@ -93,6 +93,10 @@ class PolicyEnforcementEndToEndTest {
             allowed_domains: ["localhost"]
             allowed_ports: [%1$d]
             allow_addresses: ["127.0.0.1/32"]
+          - id: narrow
+            allowed_domains: ["localhost"]
+            allowed_ports: [%1$d]
+            allow_addresses: ["127.0.0.1/32"]
         routes:
           - name: local
             upstream: https://localhost:%1$d/v1
@@ -106,10 +110,13 @@ class PolicyEnforcementEndToEndTest {
           - name: trial
             upstream: https://localhost:%1$d/v1
             credential: trial
+          - name: narrow
+            upstream: https://localhost:%1$d/v1
+            credential: narrow
         grants:
           - name: acme-local
             tenants: [acme]
-            credentials: [local, example]
+            credentials: [local, example, narrow]
           - name: acme-chat-post-only
             tenants: [acme]
             credentials: [chat]
@@ -177,6 +184,53 @@ class PolicyEnforcementEndToEndTest {
     JsonObject record = audit.forRequest(requestId(response));
     assertEquals("would_deny", record.getString("decision"));
     assertEquals("path_not_allowed", record.getString("code"));
+  }
+
+  @Test
+  void everyAuditRecordNamesTheReasonTheRuleAndThePolicyVersion() throws Exception {
+    HttpResponse<String> allowed = agent.post("/r/local/chat", token(), "{}");
+    JsonObject record = audit.forRequest(requestId(allowed));
+    assertEquals("acme-local", record.getString("rule"));
+    assertTrue(record.getString("reason").contains("acme-local"), record.encode());
+    assertEquals(keyward.reloadPolicy().version(), record.getString("policy_version"));
+  }
+
+  @Test
+  void anSsrfRefusalIsAuditedAsADenialWithItsReason() throws Exception {
+    dnsAnswer = new InetAddress[] {InetAddress.getByName("169.254.169.254")};
+    HttpResponse<String> response = agent.post("/r/example/chat", token(), "{}");
+    JsonObject record = audit.forRequest(requestId(response));
+    assertEquals("denied", record.getString("decision"));
+    assertEquals("address_not_allowed", record.getString("code"));
+    assertTrue(record.getString("reason").contains("cloud_metadata"), record.encode());
+  }
+
+  @Test
+  void aDisabledCredentialIsAuditedAsADenial() throws Exception {
+    installation.credentials(store -> {
+      store.setDisabled("acme", "local", true, "test");
+      return null;
+    });
+    HttpResponse<String> response = agent.post("/r/local/chat", token(), "{}");
+    assertEquals("credential_disabled", code(response));
+    JsonObject record = audit.forRequest(requestId(response));
+    assertEquals("denied", record.getString("decision"));
+    assertEquals("credential_disabled", record.getString("code"));
+    assertTrue(upstream.received().isEmpty());
+  }
+
+  @Test
+  void aStoredKeysDomainMismatchIsADenialWhoseDetailOnlyTheAuditKeeps() throws Exception {
+    installation.putCredential("acme", "narrow", KEY, List.of("api.example.test"),
+        Injection.bearer()); // stored for api.example.test; the route sends it to localhost
+    HttpResponse<String> response = agent.post("/r/narrow/chat", token(), "{}");
+    assertEquals(403, response.statusCode());
+    assertEquals("credential_domain_mismatch", code(response));
+    assertFalse(response.body().contains("api.example.test"), response.body());
+    JsonObject record = audit.forRequest(requestId(response));
+    assertEquals("denied", record.getString("decision"));
+    assertTrue(record.getString("reason").contains("api.example.test"), record.encode());
+    assertTrue(upstream.received().isEmpty());
   }
 
   @Test
@@ -335,8 +389,8 @@ class PolicyEnforcementEndToEndTest {
     Awaitility.await("the request reached the upstream").atMost(Duration.ofSeconds(10))
         .until(() -> !upstream.received().isEmpty());
     Path file = installation.dir().resolve("policy.yaml");
-    Files.writeString(file, Files.readString(file).replace("credentials: [local, example]",
-        "credentials: [example]"));
+    Files.writeString(file, Files.readString(file).replace("credentials: [local, example, narrow]",
+        "credentials: [example, narrow]"));
     assertTrue(keyward.reloadPolicy().changed());
     release.complete(null);
     assertEquals(200, inFlight.get(10, TimeUnit.SECONDS).statusCode());

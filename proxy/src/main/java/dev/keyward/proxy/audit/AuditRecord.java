@@ -9,6 +9,9 @@ import java.time.Instant;
  *
  * @param decision {@code allowed}, {@code would_deny}, {@code denied} or {@code failed}
  * @param code {@code allowed} or the stable code of what denied or failed it
+ * @param reason the policy's reason, or what went wrong; for people, never a secret
+ * @param rule the grant or rule that decided, if any
+ * @param policyVersion the version of the policy that decided
  */
 public record AuditRecord(
     Instant time,
@@ -24,6 +27,9 @@ public record AuditRecord(
     String path,
     String decision,
     String code,
+    String reason,
+    String rule,
+    String policyVersion,
     int status,
     int upstreamStatus,
     long bytesIn,
@@ -49,6 +55,9 @@ public record AuditRecord(
         .put("path", path)
         .put("decision", decision)
         .put("code", code)
+        .put("reason", reason)
+        .put("rule", rule)
+        .put("policy_version", policyVersion)
         .put("status", status)
         .put("upstream_status", upstreamStatus)
         .put("bytes_in", bytesIn)

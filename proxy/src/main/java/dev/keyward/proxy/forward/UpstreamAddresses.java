@@ -6,7 +6,6 @@ import dev.keyward.policies.PolicySet;
 import dev.keyward.policies.Target;
 import dev.keyward.proxy.config.ConnectTo;
 import dev.keyward.proxy.error.ErrorCode;
-import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -54,7 +53,7 @@ public final class UpstreamAddresses {
     for (InetAddress address : addresses) {
       Decision decision = policy.decideAddress(credentialId, address);
       if (!decision.allowed()) {
-        return Future.failedFuture(new ProxyException(ProxyError.of(decision)));
+        return Future.failedFuture(ProxyException.denied(decision));
       }
     }
     return Future.succeededFuture(new InetSocketAddress(addresses[0], port));

@@ -3,7 +3,6 @@ package dev.keyward.proxy.stage;
 import dev.keyward.policies.Decision;
 import dev.keyward.policies.DecisionRequest;
 import dev.keyward.policies.PolicySet;
-import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.token.PlatformToken;
 
@@ -16,7 +15,7 @@ public final class Authorize {
         token.groups(), exchange.credentialId(), exchange.target(), exchange.method()));
     exchange.decision(decision);
     if (!decision.allowed()) {
-      throw new ProxyException(ProxyError.of(decision));
+      throw ProxyException.denied(decision);
     }
     return decision;
   }

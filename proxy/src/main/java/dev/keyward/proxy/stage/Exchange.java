@@ -13,6 +13,7 @@ public final class Exchange {
   private final String requestId;
   private final long startNanos;
   private final String method;
+  private final String policyVersion;
   private PlatformToken token;
   private String route = "";
   private Target target;
@@ -26,10 +27,16 @@ public final class Exchange {
   private long bytesOut;
   private long maxRequestBody = Long.MAX_VALUE;
 
-  public Exchange(String requestId, long startNanos, String method) {
+  public Exchange(String requestId, long startNanos, String method, String policyVersion) {
     this.requestId = requestId;
     this.startNanos = startNanos;
     this.method = method;
+    this.policyVersion = policyVersion;
+  }
+
+  /** The version of the policy that decided this request. */
+  public String policyVersion() {
+    return policyVersion;
   }
 
   public String requestId() {
@@ -76,6 +83,11 @@ public final class Exchange {
 
   void decision(Decision decision) {
     this.decision = decision;
+  }
+
+  /** A later check of the policy refused what an earlier one allowed (the key, the address). */
+  public void denied(Decision denial) {
+    this.decision = denial;
   }
 
   /** The largest request body the resolved route forwards. */

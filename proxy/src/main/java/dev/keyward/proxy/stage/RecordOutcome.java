@@ -5,6 +5,7 @@ import dev.keyward.policies.Target;
 import dev.keyward.proxy.audit.AuditPaths;
 import dev.keyward.proxy.audit.AuditRecord;
 import dev.keyward.proxy.audit.AuditSink;
+import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.metrics.Metrics;
 import dev.keyward.token.PlatformToken;
 import java.time.Clock;
@@ -37,22 +38,27 @@ public final class RecordOutcome {
   }
 
   /**
-   * @param failureCode the code the request was refused or failed with; null if it was served
+   * @param failure how the request was refused or failed; null if it was served
    */
-  public void apply(Exchange exchange, int status, String failureCode) {
+  public void apply(Exchange exchange, int status, ProxyError failure) {
     long elapsedNanos = System.nanoTime() - exchange.startNanos();
     Decision decision = exchange.decision();
     String outcome;
     String code;
-    if (failureCode != null) {
-      outcome = decision != null && decision.allowed() ? "failed" : "denied";
-      code = failureCode;
+    String reason;
+    if (failure != null) {
+      boolean denied = decision == null || !decision.allowed();
+      outcome = denied ? "denied" : "failed";
+      code = failure.code();
+      reason = denied && decision != null ? decision.reason() : failure.message();
     } else if (decision != null && decision.effect() == Decision.Effect.WOULD_DENY) {
       outcome = "would_deny";
       code = decision.code();
+      reason = decision.reason();
     } else {
       outcome = "allowed";
       code = Decision.ALLOWED;
+      reason = decision == null ? "" : decision.reason();
     }
     PlatformToken token = exchange.token();
     Target target = exchange.target();
@@ -60,7 +66,8 @@ public final class RecordOutcome {
         token == null ? "" : token.agent(), token == null ? "" : token.tenant(),
         token == null ? "" : token.jti(), exchange.route(), exchange.credentialId(),
         exchange.credentialVersion(), target == null ? "" : target.host(), exchange.method(),
-        target == null ? "" : AuditPaths.scrub(target.path()), outcome, code, status,
+        target == null ? "" : AuditPaths.scrub(target.path()), outcome, code, reason,
+        decision == null ? "" : decision.rule(), exchange.policyVersion(), status,
         exchange.upstreamStatus(), exchange.bytesIn(), exchange.bytesOut(),
         TimeUnit.NANOSECONDS.toMicros(elapsedNanos)));
     String route = !exchange.route().isEmpty() ? exchange.route()

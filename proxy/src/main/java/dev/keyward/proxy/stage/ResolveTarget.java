@@ -2,14 +2,12 @@ package dev.keyward.proxy.stage;
 
 import dev.keyward.policies.BadTargetException;
 import dev.keyward.policies.CredentialChoice;
-import dev.keyward.policies.DenyCode;
 import dev.keyward.policies.Names;
 import dev.keyward.policies.PolicySet;
 import dev.keyward.policies.Route;
 import dev.keyward.policies.Target;
 import dev.keyward.policies.Targets;
 import dev.keyward.proxy.error.ErrorCode;
-import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.token.PlatformToken;
 
@@ -95,8 +93,8 @@ public final class ResolveTarget {
           policy.credentialsFor(token.agent(), token.tenant(), token.groups(), target.host());
       if (choice.candidates().isEmpty()) {
         exchange.resolved("", target, "");
-        throw new ProxyException(new ProxyError(403, DenyCode.DOMAIN_NOT_ALLOWED.code(),
-            "no credential granted to this agent may be sent to " + target.host()));
+        throw ProxyException.denied(
+            policy.noCredentialFor(token.agent(), token.tenant(), target.host()));
       }
       if (!choice.isUnique()) {
         throw ErrorCode.AMBIGUOUS_CREDENTIAL.exception("credentials " + choice.candidates()

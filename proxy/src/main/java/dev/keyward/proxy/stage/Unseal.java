@@ -1,5 +1,7 @@
 package dev.keyward.proxy.stage;
 
+import dev.keyward.policies.Decision;
+import dev.keyward.policies.PolicySet;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.vault.CredentialMetadata;
@@ -15,9 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Stage 4: the credential. Reads the sealed copy from the cache (store reads and the KEK call that
- * unwraps its data key run on the I/O executor, never the event loop), checks that the credential
- * is enabled and that its own allowed domains include the target, and decrypts it locally with
- * the cached data key. The caller must destroy the secret.
+ * unwraps its data key run on the I/O executor, never the event loop), asks the policy whether the
+ * key as stored may be used (enabled, its own allowed domains include the target), and decrypts it
+ * locally with the cached data key. The caller must destroy the secret.
  */
 public final class Unseal {
 
@@ -32,7 +34,7 @@ public final class Unseal {
     this.cache = cache;
   }
 
-  public Future<Unsealed> apply(Exchange exchange, Context context) {
+  public Future<Unsealed> apply(Exchange exchange, PolicySet policy, Context context) {
     String tenant = exchange.token().tenant();
     String id = exchange.credentialId();
     return Future.fromCompletionStage(cache.get(tenant, id), context)
@@ -44,15 +46,10 @@ public final class Unseal {
           }
           CredentialMetadata metadata = entry.credential().metadata();
           exchange.credentialVersion(metadata.version());
-          if (metadata.disabled()) {
-            return Future.failedFuture(ErrorCode.CREDENTIAL_DISABLED.exception(
-                "credential '" + id + "' of tenant '" + tenant + "' is disabled"));
-          }
-          String host = exchange.target().host();
-          if (!entry.allowsHost(host)) {
-            return Future.failedFuture(ErrorCode.CREDENTIAL_DOMAIN_MISMATCH.exception(
-                "credential '" + id + "' may only be sent to " + metadata.spec().allowedDomains()
-                    + ", not " + host));
+          Decision stored = policy.decideStoredKey(id, metadata.version(), metadata.disabled(),
+              entry.allowedDomains(), exchange.target());
+          if (!stored.allowed()) {
+            return Future.failedFuture(ProxyException.denied(stored));
           }
           try {
             return Future.succeededFuture(new Unsealed(metadata, entry.unseal()));

@@ -47,7 +47,8 @@ class AuditLogTest {
 
   static AuditRecord entry(int n) {
     return new AuditRecord(Instant.now(), "req-" + n, "agent-1", "acme", "jti-" + n, "local",
-        "local", 1, "api.example.com", "POST", "/v1/chat/" + n, "allowed", "allowed", 200, 200,
+        "local", 1, "api.example.com", "POST", "/v1/chat/" + n, "allowed", "allowed",
+        "allowed by grant 'acme'", "acme", "0123456789ab", 200, 200,
         10, 20, 1000);
   }
 
