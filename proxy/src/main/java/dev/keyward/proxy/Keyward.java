@@ -202,18 +202,20 @@ public final class Keyward implements AutoCloseable {
           new UpstreamTimeouts(config.connectTimeout(), config.firstByteTimeout(),
               config.idleTimeout()));
       KeywardConfig.Limits limits = config.limits();
+      RecordOutcome recordOutcome = new RecordOutcome(audit, metrics, clock);
       Pipeline pipeline = new Pipeline(policies, new Authenticate(verifier),
           new ResolveTarget(limits.maxRequestBody()), new Unseal(cache),
           new Inject(new HeaderHygiene(config.forwardAgentNetwork())), forwarder,
-          new RecordOutcome(audit, metrics, clock), limits.maxRequestDuration());
+          recordOutcome, limits.maxRequestDuration());
       TokenExchange exchange = new TokenExchange(new AgentRegistry(storage.kv()),
           () -> tokens.issuer().orElse(null), tokens,
           new FailureLimiter(EXCHANGE_FAILURES_PER_AGENT, Duration.ofMinutes(1), Tickers.of(clock)),
           new FailureLimiter(EXCHANGE_FAILURES_PER_ADDRESS, Duration.ofMinutes(1),
               Tickers.of(clock)));
       SlowClientGuard slowClients = new SlowClientGuard(vertx, limits.requestHeaderTimeout());
-      AgentPort agentPort = new AgentPort(pipeline, new TokenEndpoints(vertx, exchange, tokens),
-          slowClients);
+      AgentPort agentPort = new AgentPort(pipeline,
+          new TokenEndpoints(vertx, exchange, tokens, recordOutcome),
+          slowClients, recordOutcome);
       HttpServerOptions agentOptions = new HttpServerOptions()
           .setHost(config.host())
           // Port 0 as -1: every instance shares the one free port picked for the first.
@@ -227,7 +229,7 @@ public final class Keyward implements AutoCloseable {
           .setHttp2ClearTextEnabled(false);
       List<HttpServer> servers = listenOnEveryCore(vertx, () -> vertx.createHttpServer(agentOptions)
           .connectionHandler(slowClients::connected)
-          .invalidRequestHandler(new InvalidRequests())
+          .invalidRequestHandler(new InvalidRequests(recordOutcome))
           .requestHandler(agentPort));
       HttpServer adminServer = null;
       if (config.admin().enabled()) {

@@ -22,6 +22,8 @@ public final class RecordOutcome {
 
   private static final Logger LOG = LoggerFactory.getLogger(RecordOutcome.class);
 
+  private static final int MAX_UNROUTED_PATH = 512;
+
   private final AuditSink audit;
   private final Metrics metrics;
   private final Clock clock;
@@ -72,9 +74,52 @@ public final class RecordOutcome {
         TimeUnit.NANOSECONDS.toMicros(elapsedNanos)));
     String route = !exchange.route().isEmpty() ? exchange.route()
         : target != null ? Metrics.EXPLICIT_TARGET : Metrics.NO_ROUTE;
-    metrics.request(route, outcome, code, status, elapsedNanos, exchange.upstreamLatencyNanos());
+    count(exchange.requestId(), route, outcome, code, status, elapsedNanos,
+        exchange.upstreamLatencyNanos());
+  }
+
+  /**
+   * A request that never entered the pipeline: refused at the door (an unknown path or method, a
+   * request the HTTP decoder could not read, a draining instance) or answered by a token
+   * endpoint. Refused ones are {@code denied}; the path is scrubbed like any other.
+   *
+   * @param failure how it was refused; null if it was served
+   */
+  public void unrouted(Unrouted request, int status, ProxyError failure) {
+    long elapsedNanos = System.nanoTime() - request.startNanos();
+    String outcome = failure == null ? "allowed" : "denied";
+    String code = failure == null ? Decision.ALLOWED : failure.code();
+    audit.record(new AuditRecord(clock.instant(), request.requestId(), request.agent(),
+        request.tenant(), request.jti(), "", "", 0, "", request.method(),
+        AuditPaths.scrub(bounded(request.path())), outcome, code,
+        failure == null ? "served by Keyward" : failure.message(), "", "", status, 0, 0, 0,
+        TimeUnit.NANOSECONDS.toMicros(elapsedNanos)));
+    count(request.requestId(), Metrics.NO_ROUTE, outcome, code, status, elapsedNanos, -1);
+  }
+
+  /** An unrouted path is whatever the agent sent: kept, but not at any length. */
+  private static String bounded(String path) {
+    return path.length() <= MAX_UNROUTED_PATH ? path : path.substring(0, MAX_UNROUTED_PATH) + "…";
+  }
+
+  /** What is known of a request that never entered the pipeline; empty strings when unknown. */
+  public record Unrouted(String requestId, long startNanos, String method, String path,
+      String agent, String tenant, String jti) {
+
+    public static Unrouted of(String requestId, long startNanos, String method, String path) {
+      return new Unrouted(requestId, startNanos, method, path, "", "", "");
+    }
+
+    public Unrouted withAgent(String agentId, String tenantId, String tokenId) {
+      return new Unrouted(requestId, startNanos, method, path, agentId, tenantId, tokenId);
+    }
+  }
+
+  private void count(String requestId, String route, String outcome, String code, int status,
+      long elapsedNanos, long upstreamNanos) {
+    metrics.request(route, outcome, code, status, elapsedNanos, upstreamNanos);
     if (LOG.isDebugEnabled()) { // off by default: build nothing on the hot path
-      LOG.atDebug().addKeyValue("request_id", exchange.requestId()).addKeyValue("route", route)
+      LOG.atDebug().addKeyValue("request_id", requestId).addKeyValue("route", route)
           .addKeyValue("outcome", outcome).addKeyValue("code", code).addKeyValue("status", status)
           .log("request ended");
     }

@@ -1,11 +1,13 @@
 package dev.keyward.proxy.tokens;
 
+import dev.keyward.policies.Names;
 import dev.keyward.proxy.RequestIds;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ErrorResponses;
 import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.proxy.http.Bodies;
+import dev.keyward.proxy.stage.RecordOutcome;
 import dev.keyward.token.ExchangeError;
 import dev.keyward.token.ExchangeRefusedException;
 import dev.keyward.token.IssuedToken;
@@ -22,6 +24,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,24 +42,32 @@ public final class TokenEndpoints {
   private final Vertx vertx;
   private final TokenExchange exchange;
   private final TokenState state;
+  private final RecordOutcome recordOutcome;
 
-  public TokenEndpoints(Vertx vertx, TokenExchange exchange, TokenState state) {
+  public TokenEndpoints(Vertx vertx, TokenExchange exchange, TokenState state,
+      RecordOutcome recordOutcome) {
     this.vertx = vertx;
     this.exchange = exchange;
     this.state = state;
+    this.recordOutcome = recordOutcome;
   }
 
   public boolean handles(String path) {
     return path.equals(TOKENS) || path.equals(JWKS);
   }
 
+  /** Serves the request, then records it in the audit trail and the metrics like any other. */
   public void handle(HttpServerRequest request) {
-    String requestId = RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id"));
+    RecordOutcome.Unrouted unrouted = RecordOutcome.Unrouted.of(
+        RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id")), System.nanoTime(),
+        request.method().name(), request.path());
     boolean tokens = request.path().equals(TOKENS);
     HttpMethod expected = tokens ? HttpMethod.POST : HttpMethod.GET;
     if (!request.method().equals(expected)) {
-      ErrorResponses.send(request.response(), ProxyError.of(ErrorCode.METHOD_NOT_SUPPORTED),
-          requestId, Map.of("Allow", expected.name()));
+      ProxyError error = ProxyError.of(ErrorCode.METHOD_NOT_SUPPORTED);
+      ErrorResponses.send(request.response(), error, unrouted.requestId(),
+          Map.of("Allow", expected.name()));
+      recordOutcome.unrouted(unrouted, error.status(), error);
       return;
     }
     if (!tokens) {
@@ -64,24 +75,34 @@ public final class TokenEndpoints {
           .putHeader(HttpHeaders.CONTENT_TYPE, "application/jwk-set+json")
           .putHeader(HttpHeaders.CACHE_CONTROL, "max-age=60")
           .end(state.publicKeys().jwks());
+      recordOutcome.unrouted(unrouted, 200, null);
       return;
     }
     if (state.issuer().isEmpty()) {
-      fail(request.response(), new ExchangeRefusedException(ExchangeError.NOT_ISSUING), requestId);
+      fail(request.response(), new ExchangeRefusedException(ExchangeError.NOT_ISSUING), unrouted);
       return;
     }
     String source = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+    AtomicReference<RecordOutcome.Unrouted> claimed = new AtomicReference<>(unrouted);
     Bodies.read(request, MAX_REQUEST_BYTES)
         .compose(body -> {
           try {
-            return Future.succeededFuture(parse(body.toString()));
+            TokenExchange.Request parsed = parse(body.toString());
+            if (Names.isValid(parsed.clientId())) { // only a well-formed id reaches the audit
+              claimed.set(unrouted.withAgent(parsed.clientId(), "", ""));
+            }
+            return Future.succeededFuture(parsed);
           } catch (ExchangeRefusedException e) {
             return Future.failedFuture(e);
           }
         })
         .compose(parsed -> vertx.executeBlocking(() -> exchange.exchange(parsed, source), false))
-        .onSuccess(issued -> respond(request.response(), issued, requestId))
-        .onFailure(failure -> fail(request.response(), failure, requestId));
+        .onSuccess(issued -> {
+          respond(request.response(), issued, unrouted.requestId());
+          recordOutcome.unrouted(unrouted.withAgent(issued.claims().agent(),
+              issued.claims().tenant(), issued.claims().jti()), 200, null);
+        })
+        .onFailure(failure -> fail(request.response(), failure, claimed.get()));
   }
 
   static TokenExchange.Request parse(String body) throws ExchangeRefusedException {
@@ -130,18 +151,25 @@ public final class TokenEndpoints {
             .encode());
   }
 
-  private static void fail(HttpServerResponse response, Throwable failure, String requestId) {
+  private void fail(HttpServerResponse response, Throwable failure,
+      RecordOutcome.Unrouted request) {
+    String requestId = request.requestId();
+    ProxyError error;
+    Map<String, String> headers = Map.of();
     if (failure instanceof ExchangeRefusedException refused) {
-      ExchangeError error = refused.error();
-      ErrorResponses.send(response, new ProxyError(error.status(), error.code(),
-          refused.getMessage()), requestId, refused.retryAfterSeconds() > 0
-          ? Map.of("Retry-After", Long.toString(refused.retryAfterSeconds())) : Map.of());
+      error = new ProxyError(refused.error().status(), refused.error().code(),
+          refused.getMessage());
+      if (refused.retryAfterSeconds() > 0) {
+        headers = Map.of("Retry-After", Long.toString(refused.retryAfterSeconds()));
+      }
     } else if (failure instanceof ProxyException proxy) {
-      ErrorResponses.send(response, proxy.error(), requestId);
+      error = proxy.error();
     } else {
       LOG.atError().addKeyValue("request_id", requestId).setCause(failure)
           .log("token exchange failed unexpectedly");
-      ErrorResponses.send(response, ProxyError.of(ErrorCode.INTERNAL_ERROR), requestId);
+      error = ProxyError.of(ErrorCode.INTERNAL_ERROR);
     }
+    ErrorResponses.send(response, error, requestId, headers);
+    recordOutcome.unrouted(request, error.status(), error);
   }
 }
