@@ -68,7 +68,14 @@ public final class SigningKeys {
       @JsonProperty("format") String format,
       @JsonProperty("keyset") String keyset,
       @JsonProperty("keys") List<KeyRecord> keys,
-      @JsonProperty("retired_kids") List<String> retiredKids) {}
+      @JsonProperty("retired_kids") List<String> retiredKids) {
+
+    /** Without the (encrypted) keyset. */
+    @Override
+    public String toString() {
+      return "Stored[format=" + format + ", keyset=****, keys=" + keys + "]";
+    }
+  }
 
   private final KeysetHandle keyset;
   private final List<KeyRecord> keys;

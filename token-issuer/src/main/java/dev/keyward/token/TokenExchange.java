@@ -21,7 +21,15 @@ public final class TokenExchange {
 
   /** What the agent asked for; {@code ttl} and {@code purpose} are optional. */
   public record Request(String clientId, String clientSecret, Optional<Duration> ttl,
-      Optional<Purpose> purpose) {}
+      Optional<Purpose> purpose) {
+
+    /** Without the secret. */
+    @Override
+    public String toString() {
+      return "Request[clientId=" + clientId + ", clientSecret=****, ttl=" + ttl + ", purpose="
+          + purpose + "]";
+    }
+  }
 
   private final AgentRegistry agents;
   private final Supplier<TokenIssuer> issuer;

@@ -47,7 +47,13 @@ public final class FileKvStore implements KvStore {
   record StoredVersion(
       @JsonProperty("created_time") Instant createdTime,
       @JsonProperty("destroyed") boolean destroyed,
-      @JsonProperty("data") Map<String, String> data) {}
+      @JsonProperty("data") Map<String, String> data) {
+
+    @Override
+    public String toString() {
+      return "StoredVersion[createdTime=" + createdTime + ", destroyed=" + destroyed + "]";
+    }
+  }
 
   record StoredPath(
       @JsonProperty("current_version") int currentVersion,

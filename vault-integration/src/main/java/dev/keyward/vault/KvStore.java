@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * A small versioned document store with the semantics of Vault's KV v2 engine: every write makes a
@@ -19,6 +20,13 @@ public interface KvStore {
   record Document(int version, Map<String, String> data, Instant createdTime) {
     public Document {
       data = Map.copyOf(data);
+    }
+
+    /** The field names only: the values may be sealed keys, hashes or keysets. */
+    @Override
+    public String toString() {
+      return "Document[version=" + version + ", fields=" + new TreeSet<>(data.keySet())
+          + ", createdTime=" + createdTime + "]";
     }
   }
 

@@ -22,7 +22,15 @@ public final class Inject {
   /**
    * What to send upstream, and the redactor that keeps the secret out of what comes back.
    */
-  public record Outbound(Target target, MultiMap headers, Redactor redactor) {}
+  public record Outbound(Target target, MultiMap headers, Redactor redactor) {
+
+    /** The headers (and, for a query credential, the query) hold the key: never printed. */
+    @Override
+    public String toString() {
+      return "Outbound[" + target.scheme() + "://" + target.host() + ":" + target.port()
+          + target.path() + ", " + headers.size() + " headers]";
+    }
+  }
 
   private final HeaderHygiene hygiene;
 
