@@ -59,7 +59,10 @@ public final class Inject {
     }
   }
 
-  /** The query with {@code name} set to {@code value}, dropping any value the agent supplied. */
+  /**
+   * The query with {@code name} set to {@code value}, dropping every parameter the agent sent
+   * under that name in any case or percent-encoding.
+   */
   static String withParameter(String query, String name, String value) {
     List<String> parts = new ArrayList<>();
     if (query != null && !query.isEmpty()) {
@@ -78,9 +81,9 @@ public final class Inject {
 
   private static boolean decodedEquals(String encodedKey, String name) {
     try {
-      return URLDecoder.decode(encodedKey, StandardCharsets.UTF_8).equals(name);
+      return URLDecoder.decode(encodedKey, StandardCharsets.UTF_8).equalsIgnoreCase(name);
     } catch (IllegalArgumentException e) {
-      return encodedKey.equals(name); // malformed escapes: compare as written
+      return encodedKey.equalsIgnoreCase(name); // malformed escapes: compare as written
     }
   }
 }
