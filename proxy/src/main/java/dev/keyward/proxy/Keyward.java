@@ -89,8 +89,8 @@ public final class Keyward implements AutoCloseable {
   public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
   /** An event loop blocked longer than this is logged by Vert.x (tests fail on it). */
   public static final Duration MAX_EVENT_LOOP_BLOCK = Duration.ofMillis(200);
-  /** Failed token exchanges allowed per agent, and per source address, each minute. */
-  public static final int EXCHANGE_FAILURES_PER_AGENT = 10;
+  /** Failed token exchanges allowed per agent and source address, and per address, a minute. */
+  public static final int EXCHANGE_FAILURES_PER_AGENT_AND_ADDRESS = 10;
   public static final int EXCHANGE_FAILURES_PER_ADDRESS = 30;
 
   private final Vertx vertx;
@@ -209,7 +209,8 @@ public final class Keyward implements AutoCloseable {
           recordOutcome, limits.maxRequestDuration());
       TokenExchange exchange = new TokenExchange(new AgentRegistry(storage.kv()),
           () -> tokens.issuer().orElse(null), tokens,
-          new FailureLimiter(EXCHANGE_FAILURES_PER_AGENT, Duration.ofMinutes(1), Tickers.of(clock)),
+          new FailureLimiter(EXCHANGE_FAILURES_PER_AGENT_AND_ADDRESS, Duration.ofMinutes(1),
+              Tickers.of(clock)),
           new FailureLimiter(EXCHANGE_FAILURES_PER_ADDRESS, Duration.ofMinutes(1),
               Tickers.of(clock)));
       SlowClientGuard slowClients = new SlowClientGuard(vertx, limits.requestHeaderTimeout());

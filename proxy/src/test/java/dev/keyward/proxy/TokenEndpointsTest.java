@@ -85,7 +85,7 @@ class TokenEndpointsTest {
 
   @Test
   void repeatedFailuresAreRefusedWith429AndRetryAfter() throws Exception {
-    for (int i = 0; i < Keyward.EXCHANGE_FAILURES_PER_AGENT; i++) {
+    for (int i = 0; i < Keyward.EXCHANGE_FAILURES_PER_AGENT_AND_ADDRESS; i++) {
       exchange(new JsonObject().put("client_id", "agent-1").put("client_secret", "kwa_no").encode());
     }
     HttpResponse<String> response = exchange(new JsonObject().put("client_id", "agent-1")

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -42,5 +43,10 @@ public final class FailureLimiter {
 
   public Duration window() {
     return window;
+  }
+
+  /** The keys counted now (for tests). */
+  Set<String> keys() {
+    return Set.copyOf(failures.asMap().keySet());
   }
 }

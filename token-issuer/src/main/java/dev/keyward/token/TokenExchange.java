@@ -1,8 +1,13 @@
 package dev.keyward.token;
 
+import dev.keyward.policies.Names;
 import dev.keyward.vault.KvException;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -34,23 +39,35 @@ public final class TokenExchange {
   private final AgentRegistry agents;
   private final Supplier<TokenIssuer> issuer;
   private final Revocations revocations;
-  private final FailureLimiter perAgent;
+  private final FailureLimiter perAgentAndAddress;
   private final FailureLimiter perAddress;
 
+  /**
+   * Failed exchanges are counted per (agent id, source address) pair and per source address, never
+   * per agent id alone: anyone who knows an agent's id could otherwise lock the real agent out by
+   * failing on purpose. Online guessing of a 256-bit agent secret is hopeless anyway; the limits
+   * only slow an address down. The pair's key is a hash, so an id of any length costs the same.
+   */
   public TokenExchange(AgentRegistry agents, Supplier<TokenIssuer> issuer, Revocations revocations,
-      FailureLimiter perAgent, FailureLimiter perAddress) {
+      FailureLimiter perAgentAndAddress, FailureLimiter perAddress) {
     this.agents = agents;
     this.issuer = issuer;
     this.revocations = revocations;
-    this.perAgent = perAgent;
+    this.perAgentAndAddress = perAgentAndAddress;
     this.perAddress = perAddress;
   }
 
   public IssuedToken exchange(Request request, String sourceAddress) throws ExchangeRefusedException {
-    String agentKey = request.clientId();
-    if (perAgent.isBlocked(agentKey) || perAddress.isBlocked(sourceAddress)) {
-      throw new ExchangeRefusedException(ExchangeError.TOO_MANY_FAILURES,
-          ExchangeError.TOO_MANY_FAILURES.message(), perAgent.window().toSeconds());
+    if (perAddress.isBlocked(sourceAddress)) {
+      throw tooManyFailures();
+    }
+    if (!Names.isValid(request.clientId())) { // no agent has such an id: nothing to count for it
+      perAddress.recordFailure(sourceAddress);
+      throw new ExchangeRefusedException(ExchangeError.INVALID_CLIENT);
+    }
+    String agentKey = pairKey(request.clientId(), sourceAddress);
+    if (perAgentAndAddress.isBlocked(agentKey)) {
+      throw tooManyFailures();
     }
     Optional<Agent> agent;
     try {
@@ -60,7 +77,7 @@ public final class TokenExchange {
       throw new ExchangeRefusedException(ExchangeError.STORE_UNAVAILABLE);
     }
     if (agent.isEmpty()) {
-      perAgent.recordFailure(agentKey);
+      perAgentAndAddress.recordFailure(agentKey);
       perAddress.recordFailure(sourceAddress);
       throw new ExchangeRefusedException(ExchangeError.INVALID_CLIENT);
     }
@@ -85,6 +102,22 @@ public final class TokenExchange {
           agent.get().groups(), request.purpose(), ttl));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("signing failed", e);
+    }
+  }
+
+  private ExchangeRefusedException tooManyFailures() {
+    return new ExchangeRefusedException(ExchangeError.TOO_MANY_FAILURES,
+        ExchangeError.TOO_MANY_FAILURES.message(), perAddress.window().toSeconds());
+  }
+
+  /** A fixed-size key for the pair (128 bits of SHA-256). */
+  private static String pairKey(String agentId, String sourceAddress) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest((agentId + "\n" + sourceAddress).getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }
   }
 }

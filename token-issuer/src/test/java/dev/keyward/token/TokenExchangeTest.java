@@ -3,6 +3,7 @@ package dev.keyward.token;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyward.vault.FileKvStore;
 import dev.keyward.vault.MutableClock;
@@ -10,6 +11,7 @@ import dev.keyward.vault.Tickers;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,6 +29,7 @@ class TokenExchangeTest {
   AgentRegistry agents;
   RevocationStore revocations;
   TokenExchange exchange;
+  FailureLimiter perAgentLimiter;
   String secret;
 
   @BeforeEach
@@ -52,8 +55,8 @@ class TokenExchangeTest {
         }
       }
     };
-    exchange = new TokenExchange(agents, () -> issuer, live,
-        new FailureLimiter(LIMIT, Duration.ofMinutes(1), Tickers.of(clock)),
+    perAgentLimiter = new FailureLimiter(LIMIT, Duration.ofMinutes(1), Tickers.of(clock));
+    exchange = new TokenExchange(agents, () -> issuer, live, perAgentLimiter,
         new FailureLimiter(LIMIT * 2, Duration.ofMinutes(1), Tickers.of(clock)));
   }
 
@@ -85,26 +88,52 @@ class TokenExchangeTest {
   }
 
   @Test
-  void afterTooManyFailuresTheAgentIsRefusedEvenWithTheRightSecret() {
+  void afterTooManyFailuresFromOneAddressForAnAgentThatAddressIsRefusedEvenWithTheRightSecret() {
     for (int i = 0; i < LIMIT; i++) {
-      refusal(request("agent-1", "kwa_wrong-" + i), "10.0.0." + i);
+      refusal(request("agent-1", "kwa_wrong-" + i), "10.0.0.1");
     }
     ExchangeRefusedException e = assertThrows(ExchangeRefusedException.class,
-        () -> exchange.exchange(request("agent-1", secret), "10.9.9.9"));
+        () -> exchange.exchange(request("agent-1", secret), "10.0.0.1"));
     assertEquals(ExchangeError.TOO_MANY_FAILURES, e.error());
     assertEquals(60, e.retryAfterSeconds());
+  }
+
+  /** An attacker who knows an agent's id cannot lock the real agent out by failing on purpose. */
+  @Test
+  void failuresAimedAtAnAgentFromOtherAddressesDoNotLockTheRealAgentOut() throws Exception {
+    for (int i = 0; i < LIMIT * 3; i++) {
+      refusal(request("agent-1", "kwa_wrong-" + i), "10.0.0." + i);
+    }
+    assertEquals("agent-1", exchange.exchange(request("agent-1", secret), "10.9.9.9")
+        .claims().agent());
   }
 
   @Test
   void theRefusalEndsWhenTheWindowHasPassed() throws Exception {
     for (int i = 0; i < LIMIT; i++) {
-      refusal(request("agent-1", "kwa_wrong-" + i), "10.0.0." + i);
+      refusal(request("agent-1", "kwa_wrong-" + i), "10.0.0.1");
     }
     clock.advance(Duration.ofSeconds(59));
-    assertEquals(ExchangeError.TOO_MANY_FAILURES, refusal(request("agent-1", secret), "10.9.9.9"));
+    assertEquals(ExchangeError.TOO_MANY_FAILURES, refusal(request("agent-1", secret), "10.0.0.1"));
     clock.advance(Duration.ofSeconds(2));
-    assertEquals("agent-1", exchange.exchange(request("agent-1", secret), "10.9.9.9")
+    assertEquals("agent-1", exchange.exchange(request("agent-1", secret), "10.0.0.1")
         .claims().agent());
+  }
+
+  @Test
+  void anInvalidClientIdIsRefusedWithoutBeingCountedAsAnAgent() {
+    String huge = "x".repeat(16 * 1024);
+    for (String id : List.of(huge, "../etc", "Agent One", "")) {
+      assertEquals(ExchangeError.INVALID_CLIENT, refusal(request(id, "kwa_x"), "10.0.0.7"));
+    }
+    assertEquals(Set.of(), perAgentLimiter.keys(), "an invalid id became a counter key");
+  }
+
+  @Test
+  void theCounterKeysAreBoundedHashesNotTheIdsAgentsSent() {
+    refusal(request("agent-1", "kwa_wrong"), "10.0.0.1");
+    assertTrue(perAgentLimiter.keys().stream().noneMatch(key -> key.contains("agent-1")));
+    assertTrue(perAgentLimiter.keys().stream().allMatch(key -> key.length() <= 64));
   }
 
   @Test
