@@ -45,6 +45,8 @@ class NodeSdkEndToEndTest {
   static final String OPENAI_KEY = "sk-proj-nodesdk-openai-4d5e6f7a8b9c0d1e2f3a4b5c";
   static final String ANTHROPIC_KEY = "sk-ant-api03-nodesdk-9f8e7d6c5b4a3f2e1d0c";
   static final String LEAKY_KEY = "sk-proj-nodesdk-leaky-0a1b2c3d4e5f6a7b8c9d";
+  /** Stored for a route to the Anthropic fake, which expects another key: a revoked key, say. */
+  static final String STALE_KEY = "sk-ant-api03-nodesdk-stale-5b6c7d8e9f0a1b2c";
 
   @TempDir
   static Path dir;
@@ -61,7 +63,7 @@ class NodeSdkEndToEndTest {
   @BeforeAll
   static void start() throws Exception {
     node = NodeClients.require();
-    for (String key : List.of(OPENAI_KEY, ANTHROPIC_KEY, LEAKY_KEY)) {
+    for (String key : List.of(OPENAI_KEY, ANTHROPIC_KEY, LEAKY_KEY, STALE_KEY)) {
       Secrets.register(key);
     }
     vertx = Vertx.vertx();
@@ -76,6 +78,11 @@ class NodeSdkEndToEndTest {
             allow_insecure_http: true
             allow_addresses: ["127.0.0.1/32"]
           - id: anthropic
+            allowed_domains: ["127.0.0.1"]
+            allowed_ports: [%2$d]
+            allow_insecure_http: true
+            allow_addresses: ["127.0.0.1/32"]
+          - id: stale
             allowed_domains: ["127.0.0.1"]
             allowed_ports: [%2$d]
             allow_insecure_http: true
@@ -95,15 +102,20 @@ class NodeSdkEndToEndTest {
           - name: leaky
             upstream: http://127.0.0.1:%3$d/v1
             credential: leaky
+          - name: stale
+            upstream: http://127.0.0.1:%2$d
+            credential: stale
         grants:
           - tenants: [acme]
-            credentials: [openai, anthropic, leaky]
+            credentials: [openai, anthropic, leaky, stale]
         """.formatted(openAi.port(), anthropic.port(), leaky.port()));
     List<String> loopback = List.of("127.0.0.1");
     installation.putCredential("acme", "openai", OPENAI_KEY, loopback, Injection.bearer());
     installation.putCredential("acme", "anthropic", ANTHROPIC_KEY, loopback,
         Injection.forProvider("anthropic"));
     installation.putCredential("acme", "leaky", LEAKY_KEY, loopback, Injection.bearer());
+    installation.putCredential("acme", "stale", STALE_KEY, loopback,
+        Injection.forProvider("anthropic"));
     keyward = installation.start();
     token = installation.token("sdk-agent", "acme").token();
   }
@@ -274,6 +286,17 @@ class NodeSdkEndToEndTest {
     assertEquals("Bearer " + LEAKY_KEY, upstream.headers().get("Authorization"));
     assertEquals("identity", upstream.headers().get("Accept-Encoding"));
     assertFalse(upstream.everything().contains(token));
+  }
+
+  @Test
+  void aProviderQuotingAWrongStoredKeyReachesTheAnthropicSdkRedacted() throws Exception {
+    JsonObject error = error(sdk("anthropic-client.mjs", "messages", "stale", token, "hi"));
+
+    assertEquals(401, error.getInteger("status"));
+    assertEquals("AuthenticationError", error.getString("name"));
+    assertEquals("invalid x-api-key: Incorrect API key provided: [REDACTED]",
+        error.getJsonObject("body").getJsonObject("error").getString("message"));
+    receivedWithKey(anthropic, "x-api-key", STALE_KEY);
   }
 
   @Test
