@@ -82,7 +82,7 @@ final class DevCommand implements Callable<Integer> {
     }
   }
 
-  /** The fake provider behind the {@code demo} route; without it, {@code keyward dev} still runs. */
+  /** The fake provider behind the {@code demo} route; {@code keyward dev} also runs without. */
   private static Optional<DemoProvider> startDemo(KeywardConfig config, Io io) {
     try {
       return DemoProvider.start(config, Clock.systemUTC());

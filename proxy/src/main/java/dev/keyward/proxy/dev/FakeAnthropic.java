@@ -14,7 +14,7 @@ final class FakeAnthropic {
     this.ids = ids;
   }
 
-  /** The error body Anthropic sends: {@code {"type":"error","error":{"type":…,"message":…}}}. */
+  /** Anthropic's error body: {@code {"type":"error","error":{"type":…,"message":…}}}. */
   static FakeAnswer error(int status, String type, String message) {
     return FakeAnswer.json(status, new JsonObject().put("type", "error")
         .put("error", new JsonObject().put("type", type).put("message", message)));

@@ -10,7 +10,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.zip.CRC32;
 
-/** The OpenAI API as the fake provider speaks it: chat completions, responses, embeddings, models. */
+/** OpenAI's API as the fake provider speaks it: chat completions, responses, embeddings, models. */
 final class FakeOpenAi {
 
   static final List<String> MODELS = List.of("gpt-4o-mini", "gpt-4.1-mini", "gpt-5-mini",

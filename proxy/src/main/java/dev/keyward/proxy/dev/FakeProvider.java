@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
@@ -280,7 +281,7 @@ public final class FakeProvider implements AutoCloseable {
   }
 
   private static List<String> nonNull(String... values) {
-    return java.util.Arrays.stream(values).filter(v -> v != null && !v.isEmpty()).toList();
+    return Arrays.stream(values).filter(v -> v != null && !v.isEmpty()).toList();
   }
 
   private boolean isTheKey(String presented) {

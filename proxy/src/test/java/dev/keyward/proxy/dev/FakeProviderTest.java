@@ -97,7 +97,8 @@ class FakeProviderTest {
   }
 
   static String chat(String content, String extra) {
-    return "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+    return "{\"model\":\"gpt-4o-mini\",\"messages\":["
+        + "{\"role\":\"system\",\"content\":\"Be brief.\"},"
         + "{\"role\":\"user\",\"content\":" + new JsonArray().add(content).encode()
         .replaceAll("^\\[|\\]$", "") + "}]" + extra + "}";
   }
@@ -213,7 +214,8 @@ class FakeProviderTest {
     String last = events.get(events.size() - 1);
     assertTrue(last.startsWith("response.completed "), last);
     JsonObject done = new JsonObject(last.substring(last.indexOf(' ') + 1));
-    assertTrue(done.getJsonObject("response").getJsonObject("usage").getInteger("output_tokens") > 0);
+    assertTrue(done.getJsonObject("response").getJsonObject("usage")
+        .getInteger("output_tokens") > 0);
   }
 
   @Test
@@ -300,7 +302,8 @@ class FakeProviderTest {
         json(response).getJsonObject("error").getString("type"));
   }
 
-  static final String GEMINI = "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi Gemini\"}]}]}";
+  static final String GEMINI =
+      "{\"contents\":[{\"role\":\"user\",\"parts\":[{\"text\":\"Hi Gemini\"}]}]}";
 
   @Test
   void geminiGenerateContentAnswersWithCandidatesAndUsageMetadata() throws Exception {
@@ -323,7 +326,8 @@ class FakeProviderTest {
         GEMINI).body());
     assertTrue(events.size() > 1);
     JsonObject last = new JsonObject(events.get(events.size() - 1));
-    assertEquals("STOP", last.getJsonArray("candidates").getJsonObject(0).getString("finishReason"));
+    assertEquals("STOP",
+        last.getJsonArray("candidates").getJsonObject(0).getString("finishReason"));
     assertEquals(FakeCompletion.tokens("You said: Hi Gemini"),
         last.getJsonObject("usageMetadata").getInteger("candidatesTokenCount"));
   }

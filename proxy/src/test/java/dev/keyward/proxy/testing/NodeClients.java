@@ -3,11 +3,14 @@ package dev.keyward.proxy.testing;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.vertx.core.json.JsonObject;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -105,7 +108,7 @@ public final class NodeClients {
       Files.createDirectories(home);
       for (String file : FILES) {
         Files.copy(module().resolve("src/test/node").resolve(file), home.resolve(file),
-            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            StandardCopyOption.REPLACE_EXISTING);
       }
       String stamp = node + " " + sha256(home.resolve("package-lock.json"));
       Path stampFile = home.resolve("node_modules/.keyward-installed");
@@ -191,7 +194,7 @@ public final class NodeClients {
   private static int exec(List<String> command, Path dir, Map<String, String> env,
       Duration timeout, Path out, Path err) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     if (out.equals(err)) {
       builder.redirectOutput(out.toFile()).redirectErrorStream(true);
     } else {
@@ -229,7 +232,7 @@ public final class NodeClients {
     try {
       return HexFormat.of().formatHex(
           MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-    } catch (java.security.NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }
