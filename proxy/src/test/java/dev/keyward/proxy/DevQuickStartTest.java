@@ -1,16 +1,24 @@
 package dev.keyward.proxy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyward.proxy.cli.ExitCodes;
 import dev.keyward.proxy.cli.Io;
 import dev.keyward.proxy.cli.Main;
+import dev.keyward.proxy.dev.DataDirectory;
+import dev.keyward.proxy.dev.DemoProvider;
+import dev.keyward.proxy.storage.Storage;
 import dev.keyward.proxy.testing.Agent;
 import dev.keyward.proxy.testing.RecordingUpstream;
+import dev.keyward.proxy.testing.Secrets;
 import dev.keyward.proxy.testing.ShellWords;
 import dev.keyward.proxy.testing.TestTls;
+import dev.keyward.vault.InsecureSecretAccess;
+import dev.keyward.vault.Secret;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -22,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -34,6 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code keyward dev} from an empty directory, then the quick start it prints, run word for word:
+ * first a call through the demo route to the built-in fake provider (no provider key), then
  * store a key from stdin, mint a token, call the route. A local HTTPS server with a certificate
  * for openrouter.ai stands in for OpenRouter, reached through the {@code connect_to} setting.
  */
@@ -122,6 +132,76 @@ class DevQuickStartTest {
         .contains("encryptedKeyset"));
   }
 
+  /** The demo credential's key, read back from the store as Keyward would; registered. */
+  static String demoKey(Path data) throws Exception {
+    try (Storage storage = Storage.open(DataDirectory.config(data).storage(), Clock.systemUTC());
+        Secret key = storage.sealer().unseal(storage.credentials(Clock.systemUTC())
+            .current(DemoProvider.TENANT, "demo"))) {
+      return Secrets.register(key.text(InsecureSecretAccess.get()));
+    }
+  }
+
+  /**
+   * The quick start's first command is a curl through the demo route; run word for word (its
+   * {@code $(keyward token issue …)} first), it gets the fake provider's answer with no provider
+   * key anywhere, on the first run and on the next (the stored demo key is read back).
+   */
+  @Test
+  void theFirstPrintedCommandIsACurlThatWorksWithNoProviderKey() throws Exception {
+    Path data = dir.resolve("keyward-data");
+    for (int runNumber = 1; runNumber <= 2; runNumber++) {
+      try (DevRun run = new DevRun(data)) {
+        String curl = run.output().lines().map(String::strip)
+            .filter(l -> l.startsWith("curl ") || l.startsWith("printf ")
+                || l.startsWith("export ") || l.startsWith("keyward ")).findFirst().orElseThrow();
+        assertTrue(curl.startsWith("curl ") && curl.contains("/r/demo/chat/completions"),
+            "the quick start must begin with the demo curl: " + run.output());
+
+        String substitution = curl.substring(curl.indexOf("$(") + 2, curl.indexOf(")\""));
+        String token = keyward(substitution, "");
+        List<String> words =
+            ShellWords.split(curl.replace("$(" + substitution + ")", token));
+        String url = words.stream().filter(w -> w.startsWith("http://")).findFirst().orElseThrow();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+            .POST(HttpRequest.BodyPublishers.ofString(words.get(words.indexOf("-d") + 1)));
+        for (int i = 0; i < words.size(); i++) {
+          if (words.get(i).equals("-H")) {
+            String[] header = words.get(i + 1).split(":\\s*", 2);
+            request.header(header[0], header[1]);
+          }
+        }
+        HttpResponse<String> response = new Agent(0).send(request);
+
+        String key = demoKey(data);
+        assertTrue(key.startsWith("sk-demo-"));
+        assertEquals(List.of(), Secrets.foundIn(Agent.everything(response) + run.output()),
+            "run " + runNumber);
+        assertEquals(200, response.statusCode(), response.body());
+        JsonObject body = new JsonObject(response.body());
+        assertEquals("You said: Say hi", body.getJsonArray("choices").getJsonObject(0)
+            .getJsonObject("message").getString("content"));
+        assertEquals("gpt-4o-mini", body.getString("model"));
+        assertTrue(body.getJsonObject("usage").getInteger("total_tokens") > 0);
+        assertTrue(run.output().indexOf("/r/demo/") < run.output().indexOf("credential put"),
+            "the demo comes before the quick start with a real provider");
+      }
+    }
+  }
+
+  @Test
+  void aDataDirectoryWithoutTheDemoRouteStillStartsAndSaysHowToGetIt() throws Exception {
+    Path data = dir.resolve("keyward-data");
+    new DevRun(data).close();
+    String policy = Files.readString(data.resolve("policy.yaml"));
+    Files.writeString(data.resolve("policy.yaml"), policy
+        .replace("  - name: demo\n    upstream: http://demo.keyward.invalid/v1\n"
+            + "    credential: demo\n", ""));
+    try (DevRun run = new DevRun(data)) {
+      assertFalse(run.output().contains("/r/demo/"), run.output());
+      assertTrue(run.output().contains("has no `demo` route"), run.output());
+    }
+  }
+
   @Test
   void printedQuickStartProxiesARequestWithTheKeyInjected() throws Exception {
     Path data = dir.resolve("keyward-data");
@@ -148,7 +228,7 @@ class DevQuickStartTest {
         String token = keyward(issue.substring(issue.indexOf("$(") + 2, issue.lastIndexOf(')')), "");
         assertEquals(3, token.split("\\.").length, token);
 
-        List<String> curl = ShellWords.split(run.line("curl "));
+        List<String> curl = ShellWords.split(run.line("/r/openrouter/chat/completions"));
         String url = curl.stream().filter(w -> w.startsWith("http://")).findFirst().orElseThrow();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
             .POST(HttpRequest.BodyPublishers.ofString(curl.get(curl.indexOf("-d") + 1)));
@@ -164,7 +244,8 @@ class DevQuickStartTest {
         RecordingUpstream.Received received = openrouter.only();
         assertEquals("/api/v1/chat/completions", received.uri());
         assertEquals("Bearer " + PROVIDER_KEY, received.headers().get("Authorization"));
-        assertTrue(run.line("base_url=").contains(url.replace("/chat/completions", "")));
+        assertTrue(run.line("base_url=").contains("\"" + url.replace("/chat/completions", "")
+            + "\""));
       }
     }
   }

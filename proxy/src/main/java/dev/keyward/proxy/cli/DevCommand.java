@@ -3,10 +3,13 @@ package dev.keyward.proxy.cli;
 import dev.keyward.proxy.Keyward;
 import dev.keyward.proxy.config.KeywardConfig;
 import dev.keyward.proxy.dev.DataDirectory;
+import dev.keyward.proxy.dev.DemoProvider;
 import dev.keyward.proxy.dev.QuickStart;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,8 +19,8 @@ import picocli.CommandLine.Spec;
 /** {@code keyward dev}: the embedded default, one process, no Vault. */
 @Command(name = "dev", mixinStandardHelpOptions = true,
     description = {"Run Keyward on the embedded default: token issuer and proxy in one process,"
-        + " credentials in an encrypted local store. Creates the data directory on first run and"
-        + " prints a quick start."})
+        + " credentials in an encrypted local store, and a fake LLM provider on loopback behind"
+        + " the demo route. Creates the data directory on first run and prints a quick start."})
 final class DevCommand implements Callable<Integer> {
 
   @Spec
@@ -60,14 +63,33 @@ final class DevCommand implements Callable<Integer> {
     if (adminPort != null) {
       config = config.withAdminPort(adminPort);
     }
-    Keyward keyward = Servers.start(config);
-    String baseUrl = "http://" + hostForUrl(config.host()) + ":" + keyward.port();
-    String adminUrl = config.admin().enabled()
-        ? "http://" + hostForUrl(config.admin().host()) + ":" + keyward.adminPort()
-        : "(admin API disabled)";
-    io.out().println(QuickStart.text(launcher(), dataDir, baseUrl, adminUrl, firstRun));
-    io.out().flush();
-    return Servers.runUntilStopped(keyward, io);
+    Optional<DemoProvider> demo = startDemo(config, io);
+    try {
+      if (demo.isPresent()) {
+        config = demo.get().wire(config);
+      }
+      Keyward keyward = Servers.start(config);
+      String baseUrl = "http://" + hostForUrl(config.host()) + ":" + keyward.port();
+      String adminUrl = config.admin().enabled()
+          ? "http://" + hostForUrl(config.admin().host()) + ":" + keyward.adminPort()
+          : "(admin API disabled)";
+      io.out().println(QuickStart.text(launcher(), dataDir, baseUrl, adminUrl, firstRun,
+          demo.isPresent()));
+      io.out().flush();
+      return Servers.runUntilStopped(keyward, io);
+    } finally {
+      demo.ifPresent(DemoProvider::close);
+    }
+  }
+
+  /** The fake provider behind the {@code demo} route; {@code keyward dev} also runs without. */
+  private static Optional<DemoProvider> startDemo(KeywardConfig config, Io io) {
+    try {
+      return DemoProvider.start(config, Clock.systemUTC());
+    } catch (DemoProvider.DemoException e) {
+      io.err().println("keyward dev: the demo route's fake provider is off: " + e.getMessage());
+      return Optional.empty();
+    }
   }
 
   private static String hostForUrl(String host) {

@@ -123,6 +123,13 @@ public record KeywardConfig(
         credentialStaleWindow);
   }
 
+  /** The same configuration with these {@code upstream.connect_to} rules instead. */
+  public KeywardConfig withConnectTo(List<ConnectTo> rules) {
+    return new KeywardConfig(host, port, policy, policyReloadInterval, storage, issuer, jwks,
+        tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
+        forwardAgentNetwork, rules, limits, audit, admin, credentialTtl, credentialStaleWindow);
+  }
+
   private static KeywardConfig resolve(ConfigFile raw, Path base, String source,
       Map<String, String> env) throws ConfigException {
     List<String> problems = new ArrayList<>();
