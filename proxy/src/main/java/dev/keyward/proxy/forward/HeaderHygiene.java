@@ -9,7 +9,8 @@ import java.util.Set;
 
 /**
  * Which headers cross the proxy. Towards the upstream: no hop-by-hop headers (and none the agent
- * listed in {@code Connection}), none of the agent's credentials or platform token, none the
+ * listed in {@code Connection}), none that override the request's path, host or method, none of
+ * the agent's credentials or platform token, none the
  * credential's injection would set (the agent can never choose or override a credential), none of
  * Keyward's own, and nothing about the agent's network unless configured. Towards the agent: no
  * hop-by-hop headers.
@@ -27,6 +28,18 @@ public final class HeaderHygiene {
   /** What would tell the upstream about the agent's network. */
   static final Set<String> AGENT_NETWORK = Set.of("forwarded", "x-forwarded-for",
       "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "via");
+
+  /**
+   * Headers some servers and frameworks honour as a rewrite of the request's path, host or method
+   * (IIS and Symfony's X-Original-URL, method overrides that would turn an allowed POST into a
+   * DELETE the policy never saw): the policy decided on the request as sent, so none of them may
+   * change it upstream. Always dropped, whatever {@code forward_agent_network} says.
+   */
+  static final Set<String> ROUTING_OVERRIDES = Set.of("x-original-url", "x-rewrite-url",
+      "x-override-url", "x-original-uri", "x-forwarded-uri", "x-forwarded-path",
+      "x-forwarded-prefix", "x-original-host", "x-host", "x-forwarded-server",
+      "x-envoy-original-path", "x-http-method-override", "x-http-method", "x-method-override",
+      "x-original-method");
 
   /**
    * Set by the proxy itself or consumed by it. Keyward asks upstreams for an uncompressed body
@@ -56,7 +69,7 @@ public final class HeaderHygiene {
     for (Map.Entry<String, String> header : incoming) {
       String name = header.getKey().toLowerCase(Locale.ROOT);
       if (HOP_BY_HOP.contains(name) || AGENT_CREDENTIALS.contains(name) || PROXY_OWN.contains(name)
-          || drop.contains(name) || name.startsWith(KEYWARD_PREFIX)
+          || ROUTING_OVERRIDES.contains(name) || drop.contains(name) || name.startsWith(KEYWARD_PREFIX)
           || name.startsWith(X_KEYWARD_PREFIX)
           || (!forwardAgentNetwork && AGENT_NETWORK.contains(name))) {
         continue;
