@@ -24,7 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded store's counters: in memory, every change journaled to the data directory before
@@ -42,6 +43,8 @@ import java.util.TreeMap;
  */
 final class BudgetLedger implements AutoCloseable {
 
+  private static final Logger LOG = LoggerFactory.getLogger(BudgetLedger.class);
+
   /** The journal is folded into a new snapshot when it grows past this. */
   static final long COMPACT_AT_BYTES = 4L << 20;
   private static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
@@ -56,6 +59,23 @@ final class BudgetLedger implements AutoCloseable {
 
     Counter(long expiresAt) {
       this.expiresAt = expiresAt;
+    }
+
+    Counter copy() {
+      Counter c = new Counter(expiresAt);
+      c.value = value;
+      c.held = held;
+      holds.forEach((id, hold) -> c.holds.put(id, hold.clone()));
+      return c;
+    }
+
+    boolean hasLeaseEndedBy(long nowMillis) {
+      for (long[] hold : holds.values()) {
+        if (hold[1] <= nowMillis) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 
@@ -129,7 +149,7 @@ final class BudgetLedger implements AutoCloseable {
       throws IOException {
     Instant now = clock.instant();
     sweepIfDue(now);
-    Map<String, Counter> touched = new LinkedHashMap<>();
+    Change change = new Change();
     List<Refusal> refusals = new ArrayList<>();
     Window minute = Window.minuteAt(now);
     for (ApplicableBudget applicable : budgets) {
@@ -137,19 +157,24 @@ final class BudgetLedger implements AutoCloseable {
       String subject = applicable.subject();
       BudgetLimits limits = applicable.budget().limits();
       Optional<Window> money = limits.moneyWindow(now);
-      Counter spend = money.map(w -> counters.get(CounterKeys.money(name, subject, w))).orElse(null);
-      if (spend != null && expireLeases(spend, now.toEpochMilli())) {
-        touched.put(CounterKeys.money(name, subject, money.get()), spend);
+      Counter spend = null;
+      if (money.isPresent()) {
+        String key = CounterKeys.money(name, subject, money.get());
+        spend = change.read(key);
+        if (spend != null && spend.hasLeaseEndedBy(now.toEpochMilli())) {
+          spend = change.edit(key, spend.expiresAt);
+          change.expireLeases(spend, now.toEpochMilli());
+        }
       }
-      Counter requests = counters.get(CounterKeys.requests(name, subject, minute));
-      Counter tokens = counters.get(CounterKeys.tokens(name, subject, minute));
+      Counter requests = change.read(CounterKeys.requests(name, subject, minute));
+      Counter tokens = change.read(CounterKeys.tokens(name, subject, minute));
       CounterState state = new CounterState(spend == null ? 0 : spend.value,
           spend == null ? 0 : spend.held, requests == null ? 0 : requests.value,
           tokens == null ? 0 : tokens.value);
       refusals.addAll(BudgetCheck.check(name, subject, limits, state, demand, now));
     }
     if (!refusals.isEmpty()) {
-      journal(touched);
+      change.commit();
       return new Admission.Refused(Refusal.mostBinding(refusals));
     }
     String id = idPrefix + Long.toString(nextId++, 36);
@@ -161,39 +186,34 @@ final class BudgetLedger implements AutoCloseable {
       BudgetLimits limits = applicable.budget().limits();
       Optional<Window> money = limits.moneyWindow(now);
       if (money.isPresent()) {
-        String key = CounterKeys.money(name, subject, money.get());
-        Counter spend = counter(key, CounterKeys.moneyExpiry(money.get(), holdLease));
+        Counter spend = change.edit(CounterKeys.money(name, subject, money.get()),
+            CounterKeys.moneyExpiry(money.get(), holdLease).toEpochMilli());
         spend.held += demand.nanoUsd();
         spend.holds.put(id, new long[] {demand.nanoUsd(), leaseEnd});
-        touched.put(key, spend);
       }
+      long minuteExpiry = CounterKeys.minuteExpiry(minute).toEpochMilli();
       if (limits.requestsPerMinute().isPresent()) {
-        String key = CounterKeys.requests(name, subject, minute);
-        Counter requests = counter(key, CounterKeys.minuteExpiry(minute));
-        requests.value++;
-        touched.put(key, requests);
+        change.edit(CounterKeys.requests(name, subject, minute), minuteExpiry).value++;
       }
       Optional<Window> tokenMinute = Optional.empty();
       if (limits.tokensPerMinute().isPresent()) {
-        String key = CounterKeys.tokens(name, subject, minute);
-        Counter tokens = counter(key, CounterKeys.minuteExpiry(minute));
+        Counter tokens = change.edit(CounterKeys.tokens(name, subject, minute), minuteExpiry);
         tokens.value = saturatingAdd(tokens.value, demand.tokens());
-        touched.put(key, tokens);
         tokenMinute = Optional.of(minute);
       }
       holds.add(new Reservation.Hold(name, subject, money, tokenMinute));
     }
-    journal(touched);
+    change.commit();
     return new Admission.Admitted(new Reservation(id, now, demand, holds));
   }
 
   synchronized void settle(Reservation reservation, Charge charge) throws IOException {
-    Map<String, Counter> touched = new LinkedHashMap<>();
+    Change change = new Change();
     WorstCase demand = reservation.demand();
     for (Reservation.Hold hold : reservation.holds()) {
       if (hold.moneyWindow().isPresent()) {
         String key = CounterKeys.money(hold.budget(), hold.subject(), hold.moneyWindow().get());
-        Counter spend = counters.get(key);
+        Counter spend = change.editExisting(key);
         if (spend != null) {
           long[] held = spend.holds.remove(reservation.id());
           if (held != null) {
@@ -201,58 +221,33 @@ final class BudgetLedger implements AutoCloseable {
           }
           spend.value = Math.max(0, spend.value
               + Settlement.spendDelta(held != null, demand.nanoUsd(), charge.nanoUsd()));
-          touched.put(key, spend);
         }
       }
       if (hold.tokenMinute().isPresent()) {
-        String key = CounterKeys.tokens(hold.budget(), hold.subject(), hold.tokenMinute().get());
-        Counter tokens = counters.get(key);
+        Counter tokens = change.editExisting(
+            CounterKeys.tokens(hold.budget(), hold.subject(), hold.tokenMinute().get()));
         if (tokens != null) {
           tokens.value = Math.max(0, tokens.value
               + Settlement.tokensDelta(demand.tokens(), charge.tokens()));
-          touched.put(key, tokens);
         }
       }
     }
-    journal(touched);
+    change.commit();
   }
 
   synchronized List<BudgetUsage> usage(List<Budget> budgets) throws IOException {
     Instant now = clock.instant();
     sweepIfDue(now);
-    Window minute = Window.minuteAt(now);
     List<BudgetUsage> out = new ArrayList<>();
     for (Budget budget : budgets) {
-      Optional<Window> money = budget.limits().moneyWindow(now);
-      Map<String, long[]> bySubject = new TreeMap<>(); // spent, held, requests, tokens
-      String prefix = budget.name() + ":";
-      for (Map.Entry<String, Counter> entry : counters.entrySet()) {
-        if (!entry.getKey().startsWith(prefix)) {
-          continue;
+      UsageTable table = new UsageTable(budget, now);
+      counters.forEach((key, c) -> {
+        UsageTable.Cell cell = table.cell(key);
+        if (cell != null) {
+          table.put(cell, c.value, c.held);
         }
-        String[] subjectAndWindow = CounterKeyParts.split(entry.getKey(), prefix);
-        if (subjectAndWindow == null) {
-          continue;
-        }
-        String window = subjectAndWindow[1];
-        Counter c = entry.getValue();
-        long[] row = null;
-        if (money.isPresent() && window.equals(money.get().key())) {
-          row = bySubject.computeIfAbsent(subjectAndWindow[0], k -> new long[4]);
-          row[0] = c.value;
-          row[1] = c.held;
-        } else if (window.equals("rpm-" + minute.key())) {
-          row = bySubject.computeIfAbsent(subjectAndWindow[0], k -> new long[4]);
-          row[2] = c.value;
-        } else if (window.equals("tpm-" + minute.key())) {
-          row = bySubject.computeIfAbsent(subjectAndWindow[0], k -> new long[4]);
-          row[3] = c.value;
-        }
-      }
-      BudgetLimits limits = budget.limits();
-      bySubject.forEach((subject, row) -> out.add(new BudgetUsage(budget.name(), subject, money,
-          limits.nanoUsd(), row[0], row[1], limits.requestsPerMinute(), row[2],
-          limits.tokensPerMinute(), row[3])));
+      });
+      out.addAll(table.rows());
     }
     return out;
   }
@@ -287,57 +282,85 @@ final class BudgetLedger implements AutoCloseable {
     files.close();
   }
 
-  private Counter counter(String key, Instant expiresAt) {
-    Counter c = counters.computeIfAbsent(key, k -> new Counter(expiresAt.toEpochMilli()));
-    c.expiresAt = Math.max(c.expiresAt, expiresAt.toEpochMilli());
-    return c;
-  }
-
-  /** Charges the holds whose lease ended; true when there was one. */
-  private boolean expireLeases(Counter c, long nowMillis) {
-    long expired = 0;
-    for (Iterator<long[]> it = c.holds.values().iterator(); it.hasNext(); ) {
-      long[] hold = it.next();
-      if (hold[1] <= nowMillis) {
-        c.held -= hold[0];
-        c.value += hold[0];
-        it.remove();
-        expired++;
-      }
-    }
-    counts.holdsExpired(expired);
-    return expired > 0;
-  }
-
   private void sweepIfDue(Instant now) throws IOException {
     if (now.isBefore(nextSweep)) {
       return;
     }
     nextSweep = now.plus(SWEEP_EVERY);
     long nowMillis = now.toEpochMilli();
-    Map<String, Counter> touched = new LinkedHashMap<>();
-    for (Iterator<Map.Entry<String, Counter>> it = counters.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<String, Counter> entry = it.next();
-      if (entry.getValue().expiresAt <= nowMillis) {
-        it.remove();
-      } else if (expireLeases(entry.getValue(), nowMillis)) {
-        touched.put(entry.getKey(), entry.getValue());
+    counters.values().removeIf(c -> c.expiresAt <= nowMillis);
+    Change change = new Change();
+    for (Map.Entry<String, Counter> entry : counters.entrySet()) {
+      if (entry.getValue().hasLeaseEndedBy(nowMillis)) {
+        change.expireLeases(change.edit(entry.getKey(), entry.getValue().expiresAt), nowMillis);
       }
     }
-    journal(touched);
+    change.commit();
   }
 
-  private void journal(Map<String, Counter> touched) throws IOException {
-    if (touched.isEmpty()) {
-      return;
+  /**
+   * One change to the counters: edited copies of the counters it touches, journaled and only then
+   * swapped in. A change whose journal write fails leaves memory as it was, so what the process
+   * answered and what a restart finds never disagree.
+   */
+  private final class Change {
+    private final Map<String, Counter> staged = new LinkedHashMap<>();
+    private long expiredHolds;
+
+    /** The counter as this change sees it; not to be modified. */
+    Counter read(String key) {
+      Counter c = staged.get(key);
+      return c != null ? c : counters.get(key);
     }
-    List<StoredCounter> changed = new ArrayList<>(touched.size());
-    touched.forEach((key, c) -> changed.add(stored(key, c)));
-    files.append(changed);
-    unsynced = true;
-    if (files.journalSize() > COMPACT_AT_BYTES) {
-      files.compact(all());
-      unsynced = false;
+
+    /** A copy to modify, created when missing, living at least until {@code expiresAt}. */
+    Counter edit(String key, long expiresAt) {
+      Counter c = staged.computeIfAbsent(key, k -> {
+        Counter live = counters.get(k);
+        return live == null ? new Counter(expiresAt) : live.copy();
+      });
+      c.expiresAt = Math.max(c.expiresAt, expiresAt);
+      return c;
+    }
+
+    /** A copy to modify, or null when the counter is gone (its window expired). */
+    Counter editExisting(String key) {
+      Counter live = read(key);
+      return live == null ? null : edit(key, live.expiresAt);
+    }
+
+    /** Charges the holds of {@code c} (a staged copy) whose lease ended. */
+    void expireLeases(Counter c, long nowMillis) {
+      for (Iterator<long[]> it = c.holds.values().iterator(); it.hasNext(); ) {
+        long[] hold = it.next();
+        if (hold[1] <= nowMillis) {
+          c.held -= hold[0];
+          c.value += hold[0];
+          it.remove();
+          expiredHolds++;
+        }
+      }
+    }
+
+    void commit() throws IOException {
+      if (staged.isEmpty()) {
+        return;
+      }
+      List<StoredCounter> changed = new ArrayList<>(staged.size());
+      staged.forEach((key, c) -> changed.add(stored(key, c)));
+      files.append(changed);
+      counters.putAll(staged);
+      counts.holdsExpired(expiredHolds);
+      unsynced = true;
+      if (files.journalSize() > COMPACT_AT_BYTES) {
+        try {
+          files.compact(all());
+          unsynced = false;
+        } catch (IOException e) {
+          LOG.warn("cannot fold the budget journal into a snapshot; will try again: {}",
+              e.getMessage());
+        }
+      }
     }
   }
 

@@ -21,9 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -171,51 +169,32 @@ public final class RedisBudgetStore implements BudgetStore {
   }
 
   private Future<List<BudgetUsage>> usage(Budget budget, Instant now) {
-    String prefix = KEY_PREFIX + budget.name() + ":";
-    BudgetLimits limits = budget.limits();
-    Optional<Window> money = limits.moneyWindow(now);
-    Window minute = Window.minuteAt(now);
-    return scan(prefix + "*", "0", new ArrayList<>()).compose(found -> {
-      Map<String, String[]> bySubject = new TreeMap<>(); // spent+held key, rpm key, tpm key
-      for (String key : found) {
-        String[] parts = CounterKeyParts.split(key, prefix);
-        if (parts == null) {
-          continue;
-        }
-        int slot = money.isPresent() && parts[1].equals(money.get().key()) ? 0
-            : parts[1].equals("rpm-" + minute.key()) ? 1
-            : parts[1].equals("tpm-" + minute.key()) ? 2 : -1;
-        if (slot >= 0) {
-          bySubject.computeIfAbsent(parts[0], s -> new String[3])[slot] = key;
-        }
-      }
-      if (bySubject.isEmpty()) {
-        return Future.succeededFuture(List.<BudgetUsage>of());
-      }
+    UsageTable table = new UsageTable(budget, now);
+    return scan(KEY_PREFIX + table.prefix() + "*", "0", new ArrayList<>()).compose(found -> {
+      List<UsageTable.Cell> cells = new ArrayList<>();
       List<Request> reads = new ArrayList<>();
-      for (String[] subjectKeys : bySubject.values()) {
-        reads.add(subjectKeys[0] == null ? Request.cmd(Command.PING)
-            : Request.cmd(Command.HMGET).arg(subjectKeys[0]).arg("spent").arg("held"));
-        reads.add(subjectKeys[1] == null ? Request.cmd(Command.PING)
-            : Request.cmd(Command.GET).arg(subjectKeys[1]));
-        reads.add(subjectKeys[2] == null ? Request.cmd(Command.PING)
-            : Request.cmd(Command.GET).arg(subjectKeys[2]));
+      for (String key : found) {
+        UsageTable.Cell cell = table.cell(key.substring(KEY_PREFIX.length()));
+        if (cell != null) {
+          cells.add(cell);
+          reads.add(cell.column() == UsageTable.Column.MONEY
+              ? Request.cmd(Command.HMGET).arg(key).arg("spent").arg("held")
+              : Request.cmd(Command.GET).arg(key));
+        }
+      }
+      if (reads.isEmpty()) {
+        return Future.succeededFuture(table.rows());
       }
       return withTimeout(redis.batch(reads)).map(replies -> {
-        List<BudgetUsage> rows = new ArrayList<>();
-        int i = 0;
-        for (Map.Entry<String, String[]> entry : bySubject.entrySet()) {
-          String[] subjectKeys = entry.getValue();
-          Response spend = replies.get(i);
-          long spent = subjectKeys[0] == null ? 0 : number(spend.get(0));
-          long held = subjectKeys[0] == null ? 0 : number(spend.get(1));
-          long requests = subjectKeys[1] == null ? 0 : number(replies.get(i + 1));
-          long tokens = subjectKeys[2] == null ? 0 : number(replies.get(i + 2));
-          rows.add(new BudgetUsage(budget.name(), entry.getKey(), money, limits.nanoUsd(), spent,
-              held, limits.requestsPerMinute(), requests, limits.tokensPerMinute(), tokens));
-          i += 3;
+        for (int i = 0; i < cells.size(); i++) {
+          Response reply = replies.get(i);
+          if (cells.get(i).column() == UsageTable.Column.MONEY) {
+            table.put(cells.get(i), number(reply.get(0)), number(reply.get(1)));
+          } else {
+            table.put(cells.get(i), number(reply), 0);
+          }
         }
-        return rows;
+        return table.rows();
       });
     });
   }
