@@ -15,6 +15,7 @@ import dev.keyward.llm.budget.Refusal;
 import dev.keyward.llm.budget.WorstCase;
 import dev.keyward.policies.ApplicableBudget;
 import dev.keyward.vault.MutableClock;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -183,12 +184,20 @@ abstract class BudgetStoreContract {
   }
 
   @Test
-  void theGateFailsClosedOnRefusalsAndCountsThem() throws Exception {
+  void theGateTurnsEachAnswerIntoADecisionAndCountsItByOutcome() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    counters.bindTo(registry);
     BudgetGate gate = new BudgetGate(store(), counters);
-    admitted(Budgets.monthly(), costing(DOLLAR));
-    BudgetDecision decision = await(gate.reserve(Budgets.monthly(), costing(1)));
-    assertInstanceOf(BudgetDecision.Refused.class, decision);
+    assertInstanceOf(BudgetDecision.Admitted.class,
+        await(gate.reserve(Budgets.monthly(), costing(DOLLAR))));
+    BudgetDecision.Refused refused = assertInstanceOf(BudgetDecision.Refused.class,
+        await(gate.reserve(Budgets.monthly(), costing(1))));
+    assertEquals("budget_exceeded", refused.refusal().errorCode());
     assertTrue(gate.storeAvailable());
+    assertEquals(1.0, registry.get("keyward_budget_decisions").tag("outcome", "admitted")
+        .functionCounter().count());
+    assertEquals(1.0, registry.get("keyward_budget_decisions").tag("outcome", "budget_exceeded")
+        .functionCounter().count());
   }
 
   @Test
