@@ -23,7 +23,7 @@ import java.util.Set;
 final class PolicyReader {
 
   private static final Set<String> TOP_FIELDS =
-      Set.of("version", "mode", "credentials", "routes", "grants");
+      Set.of("version", "mode", "credentials", "routes", "grants", "plans", "budgets");
   private static final Set<String> CREDENTIAL_FIELDS = Set.of("id", "allowed_domains",
       "allowed_ports", "allow_insecure_http", "allow_addresses", "models", "mode");
   private static final Set<String> ROUTE_FIELDS =
@@ -89,11 +89,12 @@ final class PolicyReader {
         grants.add(grant);
       }
     }
+    List<Budget> budgets = new BudgetReader(this).read(doc, credentials.keySet());
     if (!problems.isEmpty()) {
       return null;
     }
     return new PolicySet(version, defaultMode, List.copyOf(credentials.values()),
-        List.copyOf(routes.values()), grants);
+        List.copyOf(routes.values()), grants, budgets);
   }
 
   private CredentialRule credential(Node node, Mode defaultMode) {

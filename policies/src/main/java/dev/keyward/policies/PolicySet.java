@@ -25,9 +25,10 @@ public final class PolicySet {
   /** Credential ids by exact allowed host, and by wildcard suffix (".example.com"). */
   private final Map<String, List<String>> credentialsByHost;
   private final Map<String, List<String>> credentialsBySuffix;
+  private final List<Budget> budgets;
 
   PolicySet(String version, Mode defaultMode, List<CredentialRule> credentials, List<Route> routes,
-      List<Grant> grants) {
+      List<Grant> grants, List<Budget> budgets) {
     this.version = version;
     this.defaultMode = defaultMode;
     Map<String, CredentialRule> byId = new HashMap<>();
@@ -61,6 +62,7 @@ public final class PolicySet {
     bySuffix.replaceAll((k, v) -> List.copyOf(v));
     this.credentialsByHost = Map.copyOf(byHost);
     this.credentialsBySuffix = Map.copyOf(bySuffix);
+    this.budgets = List.copyOf(budgets);
   }
 
   /** Short digest of the policy document, recorded in audit records and reload logs. */
@@ -90,6 +92,27 @@ public final class PolicySet {
 
   public int grantCount() {
     return grantCount;
+  }
+
+  /** Every budget, in the order the policy lists them. */
+  public List<Budget> budgets() {
+    return budgets;
+  }
+
+  /**
+   * The budgets that count a request, each with the subject whose counters it uses, in policy
+   * order. A request must fit all of them.
+   */
+  public List<ApplicableBudget> budgetsFor(String agent, String tenant, Set<String> groups,
+      String credentialId) {
+    List<ApplicableBudget> applicable = new ArrayList<>(2);
+    for (Budget budget : budgets) {
+      if (budget.appliesTo(agent, tenant, groups, credentialId)) {
+        applicable.add(new ApplicableBudget(budget,
+            budget.scope().subject(agent, tenant, credentialId)));
+      }
+    }
+    return List.copyOf(applicable);
   }
 
   /**

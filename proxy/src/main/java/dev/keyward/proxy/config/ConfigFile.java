@@ -18,7 +18,8 @@ record ConfigFile(
     Limits limits,
     Audit audit,
     Admin admin,
-    CredentialsCache credentialsCache) {
+    CredentialsCache credentialsCache,
+    Budgets budgets) {
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Listen(String host, Integer port) {}
@@ -59,6 +60,12 @@ record ConfigFile(
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Audit(String file, Boolean stdout, String maxFileSize, String checkpointInterval,
       String onFailure, String instance) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Budgets(String store, String dir, String holdLease, BudgetsRedis redis) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record BudgetsRedis(String url, String passwordFile, String timeout) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Admin(String host, Integer port, Boolean enabled, String tlsCert, String tlsKey) {}

@@ -43,7 +43,8 @@ public record KeywardConfig(
     AuditLog.Settings audit,
     Admin admin,
     Duration credentialTtl,
-    Duration credentialStaleWindow) {
+    Duration credentialStaleWindow,
+    BudgetsConfig budgets) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -111,7 +112,8 @@ public record KeywardConfig(
   public KeywardConfig withListen(String newHost, int newPort) {
     return new KeywardConfig(newHost, newPort, policy, policyReloadInterval, storage, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
-        forwardAgentNetwork, connectTo, limits, audit, admin, credentialTtl, credentialStaleWindow);
+        forwardAgentNetwork, connectTo, limits, audit, admin, credentialTtl, credentialStaleWindow,
+        budgets);
   }
 
   /** The same configuration with the admin API on another port (0: any free one). */
@@ -120,14 +122,15 @@ public record KeywardConfig(
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
         forwardAgentNetwork, connectTo, limits, audit,
         new Admin(admin.enabled(), admin.host(), newPort, admin.tls()), credentialTtl,
-        credentialStaleWindow);
+        credentialStaleWindow, budgets);
   }
 
   /** The same configuration with these {@code upstream.connect_to} rules instead. */
   public KeywardConfig withConnectTo(List<ConnectTo> rules) {
     return new KeywardConfig(host, port, policy, policyReloadInterval, storage, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
-        forwardAgentNetwork, rules, limits, audit, admin, credentialTtl, credentialStaleWindow);
+        forwardAgentNetwork, rules, limits, audit, admin, credentialTtl, credentialStaleWindow,
+        budgets);
   }
 
   private static KeywardConfig resolve(ConfigFile raw, Path base, String source,
@@ -177,6 +180,8 @@ public record KeywardConfig(
     if (stale.compareTo(ttl) < 0) {
       problems.add("credentials_cache.stale_window must not be shorter than credentials_cache.ttl");
     }
+    BudgetsConfig budgets = BudgetsConfig.resolve(raw.budgets(), base,
+        limits.maxRequestDuration(), problems);
     if (!problems.isEmpty()) {
       throw new ConfigException(source + ": " + String.join("; ", problems));
     }
@@ -184,7 +189,8 @@ public record KeywardConfig(
         tokens.issuer() == null ? DEFAULT_ISSUER : tokens.issuer(), jwks, tokenRefresh, trustCa,
         connectTimeout, firstByteTimeout, idleTimeout, !Boolean.FALSE.equals(upstream.http2()),
         Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo, limits,
-        audit(raw.audit(), base, env, problems), admin(raw.admin(), base, problems), ttl, stale);
+        audit(raw.audit(), base, env, problems), admin(raw.admin(), base, problems), ttl, stale,
+        budgets);
   }
 
   private static Limits limits(ConfigFile.Limits raw, List<String> problems) {

@@ -1,0 +1,106 @@
+package dev.keyward.proxy.budget;
+
+import dev.keyward.llm.budget.Charge;
+import dev.keyward.llm.budget.WorstCase;
+import dev.keyward.policies.ApplicableBudget;
+import dev.keyward.policies.OnStoreFailure;
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The request path's one entry to budgets: reserve before forwarding, settle when the call ends.
+ * It turns the store's answers and failures into a {@link BudgetDecision}, applies each budget's
+ * {@code on_store_failure}, counts every outcome, and knows whether the store was reachable last
+ * time it was asked ({@code /readyz}).
+ */
+public final class BudgetGate {
+
+  private static final Logger LOG = LoggerFactory.getLogger(BudgetGate.class);
+
+  private final BudgetStore store;
+  private final BudgetCounters counters;
+  /** Null while the store answers; the last failure's message while it does not. */
+  private final AtomicReference<String> storeFailure = new AtomicReference<>();
+
+  public BudgetGate(BudgetStore store, BudgetCounters counters) {
+    this.store = store;
+    this.counters = counters;
+  }
+
+  public BudgetCounters counters() {
+    return counters;
+  }
+
+  /** Never fails: a store failure becomes {@link BudgetDecision.Unavailable} or an allowance. */
+  public Future<BudgetDecision> reserve(List<ApplicableBudget> budgets, WorstCase demand) {
+    if (budgets.isEmpty()) {
+      return Future.succeededFuture(new BudgetDecision.Admitted(Reservation.NONE));
+    }
+    return store.reserve(budgets, demand).map(admission -> {
+      storeFailure.set(null);
+      if (admission instanceof Admission.Refused refused) {
+        counters.refused(refused.refusal().errorCode());
+        return (BudgetDecision) new BudgetDecision.Refused(refused.refusal());
+      }
+      counters.admitted();
+      return new BudgetDecision.Admitted(((Admission.Admitted) admission).reservation());
+    }).otherwise(e -> storeDown(budgets, e));
+  }
+
+  /**
+   * Settles an admitted request to its metered charge (the estimate, for a cut stream); does
+   * nothing for any other decision, or the second time. Never fails: when the store cannot take
+   * the settle, the hold stays and is charged in full at the end of its lease; the failure is
+   * logged and counted.
+   */
+  public Future<Void> settle(BudgetDecision decision, Charge charge) {
+    if (!(decision instanceof BudgetDecision.Admitted admitted) || !admitted.end()
+        || admitted.reservation().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return store.settle(admitted.reservation(), charge).onSuccess(v -> storeFailure.set(null))
+        .recover(e -> {
+          counters.settleFailed();
+          storeFailure.set(e.getMessage());
+          LOG.warn("budget settle failed for reservation {}; its hold is charged in full when"
+              + " its lease ends: {}", admitted.reservation().id(), e.getMessage());
+          return Future.succeededFuture();
+        });
+  }
+
+  /** Gives back the reservation of a request that never reached the upstream. */
+  public Future<Void> release(BudgetDecision decision) {
+    return settle(decision, Charge.NOTHING);
+  }
+
+  /** False after a store call failed, until one succeeds again. */
+  public boolean storeAvailable() {
+    return storeFailure.get() == null;
+  }
+
+  /** Why the store counts as unavailable, for {@code /readyz}; null when it is available. */
+  public String storeFailure() {
+    return storeFailure.get();
+  }
+
+  private BudgetDecision storeDown(List<ApplicableBudget> budgets, Throwable e) {
+    counters.reserveFailed();
+    storeFailure.set(e.getMessage());
+    List<String> closed = budgets.stream()
+        .filter(b -> b.budget().onStoreFailure() == OnStoreFailure.DENY)
+        .map(ApplicableBudget::name).toList();
+    String reason = "the budget store is unavailable";
+    if (closed.isEmpty()) {
+      counters.allowedUncounted();
+      LOG.warn("{}; allowed uncounted by on_store_failure: allow: {}", reason, e.getMessage());
+      return new BudgetDecision.AllowedUncounted(
+          budgets.stream().map(ApplicableBudget::name).toList(), reason);
+    }
+    counters.unavailable();
+    LOG.warn("{}; refused (budgets {}): {}", reason, closed, e.getMessage());
+    return new BudgetDecision.Unavailable(closed, reason);
+  }
+}

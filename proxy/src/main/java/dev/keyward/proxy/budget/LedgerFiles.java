@@ -1,0 +1,167 @@
+package dev.keyward.proxy.budget;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyward.vault.AtomicFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The embedded budget store's files in its directory: a snapshot ({@code budgets.json}, replaced
+ * atomically), a journal of changes since ({@code budgets.journal}, one JSON line per change,
+ * appended), and a lock file that keeps a second process out. Each journal line holds the whole
+ * new state of every counter the change touched, so replaying lines in order is idempotent: a
+ * line already contained in the snapshot sets a counter to a state it reaches again.
+ */
+final class LedgerFiles implements AutoCloseable {
+
+  static final String SNAPSHOT = "budgets.json";
+  static final String JOURNAL = "budgets.journal";
+  static final String LOCK = "budgets.lock";
+
+  /** One counter as stored. */
+  record StoredCounter(
+      @JsonProperty("key") String key,
+      @JsonProperty("value") long value,
+      @JsonProperty("held") long held,
+      @JsonProperty("expires_at") long expiresAtMillis,
+      @JsonProperty("holds") Map<String, long[]> holds) {}
+
+  record Snapshot(@JsonProperty("format") int format,
+      @JsonProperty("counters") List<StoredCounter> counters) {}
+
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private final Path dir;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private FileChannel journal;
+
+  private LedgerFiles(Path dir, FileChannel lockChannel, FileLock lock) {
+    this.dir = dir;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+  }
+
+  /**
+   * Takes the directory for this process.
+   *
+   * @throws IOException when another process (or another store in this one) holds it
+   */
+  static LedgerFiles open(Path dir) throws IOException {
+    AtomicFiles.createPrivateDirectories(dir);
+    FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+    FileLock lock;
+    try {
+      lock = channel.tryLock();
+    } catch (OverlappingFileLockException e) {
+      lock = null;
+    }
+    if (lock == null) {
+      channel.close();
+      throw new IOException("another Keyward uses the budget directory " + dir + "; the embedded"
+          + " budget store serves one process: for several replicas use budgets.store: redis");
+    }
+    return new LedgerFiles(dir, channel, lock);
+  }
+
+  /** The stored counters: the snapshot, then the journal replayed over it. */
+  List<StoredCounter> read() throws IOException {
+    List<StoredCounter> counters = new ArrayList<>();
+    try {
+      Snapshot snapshot = JSON.readValue(Files.readAllBytes(dir.resolve(SNAPSHOT)), Snapshot.class);
+      counters.addAll(snapshot.counters());
+    } catch (NoSuchFileException e) {
+      // a new directory
+    } catch (IOException e) {
+      throw new IOException("the budget snapshot " + dir.resolve(SNAPSHOT) + " is unreadable: "
+          + e.getMessage(), e);
+    }
+    byte[] journalBytes;
+    try {
+      journalBytes = Files.readAllBytes(dir.resolve(JOURNAL));
+    } catch (NoSuchFileException e) {
+      return counters;
+    }
+    String[] lines = new String(journalBytes, StandardCharsets.UTF_8).split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      if (lines[i].isEmpty()) {
+        continue;
+      }
+      boolean last = i == lines.length - 1; // no newline after it: a write cut by a crash
+      try {
+        StoredCounter[] line = JSON.readValue(lines[i], StoredCounter[].class);
+        if (!last) {
+          counters.addAll(List.of(line));
+        }
+      } catch (IOException e) {
+        if (!last) {
+          throw new IOException("line " + (i + 1) + " of the budget journal "
+              + dir.resolve(JOURNAL) + " is corrupt", e);
+        }
+      }
+    }
+    return counters;
+  }
+
+  /** Appends one change; the bytes reach the OS before this returns (a process crash keeps them). */
+  void append(List<StoredCounter> changed) throws IOException {
+    if (journal == null) {
+      journal = FileChannel.open(dir.resolve(JOURNAL), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    }
+    byte[] json = JSON.writeValueAsBytes(changed);
+    ByteBuffer buffer = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
+    while (buffer.hasRemaining()) {
+      journal.write(buffer);
+    }
+  }
+
+  long journalSize() throws IOException {
+    return journal == null ? 0 : journal.size();
+  }
+
+  /** To the disk, so a power loss keeps what was appended too. */
+  void sync() throws IOException {
+    if (journal != null) {
+      journal.force(false);
+    }
+  }
+
+  /** Writes a snapshot of every counter, then empties the journal it contains. */
+  void compact(List<StoredCounter> all) throws IOException {
+    AtomicFiles.write(dir.resolve(SNAPSHOT), JSON.writeValueAsBytes(new Snapshot(1, all)));
+    if (journal != null) {
+      journal.truncate(0);
+      journal.force(true);
+    } else {
+      Files.deleteIfExists(dir.resolve(JOURNAL));
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    try {
+      if (journal != null) {
+        journal.close();
+      }
+    } finally {
+      lock.release();
+      lockChannel.close();
+    }
+  }
+}
