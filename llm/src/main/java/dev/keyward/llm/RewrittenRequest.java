@@ -13,4 +13,13 @@ package dev.keyward.llm;
  *     response's usage-only chunk must be metered and then removed (see {@link UsageMeter})
  */
 public record RewrittenRequest(byte[] body, String path, String model, boolean bodyChanged,
-    boolean pathChanged, boolean stripUsageChunk) {}
+    boolean pathChanged, boolean stripUsageChunk) {
+
+  /** Without the body: it is the agent's prompt, never a log line's business. */
+  @Override
+  public String toString() {
+    return "RewrittenRequest[" + body.length + " bytes, path=" + path + ", model=" + model
+        + ", bodyChanged=" + bodyChanged + ", pathChanged=" + pathChanged + ", stripUsageChunk="
+        + stripUsageChunk + "]";
+  }
+}

@@ -11,4 +11,11 @@ package dev.keyward.llm;
  *     ended it, so a filter can re-emit the stream unchanged except for what it drops. Not copied:
  *     do not change it
  */
-public record SseEvent(String type, String data, String id, long retry, byte[] raw) {}
+public record SseEvent(String type, String data, String id, long retry, byte[] raw) {
+
+  /** Without the data: a response may echo anything, a key included, until it is redacted. */
+  @Override
+  public String toString() {
+    return "SseEvent[type=" + type + ", " + raw.length + " bytes]";
+  }
+}

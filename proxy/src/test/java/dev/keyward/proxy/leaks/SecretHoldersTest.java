@@ -55,7 +55,9 @@ class SecretHoldersTest {
       Map.entry("dev.keyward.vault.VaultSettings$TokenAuth", "the path of the token file"),
       Map.entry("dev.keyward.vault.Injection", "its extra headers are the spec's fixed headers"),
       Map.entry("dev.keyward.vault.InjectionJson", "the stored form of Injection"),
-      Map.entry("dev.keyward.token.Versioned", "wraps a value that prints itself"));
+      Map.entry("dev.keyward.token.Versioned", "wraps a value that prints itself"),
+      Map.entry("dev.keyward.llm.budget.Window", "the key of a budget window, e.g. 2026-12"),
+      Map.entry("dev.keyward.proxy.budget.LedgerFiles$StoredCounter", "a budget counter"));
 
   static Map<Class<?>, Path> records() throws IOException {
     Map<Class<?>, Path> records = new HashMap<>();
