@@ -208,8 +208,10 @@ class VaultEndToEndTest {
     assertEquals(200, call().statusCode(), "cached right after Vault went down");
     clock.advance(TTL.plus(A_MOMENT));
     assertEquals(200, call().statusCode(), "stale, within the window");
+    awaitRefreshFailures(1);
     clock.advance(STALE.minus(TTL).minus(A_MOMENT.multipliedBy(2)));
     assertEquals(200, call().statusCode(), "stale, at the end of the window");
+    awaitRefreshFailures(2);
 
     clock.advance(A_MOMENT.multipliedBy(2));
     HttpResponse<String> refused = call();
@@ -221,6 +223,12 @@ class VaultEndToEndTest {
     // The failed load leaves the cache asynchronously: the next request or the one after loads.
     Awaitility.await("recovered after Vault came back").atMost(Duration.ofSeconds(10))
         .until(() -> call().statusCode() == 200);
+  }
+
+  /** A refresh in flight keeps its entry from expiring: let each failed one end first. */
+  void awaitRefreshFailures(double count) {
+    Awaitility.await("failed credential refreshes").atMost(Duration.ofSeconds(20))
+        .until(() -> metric("keyward_credential_cache_load_failures_total") >= count);
   }
 
   double metric(String name) throws Exception {

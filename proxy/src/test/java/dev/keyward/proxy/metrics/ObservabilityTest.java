@@ -9,8 +9,10 @@ import io.vertx.core.json.JsonObject;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -46,11 +48,22 @@ class ObservabilityTest {
     return Double.parseDouble(m.group(1));
   }
 
+  /**
+   * The metrics once {@code requests} requests have been counted: a request is counted when it
+   * has ended on Keyward's side, which may be a moment after the agent has its response.
+   */
+  String metricsOnceCounted(int requests) {
+    return Awaitility.await(requests + " requests counted").atMost(Duration.ofSeconds(10))
+        .until(proxy::metrics, metrics -> Pattern.compile("^keyward_requests_total\\{[^\\n]* "
+            + "([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(metrics).results()
+            .mapToDouble(m -> Double.parseDouble(m.group(1))).sum() >= requests);
+  }
+
   @Test
   void requestsAreCountedByRouteDecisionCodeAndStatus() throws Exception {
     assertEquals(200, proxy.agent().post("/r/local/chat", token, "{}").statusCode());
     assertEquals(401, proxy.agent().post("/r/local/chat", "nope", "{}").statusCode());
-    String metrics = proxy.metrics();
+    String metrics = metricsOnceCounted(2);
     assertEquals(1.0, sample(metrics,
         "keyward_requests_total{code=\"allowed\",decision=\"allowed\",route=\"local\",status=\"200\"}"));
     assertEquals(1.0, sample(metrics,
@@ -60,7 +73,7 @@ class ObservabilityTest {
   @Test
   void totalAndUpstreamLatencyAreHistogramsPerRoute() throws Exception {
     assertEquals(200, proxy.agent().post("/r/local/chat", token, "{}").statusCode());
-    String metrics = proxy.metrics();
+    String metrics = metricsOnceCounted(1);
     assertEquals(1.0, sample(metrics, "keyward_request_duration_seconds_count{route=\"local\"}"));
     assertEquals(1.0, sample(metrics, "keyward_upstream_duration_seconds_count{route=\"local\"}"));
     assertEquals(1.0, sample(metrics,
@@ -101,7 +114,7 @@ class ObservabilityTest {
     proxy.agent().post("/r/local/chosen-path-segment", token, "{}");
     proxy.agent().post("/r/chosen-route-name/x", token, "{}");
     proxy.agent().post("/t/chosen-host.example/x", token, "{}");
-    String metrics = proxy.metrics();
+    String metrics = metricsOnceCounted(3);
     for (String chosen : new String[] {"chosen-path-segment", "chosen-route-name",
         "chosen-host"}) {
       assertFalse(metrics.contains(chosen), chosen + " became a label");
