@@ -64,6 +64,11 @@ public final class RecordOutcome {
     }
     PlatformToken token = exchange.token();
     Target target = exchange.target();
+    String route = !exchange.route().isEmpty() ? exchange.route()
+        : target != null ? Metrics.EXPLICIT_TARGET : Metrics.NO_ROUTE;
+    // Counted before it is audited: whoever reads the audit record finds the request counted.
+    count(exchange.requestId(), route, outcome, code, status, elapsedNanos,
+        exchange.upstreamLatencyNanos());
     audit.record(new AuditRecord(clock.instant(), exchange.requestId(),
         token == null ? "" : token.agent(), token == null ? "" : token.tenant(),
         token == null ? "" : token.jti(), exchange.route(), exchange.credentialId(),
@@ -72,10 +77,6 @@ public final class RecordOutcome {
         decision == null ? "" : decision.rule(), exchange.policyVersion(), status,
         exchange.upstreamStatus(), exchange.bytesIn(), exchange.bytesOut(),
         TimeUnit.NANOSECONDS.toMicros(elapsedNanos)));
-    String route = !exchange.route().isEmpty() ? exchange.route()
-        : target != null ? Metrics.EXPLICIT_TARGET : Metrics.NO_ROUTE;
-    count(exchange.requestId(), route, outcome, code, status, elapsedNanos,
-        exchange.upstreamLatencyNanos());
   }
 
   /**
@@ -89,12 +90,12 @@ public final class RecordOutcome {
     long elapsedNanos = System.nanoTime() - request.startNanos();
     String outcome = failure == null ? "allowed" : "denied";
     String code = failure == null ? Decision.ALLOWED : failure.code();
+    count(request.requestId(), Metrics.NO_ROUTE, outcome, code, status, elapsedNanos, -1);
     audit.record(new AuditRecord(clock.instant(), request.requestId(), request.agent(),
         request.tenant(), request.jti(), "", "", 0, "", request.method(),
         AuditPaths.scrub(bounded(request.path())), outcome, code,
         failure == null ? "served by Keyward" : failure.message(), "", "", status, 0, 0, 0,
         TimeUnit.NANOSECONDS.toMicros(elapsedNanos)));
-    count(request.requestId(), Metrics.NO_ROUTE, outcome, code, status, elapsedNanos, -1);
   }
 
   /** An unrouted path is whatever the agent sent: kept, but not at any length. */
