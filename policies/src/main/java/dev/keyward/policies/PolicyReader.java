@@ -157,37 +157,26 @@ final class PolicyReader {
     checkFields(map, ROUTE_FIELDS);
     String name = name(map, "name", "route");
     String credentialId = reference(map, "credential", credentials);
+    String label = name == null ? "route" : "route '" + name + "'";
+    // Every problem of the route is reported, not the first: nothing below returns early.
+    Target upstream = null;
     ScalarNode upstreamNode = requiredString(map, "upstream", "the upstream base URL");
-    if (upstreamNode == null) {
-      return null;
+    if (upstreamNode != null) {
+      try {
+        upstream = Targets.parseBaseUrl(upstreamNode.text());
+      } catch (BadTargetException e) {
+        problem(upstreamNode.location(), label + ": " + e.getMessage());
+      }
     }
-    Target upstream;
-    try {
-      upstream = Targets.parseBaseUrl(upstreamNode.text());
-    } catch (BadTargetException e) {
-      problem(upstreamNode.location(), "route '" + name + "': " + e.getMessage());
-      return null;
-    }
-    if (name == null || credentialId == null) {
-      return null;
-    }
-    String writtenHost = hostAsWritten(upstreamNode.text());
-    if (writtenHost != null && !writtenHost.equals(upstream.host())) {
-      problem(upstreamNode.location(), "route '" + name + "': host '" + writtenHost
-          + "' is not in normalised form; use '" + upstream.host() + "'");
-    }
-    CredentialRule credential = credentials.get(credentialId);
-    if (credential != null) {
-      if (!credential.allowsHost(upstream.host())) {
-        problem(upstreamNode.location(), "route '" + name + "': host " + upstream.host()
-            + " is outside the allowed domains of credential '" + credentialId
-            + "'; add it to allowed_domains or fix the URL");
-      } else if (!credential.allowedPorts().contains(upstream.port())) {
-        problem(upstreamNode.location(), "route '" + name + "': port " + upstream.port()
-            + " is not in allowed_ports of credential '" + credentialId + "'");
-      } else if (!upstream.isHttps() && !credential.allowInsecureHttp()) {
-        problem(upstreamNode.location(), "route '" + name + "': http:// upstreams need"
-            + " 'allow_insecure_http: true' on credential '" + credentialId + "'; prefer https");
+    if (upstream != null) {
+      String writtenHost = hostAsWritten(upstreamNode.text());
+      if (writtenHost != null && !writtenHost.equals(upstream.host())) {
+        problem(upstreamNode.location(), label + ": host '" + writtenHost
+            + "' is not in normalised form; use '" + upstream.host() + "'");
+      }
+      CredentialRule credential = credentialId == null ? null : credentials.get(credentialId);
+      if (credential != null) {
+        checkUpstreamAgainst(credential, upstream, upstreamNode.location(), label);
       }
     }
     OptionalLong maxBody = OptionalLong.empty();
@@ -198,11 +187,32 @@ final class PolicyReader {
         try {
           maxBody = OptionalLong.of(Sizes.parse(value.text()));
         } catch (IllegalArgumentException e) {
-          problem(value.location(), "route '" + name + "': " + e.getMessage());
+          problem(value.location(), label + ": " + e.getMessage());
         }
       }
     }
+    if (name == null || credentialId == null || upstream == null) {
+      return null;
+    }
     return new Route(name, upstream, credentialId, maxBody);
+  }
+
+  /** The route's upstream must be in the credential's domains, ports and schemes: each checked. */
+  private void checkUpstreamAgainst(CredentialRule credential, Target upstream, Location at,
+      String label) {
+    String id = credential.id();
+    if (!credential.allowsHost(upstream.host())) {
+      problem(at, label + ": host " + upstream.host() + " is outside the allowed domains of"
+          + " credential '" + id + "'; add it to allowed_domains or fix the URL");
+    }
+    if (!credential.allowedPorts().contains(upstream.port())) {
+      problem(at, label + ": port " + upstream.port() + " is not in allowed_ports of credential '"
+          + id + "'");
+    }
+    if (!upstream.isHttps() && !credential.allowInsecureHttp()) {
+      problem(at, label + ": http:// upstreams need 'allow_insecure_http: true' on credential '"
+          + id + "'; prefer https");
+    }
   }
 
   private Grant grant(Node node, int index, Map<String, CredentialRule> credentials,

@@ -45,6 +45,18 @@ class PolicyLoaderTest {
   }
 
   @Test
+  void everyProblemOfARouteIsReportedInOneRun() {
+    List<String> messages = problemsOf("route_every_upstream_problem.yaml").stream()
+        .map(PolicyProblem::toString).toList();
+    for (String expected : List.of("outside the allowed domains", "port 8080 is not in allowed_ports",
+        "allow_insecure_http", "12 parsecs", "invalid route name 'Bad_Name'",
+        "must start with https://")) {
+      assertTrue(messages.stream().anyMatch(m -> m.contains(expected)),
+          "'" + expected + "' not reported: " + messages);
+    }
+  }
+
+  @Test
   void bareStarIsRefused() {
     PolicyProblem problem = onlyProblem("bare_star.yaml");
     assertEquals(3, problem.line());
