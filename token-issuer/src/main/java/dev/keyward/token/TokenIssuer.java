@@ -108,10 +108,15 @@ public final class TokenIssuer {
         new OperatorToken(name, role, jti, now.plus(ttl)));
   }
 
+  /** 128 random bits, base64url; never starting with '-', so no command line takes it for an option. */
   private String newJti() {
     byte[] id = new byte[16];
-    random.nextBytes(id);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+    String jti;
+    do {
+      random.nextBytes(id);
+      jti = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
+    } while (jti.charAt(0) == '-');
+    return jti;
   }
 
   private static String groupsJson(TokenRequest request) {

@@ -14,6 +14,10 @@ public final class Main {
   /** Runs one command line; returns its exit code. */
   public static int run(Io io, String... args) {
     CommandLine cli = new CommandLine(new KeywardCommand(io));
+    // A jti is base64url: one issued before jtis avoided a leading '-' may start with one.
+    cli.getSubcommands().get("token").getSubcommands().get("revoke")
+        .setUnmatchedOptionsArePositionalParams(true)
+        .setPosixClusteredShortOptionsAllowed(false);
     cli.setOut(new java.io.PrintWriter(io.out(), true));
     cli.setErr(new java.io.PrintWriter(io.err(), true));
     cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {

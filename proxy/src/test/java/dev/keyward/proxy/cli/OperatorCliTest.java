@@ -59,6 +59,22 @@ class OperatorCliTest {
     return Cli.withStdin(stdin, all);
   }
 
+  /** A jti is base64url: one in 64 issued before this fix starts with '-'. */
+  @Test
+  void aJtiThatStartsWithADashIsRevokedAsWrittenInTheDocs() throws Exception {
+    String jti = "-Wk3xYqR0oZpV2bL8nT4aQ";
+    Cli.Result revoked = admin(operatorToken, "", "token", "revoke", jti);
+    assertEquals(ExitCodes.OK, revoked.exit(), revoked.toString());
+    assertTrue(proxy.installation().revocations().load().value().isTokenRevoked(jti));
+  }
+
+  @Test
+  void newTokenIdsNeverStartWithADash() throws Exception {
+    for (int i = 0; i < 500; i++) {
+      assertFalse(proxy.installation().token("agent-1", "acme").claims().jti().startsWith("-"));
+    }
+  }
+
   @Test
   void aCredentialStoredThroughTheAdminApiIsRecordedUnderTheOperatorsName() throws Exception {
     Cli.Result put = admin(operatorToken, SECRET, "credential", "put", "openai", "--tenant",
