@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -27,7 +28,7 @@ class VaultSessionTest {
 
   static final String ROLE_ID = "keyward-role";
   static final String SECRET_ID = "approle-secret-id-6b1c2d3e";
-  static final String K8S_JWT = "eyJhbGciOiJSUzI1NiJ9.k8s-service-account.sig";
+  static final TestJwt CLUSTER = TestJwt.issuer();
 
   @TempDir
   Path dir;
@@ -38,7 +39,7 @@ class VaultSessionTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    vault = VaultDouble.start().appRole(ROLE_ID, SECRET_ID).kubernetes("keyward", K8S_JWT);
+    vault = VaultDouble.start().appRole(ROLE_ID, SECRET_ID).kubernetes("keyward", CLUSTER);
     scheduler = Executors.newSingleThreadScheduledExecutor();
     logs = new ListAppender<>();
     logs.start();
@@ -100,7 +101,8 @@ class VaultSessionTest {
   @Test
   void kubernetesLogsInWithTheServiceAccountTokenFromItsFile() throws Exception {
     Path jwt = dir.resolve("token");
-    Files.writeString(jwt, K8S_JWT);
+    Files.writeString(jwt, CLUSTER.projected("keyward", "keyward", "keyward-0", "vault",
+        Instant.now(), Instant.now().plusSeconds(3600)));
     try (VaultSession session = VaultSession.open(new VaultSettings(vault.address(),
         Optional.empty(), Optional.empty(), VaultSettings.DEFAULT_TIMEOUT,
         new VaultSettings.KubernetesAuth("kubernetes", "keyward", jwt)), scheduler,
