@@ -8,6 +8,7 @@ import io.github.jopenlibs.vault.json.JsonArray;
 import io.github.jopenlibs.vault.json.JsonObject;
 import io.github.jopenlibs.vault.response.LogicalResponse;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,15 +30,22 @@ public final class VaultKvStore implements KvStore {
   private final VaultSession session;
   private final String mount;
   private final String prefix;
+  private final Clock clock;
 
   /**
    * @param mount the KV v2 mount, e.g. {@code secret}
    * @param prefix the folder under it, e.g. {@code keyward}; every path Keyward writes is below it
    */
   public VaultKvStore(VaultSession session, String mount, String prefix) {
+    this(session, mount, prefix, Clock.systemUTC());
+  }
+
+  /** @param clock tells a past {@code deletion_time} (deleted) from a future one (live) */
+  public VaultKvStore(VaultSession session, String mount, String prefix, Clock clock) {
     this.session = session;
     this.mount = checkedFolder(mount, "vault KV mount");
     this.prefix = checkedFolder(prefix, "vault KV prefix");
+    this.clock = clock;
   }
 
   @Override
@@ -73,7 +81,7 @@ public final class VaultKvStore implements KvStore {
       while (versions.hasNext()) {
         Map.Entry<String, JsonNode> entry = versions.next();
         JsonNode info = entry.getValue();
-        boolean deleted = !info.path("deletion_time").asText("").isEmpty();
+        boolean deleted = isPast(info.path("deletion_time").asText(""));
         if (!info.path("destroyed").asBoolean(false) && !deleted) {
           live.add(Integer.parseInt(entry.getKey()));
         }
@@ -137,6 +145,21 @@ public final class VaultKvStore implements KvStore {
       keys.sort(null);
       return keys;
     });
+  }
+
+  /**
+   * KV v2 sets a deletion time on every version when {@code delete_version_after} is configured:
+   * a version is deleted once that time has passed, not while it is still ahead.
+   */
+  private boolean isPast(String deletionTime) {
+    if (deletionTime.isEmpty()) {
+      return false;
+    }
+    try {
+      return !Instant.parse(deletionTime).isAfter(clock.instant());
+    } catch (java.time.format.DateTimeParseException e) {
+      return true; // unreadable: treat as deleted rather than serve a version Vault may refuse
+    }
   }
 
   private String api(String kind, String path) throws KvException {

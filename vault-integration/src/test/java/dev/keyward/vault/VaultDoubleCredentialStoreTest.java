@@ -1,10 +1,13 @@
 package dev.keyward.vault;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -19,6 +22,7 @@ class VaultDoubleCredentialStoreTest extends CredentialStoreContract {
   VaultSession session;
   TransitAead kek;
   ScheduledExecutorService scheduler;
+  TestClock clock = TestClock.atNow();
 
   static VaultSettings rootTokenSettings(VaultDouble vault) {
     return new VaultSettings(vault.address(), Optional.empty(), Optional.empty(),
@@ -27,13 +31,13 @@ class VaultDoubleCredentialStoreTest extends CredentialStoreContract {
 
   @Override
   protected CredentialStore newStore() throws Exception {
-    vault = VaultDouble.start().createTransitKey("keyward-kek");
+    vault = VaultDouble.start().createTransitKey("keyward-kek").clock(clock);
     scheduler = Executors.newSingleThreadScheduledExecutor();
     session = VaultSessionTest.withToken(vault, VaultDouble.ROOT_TOKEN, scheduler);
     kek = new TransitAead(session, "transit", "keyward-kek");
     sealer = new Sealer(kek);
-    return new VaultCredentialStore(new VaultKvStore(session, "secret", "keyward"), sealer,
-        Clock.systemUTC());
+    return new VaultCredentialStore(new VaultKvStore(session, "secret", "keyward", clock), sealer,
+        clock);
   }
 
   @Override
@@ -46,6 +50,29 @@ class VaultDoubleCredentialStoreTest extends CredentialStoreContract {
     session.close();
     scheduler.shutdownNow();
     vault.close();
+  }
+
+  @Test
+  void versionsWhoseDeletionTimeIsInTheFutureStayLive() throws Exception {
+    vault.kvDeleteVersionAfter("secret", Duration.ofDays(30)); // every version gets a deletion_time
+    store.create(spec("openrouter"), secret(SECRET_1), "alice");
+    store.rotate(TENANT, "openrouter", secret(SECRET_2), "bob");
+    assertEquals(List.of(1, 2), store.history(TENANT, "openrouter").stream()
+        .map(CredentialMetadata::version).toList());
+    store.destroyVersion(TENANT, "openrouter", 1, "alice");
+    assertEquals(List.of(2), store.history(TENANT, "openrouter").stream()
+        .map(CredentialMetadata::version).toList());
+  }
+
+  @Test
+  void aVersionPastItsDeletionTimeIsGone() throws Exception {
+    vault.kvDeleteVersionAfter("secret", Duration.ofHours(1));
+    store.create(spec("openrouter"), secret(SECRET_1), "alice");
+    clock.advance(Duration.ofHours(2));
+    assertEquals(List.of(), store.history(TENANT, "openrouter"));
+    CredentialStoreException e = assertThrows(CredentialStoreException.class,
+        () -> store.current(TENANT, "openrouter"));
+    assertEquals(CredentialStoreException.Reason.NOT_FOUND, e.reason());
   }
 
   @Test
