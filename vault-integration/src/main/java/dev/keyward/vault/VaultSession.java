@@ -105,6 +105,11 @@ public final class VaultSession implements AutoCloseable {
   /** As {@link #open(VaultSettings, ScheduledExecutorService, Clock)} with any scheduler. */
   public static VaultSession open(VaultSettings settings, Scheduler scheduler, Clock clock)
       throws KvException {
+    if (settings.insecure() && settings.plainHttp()) {
+      LOG.warn("vault.insecure is on: Vault at {} is reached over plain HTTP; Vault tokens, the"
+          + " AppRole secret id and every data key sent to Transit cross the network in the clear",
+          settings.address());
+    }
     VaultSession session = new VaultSession(settings, scheduler, clock);
     synchronized (session.loginLock) {
       session.replaceToken(null);

@@ -36,7 +36,8 @@ record ConfigFile(
   record VaultKv(String mount, String prefix) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record Vault(String address, String namespace, String caCert, String timeout, VaultAuth auth) {}
+  record Vault(String address, String namespace, String caCert, String timeout, VaultAuth auth,
+      Boolean insecure) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record VaultAuth(String method, String tokenFile, String mount, String roleId,
