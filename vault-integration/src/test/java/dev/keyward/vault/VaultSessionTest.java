@@ -308,6 +308,45 @@ class VaultSessionTest {
     }
   }
 
+  VaultSettings rootOver(VaultDouble tlsVault, Optional<Path> ca) throws IOException {
+    Path token = dir.resolve("root-token");
+    Files.writeString(token, VaultDouble.ROOT_TOKEN);
+    return new VaultSettings(tlsVault.address(), Optional.empty(), ca,
+        VaultSettings.DEFAULT_TIMEOUT, new VaultSettings.TokenAuth(Optional.of(token)));
+  }
+
+  @Test
+  void overTlsAVaultCertifiedByTheConfiguredCaIsReached() throws Exception {
+    TestCa ca = TestCa.create("vault-test-ca");
+    try (VaultDouble tlsVault = VaultDouble.startTls(ca, "localhost");
+        VaultSession session = VaultSession.open(rootOver(tlsVault,
+            Optional.of(ca.writePem(dir.resolve("ca.pem")))), scheduler, Clock.systemUTC())) {
+      touch(session);
+      assertEquals(1, tlsVault.calls("kv.write"));
+    }
+  }
+
+  @Test
+  void overTlsACertificateForAnotherHostNameIsRefused() throws Exception {
+    TestCa ca = TestCa.create("vault-test-ca");
+    try (VaultDouble tlsVault = VaultDouble.startTls(ca, "vault.elsewhere.example")) {
+      KvException e = assertThrows(KvException.class, () -> VaultSession.open(rootOver(tlsVault,
+          Optional.of(ca.writePem(dir.resolve("ca.pem")))), scheduler, Clock.systemUTC()));
+      assertTrue(e.getMessage().contains("no HTTP response"), e.getMessage());
+      assertEquals(0, tlsVault.calls("token.lookup-self"));
+    }
+  }
+
+  @Test
+  void overTlsAnUntrustedCaIsRefused() throws Exception {
+    TestCa ca = TestCa.create("vault-test-ca");
+    try (VaultDouble tlsVault = VaultDouble.startTls(ca, "localhost")) {
+      assertThrows(KvException.class, () -> VaultSession.open(rootOver(tlsVault,
+          Optional.empty()), scheduler, Clock.systemUTC()));
+      assertEquals(0, tlsVault.calls("token.lookup-self"));
+    }
+  }
+
   @Test
   void vaultDownIsAClearErrorWithoutTheToken() throws Exception {
     try (VaultSession session = withToken(vault, VaultDouble.ROOT_TOKEN, scheduler)) {
