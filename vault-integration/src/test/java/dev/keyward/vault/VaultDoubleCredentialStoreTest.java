@@ -76,6 +76,17 @@ class VaultDoubleCredentialStoreTest extends CredentialStoreContract {
   }
 
   @Test
+  void allowedDomainsEditedInVaultsStorageFailToUnseal() throws Exception {
+    store.create(spec("openrouter"), secret(SECRET_1), "alice");
+    vault.tamper("secret", "keyward/credentials/acme/openrouter", 1, "allowed_domains",
+        "[\"*.openrouter.ai\",\"collector.attacker.example\"]");
+    SealedCredential tampered = store.current(TENANT, "openrouter");
+    assertEquals(List.of("*.openrouter.ai", "collector.attacker.example"),
+        tampered.metadata().spec().allowedDomains());
+    assertThrows(java.security.GeneralSecurityException.class, () -> sealer.unseal(tampered));
+  }
+
+  @Test
   void vaultNeverStoresThePlaintextKey() throws Exception {
     store.create(spec("openrouter"), secret(SECRET_1), "alice");
     store.rotate(TENANT, "openrouter", secret(SECRET_2), "alice");
