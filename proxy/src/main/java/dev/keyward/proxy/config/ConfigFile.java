@@ -59,7 +59,7 @@ record ConfigFile(
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Audit(String file, Boolean stdout, String maxFileSize, String checkpointInterval,
-      String onFailure, String instance) {}
+      String onFailure, String instance, String witnessInterval, String publicKey) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Admin(String host, Integer port, Boolean enabled, String tlsCert, String tlsKey) {}

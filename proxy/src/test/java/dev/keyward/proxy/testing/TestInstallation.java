@@ -38,6 +38,8 @@ public final class TestInstallation {
   public static final String ISSUER = "keyward-test";
   /** Where the installation's Keyward writes its audit log, relative to {@link #dir()}. */
   public static final String AUDIT_FILE = "audit/audit.jsonl";
+  /** The audit instance of the installation's Keyward, unless a test sets its own audit block. */
+  public static final String INSTANCE = "keyward-test";
 
   private final Path dir;
   private String extraConfig = "";
@@ -101,7 +103,7 @@ public final class TestInstallation {
         // Tests may set their own audit or admin blocks; by default: a file, frequent
         // checkpoints, and the admin API on a free port.
         extraConfig.contains("audit:") ? "" : String.join("\n", "audit:", "  file: " + AUDIT_FILE,
-            "  checkpoint_interval: 1s"),
+            "  checkpoint_interval: 1s", "  instance: " + INSTANCE),
         extraConfig.contains("admin:") ? "" : String.join("\n", "admin:", "  port: 0"),
         extraConfig));
     KeywardConfig config = KeywardConfig.load(file, Map.of());
