@@ -565,8 +565,10 @@ public final class VaultDouble implements AutoCloseable {
         attached.add(policy);
       }
     }
+    // Vault's HTTP layer ends a LIST request's path with '/' before the ACL sees it.
+    String path = needed == Capability.LIST && !r.path().endsWith("/") ? r.path() + "/" : r.path();
     Set<Capability> granted = new VaultAcl.Compiled(attached, r.token().identity)
-        .capabilities(r.path(), needed == Capability.LIST);
+        .capabilities(path, needed == Capability.LIST);
     if (granted.contains(needed)) {
       return true;
     }
