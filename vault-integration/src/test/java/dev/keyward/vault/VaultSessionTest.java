@@ -347,6 +347,49 @@ class VaultSessionTest {
     }
   }
 
+  /** A Kubernetes login with the token {@code jwt} (in a file, as the projected volume holds it). */
+  VaultSession kubernetesLogin(String role, String jwt) throws Exception {
+    Path file = dir.resolve("token-" + System.nanoTime());
+    Files.writeString(file, jwt);
+    return VaultSession.open(new VaultSettings(vault.address(), Optional.empty(),
+        Optional.empty(), VaultSettings.DEFAULT_TIMEOUT,
+        new VaultSettings.KubernetesAuth("kubernetes", role, file)), scheduler, Clock.systemUTC());
+  }
+
+  String podToken(TestJwt issuer, String audience, Instant expires) {
+    return issuer.projected("keyward", "keyward", "keyward-0", audience,
+        expires.minusSeconds(3600), expires);
+  }
+
+  @Test
+  void aKubernetesLoginForAnUnknownRoleIsABadRequest() {
+    KvException e = assertThrows(KvException.class, () -> kubernetesLogin("no-such-role",
+        podToken(CLUSTER, "vault", Instant.now().plusSeconds(600))));
+    assertTrue(e.getMessage().contains("HTTP 400"), e.getMessage());
+  }
+
+  @Test
+  void aKubernetesLoginWithATokenFromAnotherIssuerIsForbidden() {
+    KvException e = assertThrows(KvException.class, () -> kubernetesLogin("keyward",
+        podToken(TestJwt.issuer(), "vault", Instant.now().plusSeconds(600))));
+    assertTrue(e.getMessage().contains("HTTP 403"), e.getMessage());
+  }
+
+  @Test
+  void aKubernetesLoginWithAnotherAudienceIsForbidden() {
+    KvException e = assertThrows(KvException.class, () -> kubernetesLogin("keyward",
+        podToken(CLUSTER, "kubernetes", Instant.now().plusSeconds(600))));
+    assertTrue(e.getMessage().contains("HTTP 403"), e.getMessage());
+  }
+
+  @Test
+  void aKubernetesLoginWithAnExpiredTokenIsForbidden() {
+    KvException e = assertThrows(KvException.class, () -> kubernetesLogin("keyward",
+        podToken(CLUSTER, "vault", Instant.now().minusSeconds(5))));
+    assertTrue(e.getMessage().contains("HTTP 403"), e.getMessage());
+    assertEquals(1, vault.calls("login.kubernetes"));
+  }
+
   @Test
   void vaultDownIsAClearErrorWithoutTheToken() throws Exception {
     try (VaultSession session = withToken(vault, VaultDouble.ROOT_TOKEN, scheduler)) {
