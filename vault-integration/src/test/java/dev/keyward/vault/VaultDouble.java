@@ -279,6 +279,18 @@ public final class VaultDouble implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Installs the policies Keyward ships ({@code k8s/vault/*.hcl} in {@code dir}) as setup.sh does:
+   * the JWT mount's accessor put in for {@code AUTH_JWT_ACCESSOR}.
+   */
+  public VaultDouble keywardPolicies(Path dir) throws IOException {
+    Map<String, String> accessor = Map.of("AUTH_JWT_ACCESSOR", accessor("jwt"));
+    for (String name : List.of("keyward-proxy", "keyward-operator", "keyward-kek-rotation")) {
+      policyFile(name, dir.resolve(name + ".hcl"), accessor);
+    }
+    return this;
+  }
+
   /** The accessor of an auth mount, e.g. {@code auth_jwt_…}, for identity templates. */
   public String accessor(String mount) {
     return authAccessors.computeIfAbsent(mount,

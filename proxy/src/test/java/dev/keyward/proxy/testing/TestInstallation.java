@@ -46,6 +46,8 @@ public final class TestInstallation {
   private String refreshInterval = "100ms";
   private Path jwks;
   private VaultDouble vault;
+  private String vaultAuth = String.join("\n", "    method: token", "    token_file: vault-token");
+  private Path vaultCa;
   private Storage shared;
 
   public TestInstallation(Path dir) throws Exception {
@@ -75,6 +77,18 @@ public final class TestInstallation {
     return this;
   }
 
+  /** How Keyward logs in to Vault: the lines under {@code vault.auth}, indented four spaces. */
+  public TestInstallation vaultAuth(String lines) {
+    this.vaultAuth = lines;
+    return this;
+  }
+
+  /** The CA that signed the Vault double's certificate ({@code vault.ca_cert}). */
+  public TestInstallation vaultCa(Path pem) {
+    this.vaultCa = pem;
+    return this;
+  }
+
   /** Verify only, with the public keys in {@code jwksFile}; this installation cannot mint. */
   public TestInstallation verifyOnly(Path jwksFile) {
     this.jwks = jwksFile;
@@ -92,8 +106,8 @@ public final class TestInstallation {
         ? String.join("\n", "kek:", "  local: kek.json", "store:", "  file: store")
         : String.join("\n", "kek:", "  transit:", "    key: keyward-kek",
             "store:", "  vault:", "    mount: secret", "    prefix: keyward",
-            "vault:", "  address: " + vault.address(), "  auth:", "    method: token",
-            "    token_file: vault-token");
+            "vault:", "  address: " + vault.address(),
+            vaultCa == null ? "" : "  ca_cert: " + vaultCa, "  auth:", vaultAuth);
     Files.writeString(file, String.join("\n",
         "listen:", "  host: 127.0.0.1", "  port: 0",
         "policy: policy.yaml",
