@@ -108,7 +108,9 @@ final class AuditCommand implements Runnable {
           if (key.isPresent()) {
             verifier = Optional.of(AuditKeys.verifier(key.get()));
           }
-          Path last = chosen.get(chosen.size() - 1);
+          // Every file of the configured log (even none left: the witness tells what is gone),
+          // or chosen files ending with the current one.
+          Path last = chosen.isEmpty() ? null : chosen.get(chosen.size() - 1);
           boolean reachesEnd = files.isEmpty() || config.get().audit().file()
               .map(f -> f.getFileName().equals(last.getFileName())).orElse(false);
           Optional<AuditWitness> stored = AuditWitness.load(installation.storage().kv(), name);

@@ -184,6 +184,20 @@ class AuditCuttingTest {
   }
 
   @Test
+  void deletingTheWholeLogIsDetected() throws Exception {
+    start("100MiB");
+    requests(2);
+    List<Path> files = copyLog();
+    for (Path file : files) {
+      Files.delete(file);
+    }
+    Path config = dir.resolve("keyward.yaml");
+    Files.writeString(config, Files.readString(config).replace(TestInstallation.AUDIT_FILE,
+        files.get(0).getParent().resolve("audit.jsonl").toString()));
+    assertTampered(Cli.run("audit", "verify", "--config", config.toString()), "truncated");
+  }
+
+  @Test
   void deletingARotatedFileInTheMiddleIsDetected() throws Exception {
     start("2KiB");
     requests(12);
