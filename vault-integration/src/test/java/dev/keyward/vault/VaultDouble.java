@@ -705,16 +705,13 @@ public final class VaultDouble implements AutoCloseable {
     ArrayNode tokenList = auth.putArray("token_policies");
     all.forEach(tokenList::add);
     auth.set("metadata", JSON.valueToTree(alias.metadata()));
-    auth.put("lease_duration", seconds(token, token.ttl));
+    auth.put("lease_duration", token.expiry == null ? 0
+        : Duration.between(token.issued, token.expiry).getSeconds());
     auth.put("renewable", true);
     auth.put("entity_id", entityId);
     auth.put("token_type", "service");
     auth.put("orphan", true);
     respond(exchange, 200, envelope(null, auth, List.of()));
-  }
-
-  private static long seconds(Token token, Duration wanted) {
-    return token.expiry == null ? 0 : Duration.between(token.issued, token.expiry).getSeconds();
   }
 
   private void lookupSelf(Request r) throws IOException {
