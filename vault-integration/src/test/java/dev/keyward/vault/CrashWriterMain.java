@@ -22,12 +22,18 @@ public final class CrashWriterMain {
     FileKvStore kv = new FileKvStore(Path.of(args[0]), Clock.systemUTC());
     String filler = "x".repeat(256 * 1024);
     int version = kv.metadata(PATH).map(KvStore.Metadata::currentVersion).orElse(0);
-    System.out.println("ready");
-    System.out.flush();
+    boolean ready = false;
     while (true) {
       String payload = filler + version;
       kv.write(PATH, Map.of("payload", payload, "sha256", sha256(payload)), version);
       version++;
+      if (!ready) {
+        // Only once a version exists: a kill before the first write (a slow JVM start on a
+        // loaded machine) would leave nothing to check.
+        System.out.println("ready");
+        System.out.flush();
+        ready = true;
+      }
     }
   }
 
