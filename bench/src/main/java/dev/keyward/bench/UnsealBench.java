@@ -59,7 +59,7 @@ public class UnsealBench {
         .getBytes(StandardCharsets.US_ASCII));
     credential = new SealedCredential(
         new CredentialMetadata(spec, 1, "bench", Instant.now(), false, ""),
-        sealer.seal(secret, "acme", "openrouter", 1));
+        sealer.seal(secret, spec, 1));
     dataKey = sealer.openDataKey(credential);
   }
 

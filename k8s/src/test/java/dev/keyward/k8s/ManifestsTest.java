@@ -377,15 +377,31 @@ class ManifestsTest {
   @Test
   void vaultRoleBindsTheServiceAccountWithTheProjectedTokensAudience() throws IOException {
     String setup = Files.readString(VAULT.resolve("setup.sh"));
-    assertTrue(setup.contains("bound_service_account_names=" + APP));
-    assertTrue(setup.contains("bound_service_account_namespaces=" + APP));
+    // The service account and its namespace, bound as the JWT role's subject; each pod logs in
+    // as itself (its name is the entity alias, the identity keyward-proxy.hcl templates).
+    assertTrue(setup.contains("bound_subject=system:serviceaccount:" + APP + ":" + APP));
+    assertTrue(setup.contains("user_claim=/kubernetes.io/pod/name user_claim_json_pointer=true"));
     var auth = (VaultSettings.KubernetesAuth) config().storage().vault().orElseThrow().auth();
     assertTrue(setup.contains("auth/" + auth.mount() + "/role/" + auth.role() + " "));
     Volume token = volumeHolding(auth.jwtFile());
     assertNotNull(token.getProjected(), "Vault login uses the projected token");
     String audience = token.getProjected().getSources().get(0).getServiceAccountToken()
         .getAudience();
-    assertTrue(setup.contains("audience=" + audience));
+    assertTrue(setup.contains("bound_audiences=" + audience));
+  }
+
+  @Test
+  void eachReplicasAuditInstanceIsItsPodNameTheIdentityItsPolicyTemplates() throws IOException {
+    assertFalse(Files.readString(BASE.resolve("configmap.yaml")).contains("instance:"),
+        "audit.instance must default to the host name, which is the pod name");
+    String setup = Files.readString(VAULT.resolve("setup.sh"));
+    try (Stream<Path> files = Files.list(VAULT)) {
+      for (Path hcl : files.filter(f -> f.toString().endsWith(".hcl")).toList()) {
+        String name = hcl.getFileName().toString().replace(".hcl", "");
+        assertTrue(setup.contains(name), "setup.sh does not write " + name);
+      }
+    }
+    assertTrue(setup.contains("s/AUTH_JWT_ACCESSOR/$accessor/g"));
   }
 
   @Test
@@ -397,8 +413,27 @@ class ManifestsTest {
     assertEquals(Set.of("read"), proxy.get(kv.mount() + "/data/" + kv.prefix() + "/*"),
         "replicas read state but cannot write a credential");
     assertTrue(proxy.get(transit.mount() + "/decrypt/" + transit.key()).contains("update"));
-    assertTrue(proxy.get(kv.mount() + "/data/" + kv.prefix() + "/audit/*").contains("create"));
+    // Each instance writes its own audit paths only; its signing key and public key once.
+    String own = kv.mount() + "/data/" + kv.prefix()
+        + "/audit/instances/{{identity.entity.aliases.AUTH_JWT_ACCESSOR.name}}/";
+    assertEquals(Set.of("create", "read"), proxy.get(own + "signing-key"));
+    assertEquals(Set.of("create", "read"), proxy.get(own + "public-key"));
+    assertEquals(Set.of("create", "read", "update"), proxy.get(own + "witness"));
+    assertEquals(Set.of("deny"), proxy.get(kv.mount() + "/data/" + kv.prefix() + "/audit/*"));
     Map<String, Set<String>> operator = hcl(VAULT.resolve("keyward-operator.hcl"));
+    assertEquals(Set.of("deny"), operator.get(kv.mount() + "/data/" + kv.prefix() + "/audit/*"));
+    Map<String, Set<String>> kekRotation = hcl(VAULT.resolve("keyward-kek-rotation.hcl"));
+    for (Map<String, Set<String>> policy : List.of(proxy, operator, kekRotation)) {
+      for (var grant : policy.entrySet()) {
+        boolean audit = grant.getKey().contains("/audit/");
+        boolean anyInstance = grant.getKey().contains("/+/") || grant.getKey().endsWith("*");
+        if (audit && anyInstance) {
+          assertFalse(grant.getValue().contains("create"), grant.getKey() + " grants create");
+        }
+      }
+    }
+    assertFalse(operator.containsKey(transit.mount() + "/keys/" + transit.key() + "/rotate"),
+        "replicas hold keyward-operator: the KEK is rotated with keyward-kek-rotation");
     for (Map<String, Set<String>> policy : List.of(proxy, operator)) {
       for (var grant : policy.entrySet()) {
         assertFalse(grant.getValue().contains("delete"), grant.getKey() + " grants delete");

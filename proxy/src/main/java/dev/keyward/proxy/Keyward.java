@@ -1,5 +1,6 @@
 package dev.keyward.proxy;
 
+import com.google.crypto.tink.KeysetHandle;
 import dev.keyward.policies.InvalidPolicyException;
 import dev.keyward.policies.PolicyLoader;
 import dev.keyward.policies.PolicyProblem;
@@ -371,9 +372,12 @@ public final class Keyward implements AutoCloseable {
   private static AuditLog openAudit(KeywardConfig config, Storage storage, Clock clock)
       throws ConfigException {
     try {
-      return new AuditLog(config.audit(), AuditKeys.signer(storage.kv(), storage.kek()),
-          storage.kv(), clock, System.out);
-    } catch (KvException | GeneralSecurityException e) {
+      Optional<KeysetHandle> pinned = config.audit().publicKey().isPresent()
+          ? Optional.of(AuditKeys.readPublicKeyset(config.audit().publicKey().get()))
+          : Optional.empty();
+      return new AuditLog(config.audit(), AuditKeys.signer(storage.kv(), storage.kek(),
+          config.audit().instance(), pinned), storage.kv(), clock, System.out);
+    } catch (KvException | GeneralSecurityException | IOException e) {
       throw new ConfigException("cannot load the audit signing key: " + rootMessage(e), e);
     }
   }

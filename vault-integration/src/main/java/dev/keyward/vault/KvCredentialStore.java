@@ -29,7 +29,15 @@ import java.util.Optional;
 public abstract class KvCredentialStore implements CredentialStore {
 
   static final String ROOT = "credentials";
-  private static final String FORMAT = "keyward-credential/1";
+  /** Sealed with the spec bound into the associated data ({@link SealedSecret.Binding#SPEC}). */
+  private static final String FORMAT = "keyward-credential/2";
+  /** Sealed before the spec was bound: read with a warning until rewritten. */
+  private static final String LEGACY_FORMAT = "keyward-credential/1";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(
+      KvCredentialStore.class);
+  /** Legacy versions already warned about, so a cache refresh does not repeat it every 30 s. */
+  private static final java.util.Set<String> WARNED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
   private static final int CAS_ATTEMPTS = 8;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
@@ -131,7 +139,7 @@ public abstract class KvCredentialStore implements CredentialStore {
     Instant now = clock.instant();
     SealedSecret sealed;
     try {
-      sealed = sealer.seal(secret, spec.tenant(), spec.id(), version);
+      sealed = sealer.seal(secret, spec, version);
     } catch (GeneralSecurityException e) {
       throw new CredentialStoreException(UNAVAILABLE, "cannot seal the secret: the KEK is unusable", e);
     }
@@ -287,9 +295,16 @@ public abstract class KvCredentialStore implements CredentialStore {
   private static SealedCredential decode(String tenant, String id, KvStore.Document document,
       boolean disabled) throws CredentialStoreException {
     Map<String, String> d = document.data();
-    if (!FORMAT.equals(d.get("format"))) {
+    boolean legacy = LEGACY_FORMAT.equals(d.get("format"));
+    if (!FORMAT.equals(d.get("format")) && !legacy) {
       throw new CredentialStoreException(CORRUPT,
           "version " + document.version() + " of " + tenant + "/" + id + " is not a Keyward credential");
+    }
+    if (legacy && WARNED.add(tenant + "/" + id + "#" + document.version())) {
+      LOG.warn("credential {}/{} version {} was stored before its spec was bound to its"
+          + " ciphertext: its allowed domains, injection and provider are not authenticated."
+          + " Its next write (rotate, or `keyward kek rotate`) stores it in the current format",
+          tenant, id, document.version());
     }
     try {
       CredentialSpec spec = new CredentialSpec(tenant, id, d.get("provider"),
@@ -301,7 +316,8 @@ public abstract class KvCredentialStore implements CredentialStore {
           d.get("created_by"), Instant.parse(d.get("created_at")), disabled,
           d.getOrDefault("note", ""));
       SealedSecret sealed = new SealedSecret(Base64.getDecoder().decode(d.get("wrapped_key")),
-          Base64.getDecoder().decode(d.get("ciphertext")));
+          Base64.getDecoder().decode(d.get("ciphertext")),
+          legacy ? SealedSecret.Binding.LEGACY_ID_VERSION : SealedSecret.Binding.SPEC);
       return new SealedCredential(metadata, sealed);
     } catch (IOException | RuntimeException e) {
       throw new CredentialStoreException(CORRUPT,

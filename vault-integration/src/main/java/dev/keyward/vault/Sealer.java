@@ -14,12 +14,14 @@ import java.util.Objects;
  * Envelope encryption for credentials. Each seal makes a fresh AES-256-GCM data key (a Tink
  * keyset), encrypts the secret with it, and stores the data key encrypted by the key-encryption
  * key (KEK: Vault Transit, or a local keyset). Both layers use associated data binding the
- * ciphertext to {@code tenant|id|version}, so a blob copied to another credential or version does
- * not decrypt.
+ * ciphertext to {@code tenant|id|version} and to a SHA-256 digest of the credential's spec
+ * (provider, injection, allowed domains, models, labels), so a blob copied to another credential
+ * or version, or left in place while the fields beside it are edited, does not decrypt.
  */
 public final class Sealer {
 
-  private static final String AD_PREFIX = "keyward/credential/v1|";
+  private static final String AD_PREFIX = "keyward/credential/v2|";
+  private static final String LEGACY_AD_PREFIX = "keyward/credential/v1|";
 
   static {
     try {
@@ -35,19 +37,29 @@ public final class Sealer {
     this.kek = Objects.requireNonNull(kek, "kek");
   }
 
-  /** The associated data for one credential version. Names exclude '|', so it is unambiguous. */
-  public static byte[] associatedData(String tenant, String id, int version) {
-    return (AD_PREFIX + tenant + "|" + id + "|" + version).getBytes(StandardCharsets.UTF_8);
+  /**
+   * The associated data for one credential version: names exclude '|' and the digest is hex, so
+   * it is unambiguous.
+   */
+  public static byte[] associatedData(CredentialSpec spec, int version) {
+    return (AD_PREFIX + spec.tenant() + "|" + spec.id() + "|" + version + "|"
+        + SpecDigest.of(spec)).getBytes(StandardCharsets.UTF_8);
   }
 
-  public SealedSecret seal(Secret secret, String tenant, String id, int version)
+  /** What credentials sealed before the spec was bound used ({@code keyward-credential/1}). */
+  static byte[] legacyAssociatedData(String tenant, String id, int version) {
+    return (LEGACY_AD_PREFIX + tenant + "|" + id + "|" + version).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Seals {@code secret} as version {@code version} of the credential {@code spec} describes. */
+  public SealedSecret seal(Secret secret, CredentialSpec spec, int version)
       throws GeneralSecurityException {
-    byte[] ad = associatedData(tenant, id, version);
+    byte[] ad = associatedData(spec, version);
     KeysetHandle dataKey = KeysetHandle.generateNew(PredefinedAeadParameters.AES256_GCM);
     byte[] ciphertext = dataKey.getPrimitive(RegistryConfiguration.get(), Aead.class)
         .encrypt(secret.rawBytes(), ad);
     byte[] wrappedKey = TinkProtoKeysetFormat.serializeEncryptedKeyset(dataKey, kek, ad);
-    return new SealedSecret(wrappedKey, ciphertext);
+    return new SealedSecret(wrappedKey, ciphertext, SealedSecret.Binding.SPEC);
   }
 
   /**
@@ -68,7 +80,9 @@ public final class Sealer {
    */
   public DataKey openDataKey(SealedCredential credential) throws GeneralSecurityException {
     CredentialMetadata m = credential.metadata();
-    byte[] ad = associatedData(m.tenant(), m.id(), m.version());
+    byte[] ad = credential.sealed().binding() == SealedSecret.Binding.SPEC
+        ? associatedData(m.spec(), m.version())
+        : legacyAssociatedData(m.tenant(), m.id(), m.version());
     KeysetHandle dataKey =
         TinkProtoKeysetFormat.parseEncryptedKeyset(credential.sealed().wrappedKey(), kek, ad);
     return new DataKey(dataKey.getPrimitive(RegistryConfiguration.get(), Aead.class), ad);

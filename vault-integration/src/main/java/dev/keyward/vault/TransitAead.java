@@ -64,14 +64,15 @@ public final class TransitAead implements Aead {
 
   /** Adds a new Transit key version; later encryptions use it, older ciphertexts still decrypt. */
   public void rotate() throws KvException {
+    String api = mount + "/keys/" + key + "/rotate";
     session.call("Transit key rotation", vault -> {
-      LogicalResponse response = vault.logical().write(mount + "/keys/" + key + "/rotate", Map.of());
+      LogicalResponse response = vault.logical().write(api, Map.of());
       int status = response.getRestResponse().getStatus();
       if (status == 403) {
-        throw new VaultSession.PermissionDeniedException("Transit key rotation");
+        throw new VaultSession.PermissionDeniedException("Transit key rotation", api, "update");
       }
       if (status != 200 && status != 204) {
-        throw new KvException("Vault Transit key rotation failed (HTTP " + status + ")");
+        throw VaultSession.failure("Transit key rotation", status);
       }
       return null;
     });
@@ -85,15 +86,24 @@ public final class TransitAead implements Aead {
 
   private JsonNode post(String operation, Map<String, Object> body) throws GeneralSecurityException {
     String what = "Transit " + operation;
+    String api = mount + "/" + operation + "/" + key;
     try {
       return session.call(what, vault -> {
-        LogicalResponse response = vault.logical().write(mount + "/" + operation + "/" + key, body);
+        LogicalResponse response = vault.logical().write(api, body);
         int status = response.getRestResponse().getStatus();
         if (status == 403) {
-          throw new VaultSession.PermissionDeniedException(what);
+          // Encrypt with an unknown key is a create (Transit would make the key): say both.
+          throw new VaultSession.PermissionDeniedException(what, api,
+              operation.equals("encrypt") ? "update (or create, if the key does not exist)"
+                  : "update");
+        }
+        if (status == 400 && errors(response).contains("disallowed by policy (too old)")) {
+          throw new KvException("Vault " + what + " refused a ciphertext older than the Transit"
+              + " key's min_decryption_version (HTTP 400): re-wrap what was sealed under older"
+              + " versions (keyward kek rotate) before raising min_decryption_version");
         }
         if (status != 200) {
-          throw new KvException("Vault " + what + " failed (HTTP " + status + ")");
+          throw VaultSession.failure(what, status);
         }
         try {
           return JSON.readTree(response.getRestResponse().getBody()).path("data");
@@ -103,6 +113,15 @@ public final class TransitAead implements Aead {
       });
     } catch (KvException e) {
       throw new GeneralSecurityException(e.getMessage());
+    }
+  }
+
+  /** Vault's error strings, matched against known phrases only: never put in a message. */
+  private static String errors(LogicalResponse response) {
+    try {
+      return JSON.readTree(response.getRestResponse().getBody()).path("errors").toString();
+    } catch (IOException e) {
+      return "";
     }
   }
 

@@ -8,6 +8,7 @@ import io.github.jopenlibs.vault.json.JsonArray;
 import io.github.jopenlibs.vault.json.JsonObject;
 import io.github.jopenlibs.vault.response.LogicalResponse;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -29,23 +30,31 @@ public final class VaultKvStore implements KvStore {
   private final VaultSession session;
   private final String mount;
   private final String prefix;
+  private final Clock clock;
 
   /**
    * @param mount the KV v2 mount, e.g. {@code secret}
    * @param prefix the folder under it, e.g. {@code keyward}; every path Keyward writes is below it
    */
   public VaultKvStore(VaultSession session, String mount, String prefix) {
+    this(session, mount, prefix, Clock.systemUTC());
+  }
+
+  /** @param clock tells a past {@code deletion_time} (deleted) from a future one (live) */
+  public VaultKvStore(VaultSession session, String mount, String prefix, Clock clock) {
     this.session = session;
     this.mount = checkedFolder(mount, "vault KV mount");
     this.prefix = checkedFolder(prefix, "vault KV prefix");
+    this.clock = clock;
   }
 
   @Override
   public Optional<Document> read(String path, int version) throws KvException {
-    String url = api("data", path) + (version > 0 ? "?version=" + version : "");
+    String api = api("data", path);
+    String url = api + (version > 0 ? "?version=" + version : "");
     return session.call("KV read of " + path, vault -> {
       LogicalResponse response = vault.logical().read(url);
-      int status = status(response, "KV read of " + path);
+      int status = status(response, "KV read of " + path, api, "read");
       if (status == 404) {
         return Optional.empty();
       }
@@ -62,9 +71,10 @@ public final class VaultKvStore implements KvStore {
 
   @Override
   public Optional<Metadata> metadata(String path) throws KvException {
+    String api = api("metadata", path);
     return session.call("KV metadata read of " + path, vault -> {
-      LogicalResponse response = vault.logical().read(api("metadata", path));
-      if (status(response, "KV metadata read of " + path) == 404) {
+      LogicalResponse response = vault.logical().read(api);
+      if (status(response, "KV metadata read of " + path, api, "read") == 404) {
         return Optional.empty();
       }
       JsonNode data = body(response).path("data");
@@ -73,7 +83,7 @@ public final class VaultKvStore implements KvStore {
       while (versions.hasNext()) {
         Map.Entry<String, JsonNode> entry = versions.next();
         JsonNode info = entry.getValue();
-        boolean deleted = !info.path("deletion_time").asText("").isEmpty();
+        boolean deleted = isPast(info.path("deletion_time").asText(""));
         if (!info.path("destroyed").asBoolean(false) && !deleted) {
           live.add(Integer.parseInt(entry.getKey()));
         }
@@ -90,13 +100,16 @@ public final class VaultKvStore implements KvStore {
     JsonObject values = Json.object();
     data.forEach(values::add);
     Map<String, Object> body = Map.of("options", Json.object().add("cas", cas), "data", values);
+    String api = api("data", path);
+    // KV v2's existence check: writing a path that exists needs update, a new one create.
+    String capability = cas == 0 ? "create" : "update";
     return session.call("KV write of " + path, vault -> {
-      LogicalResponse response = vault.logical().write(api("data", path), body);
+      LogicalResponse response = vault.logical().write(api, body);
       int status = response.getRestResponse().getStatus();
       if (status == 400 && errors(response).contains("check-and-set")) {
         throw new CasMismatchException(path, cas);
       }
-      expect(status, 200, response, "KV write of " + path);
+      expect(status, 200, "KV write of " + path, api, capability);
       return body(response).path("data").path("version").asInt();
     });
   }
@@ -105,20 +118,22 @@ public final class VaultKvStore implements KvStore {
   public void putCustomMetadata(String path, Map<String, String> custom) throws KvException {
     JsonObject values = Json.object();
     custom.forEach(values::add);
+    String api = api("metadata", path);
     session.call("KV metadata write of " + path, vault -> {
-      LogicalResponse response = vault.logical().write(api("metadata", path),
-          Map.of("custom_metadata", values));
-      expect(response.getRestResponse().getStatus(), 204, response, "KV metadata write of " + path);
+      LogicalResponse response = vault.logical().write(api, Map.of("custom_metadata", values));
+      expect(response.getRestResponse().getStatus(), 204, "KV metadata write of " + path, api,
+          "update");
       return null;
     });
   }
 
   @Override
   public void destroy(String path, int version) throws KvException {
+    String api = api("destroy", path);
     session.call("KV destroy of " + path, vault -> {
-      LogicalResponse response = vault.logical().write(api("destroy", path),
+      LogicalResponse response = vault.logical().write(api,
           Map.of("versions", new JsonArray().add(version)));
-      expect(response.getRestResponse().getStatus(), 204, response, "KV destroy of " + path);
+      expect(response.getRestResponse().getStatus(), 204, "KV destroy of " + path, api, "update");
       return null;
     });
   }
@@ -129,7 +144,7 @@ public final class VaultKvStore implements KvStore {
     String url = trimmed.isEmpty() ? mount + "/metadata/" + prefix : api("metadata", trimmed);
     return session.call("KV list of " + folder, vault -> {
       LogicalResponse response = vault.logical().list(url);
-      if (status(response, "KV list of " + folder) == 404) {
+      if (status(response, "KV list of " + folder, url, "list") == 404) {
         return List.of();
       }
       List<String> keys = new ArrayList<>();
@@ -137,6 +152,21 @@ public final class VaultKvStore implements KvStore {
       keys.sort(null);
       return keys;
     });
+  }
+
+  /**
+   * KV v2 sets a deletion time on every version when {@code delete_version_after} is configured:
+   * a version is deleted once that time has passed, not while it is still ahead.
+   */
+  private boolean isPast(String deletionTime) {
+    if (deletionTime.isEmpty()) {
+      return false;
+    }
+    try {
+      return !Instant.parse(deletionTime).isAfter(clock.instant());
+    } catch (java.time.format.DateTimeParseException e) {
+      return true; // unreadable: treat as deleted rather than serve a version Vault may refuse
+    }
   }
 
   private String api(String kind, String path) throws KvException {
@@ -148,25 +178,26 @@ public final class VaultKvStore implements KvStore {
     return mount + "/" + kind + "/" + prefix + "/" + path;
   }
 
-  /** 200 or 404 pass; 403 triggers a fresh login; anything else fails. */
-  private static int status(LogicalResponse response, String what) throws KvException {
+  /** 200 or 404 pass; 403 is for the session to judge (expired token or denial); else fails. */
+  private static int status(LogicalResponse response, String what, String api, String capability)
+      throws KvException {
     int status = response.getRestResponse().getStatus();
     if (status == 200 || status == 404) {
       return status;
     }
     if (status == 403) {
-      throw new VaultSession.PermissionDeniedException(what);
+      throw new VaultSession.PermissionDeniedException(what, api, capability);
     }
-    throw new KvException("Vault " + what + " failed (HTTP " + status + ")");
+    throw VaultSession.failure(what, status);
   }
 
-  private static void expect(int status, int wanted, LogicalResponse response, String what)
+  private static void expect(int status, int wanted, String what, String api, String capability)
       throws KvException {
     if (status == 403) {
-      throw new VaultSession.PermissionDeniedException(what);
+      throw new VaultSession.PermissionDeniedException(what, api, capability);
     }
     if (status != wanted && status != 200 && status != 204) {
-      throw new KvException("Vault " + what + " failed (HTTP " + status + ")");
+      throw VaultSession.failure(what, status);
     }
   }
 

@@ -95,6 +95,31 @@ abstract class CredentialStoreContract {
   }
 
   @Test
+  void aSpecChangedBesideTheCiphertextDoesNotDecrypt() throws Exception {
+    store.create(spec("openrouter"), secret(SECRET_1), "alice");
+    SealedCredential stored = store.current(TENANT, "openrouter");
+    CredentialMetadata m = stored.metadata();
+    CredentialSpec widened = new CredentialSpec(TENANT, "openrouter", m.spec().provider(),
+        m.spec().injection(), List.of("*.openrouter.ai", "collector.attacker.example"),
+        m.spec().models(), m.spec().labels());
+    SealedCredential reseated = new SealedCredential(new CredentialMetadata(widened,
+        m.version(), m.createdBy(), m.createdAt(), m.disabled(), m.note()), stored.sealed());
+    assertThrows(GeneralSecurityException.class, () -> sealer.unseal(reseated));
+  }
+
+  @Test
+  void anInjectionChangedBesideTheCiphertextDoesNotDecrypt() throws Exception {
+    store.create(spec("openrouter"), secret(SECRET_1), "alice");
+    SealedCredential stored = store.current(TENANT, "openrouter");
+    CredentialMetadata m = stored.metadata();
+    CredentialSpec moved = new CredentialSpec(TENANT, "openrouter", m.spec().provider(),
+        Injection.query("key"), m.spec().allowedDomains(), m.spec().models(), m.spec().labels());
+    SealedCredential reseated = new SealedCredential(new CredentialMetadata(moved,
+        m.version(), m.createdBy(), m.createdAt(), m.disabled(), m.note()), stored.sealed());
+    assertThrows(GeneralSecurityException.class, () -> sealer.unseal(reseated));
+  }
+
+  @Test
   void aSealedBlobCopiedToAnotherCredentialDoesNotDecrypt() throws Exception {
     store.create(spec("openrouter"), secret(SECRET_1), "alice");
     store.create(spec("other"), secret(SECRET_2), "alice");

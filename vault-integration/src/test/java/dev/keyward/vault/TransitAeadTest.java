@@ -78,6 +78,37 @@ class TransitAeadTest {
   }
 
   @Test
+  void aCiphertextBelowMinDecryptionVersionIsRefusedWithTheFix() throws Exception {
+    byte[] old = aead.encrypt(PLAINTEXT, AD);
+    aead.rotate();
+    vault.transitMinDecryptionVersion("keyward-kek", 2);
+    GeneralSecurityException e =
+        assertThrows(GeneralSecurityException.class, () -> aead.decrypt(old, AD));
+    assertTrue(e.getMessage().contains("min_decryption_version"), e.getMessage());
+    assertTrue(e.getMessage().contains("kek rotate"), e.getMessage());
+  }
+
+  @Test
+  void encryptingWithAnUnknownKeyNeedsCreateOnTheTransitPath() throws Exception {
+    vault.policy("encrypt-only", "path \"transit/encrypt/*\" { capabilities = [\"update\"] }");
+    vault.appRole("encrypt-only", "encrypt-only-role", "encrypt-only-secret",
+        java.util.List.of("encrypt-only"));
+    java.nio.file.Path secret = java.nio.file.Files.createTempFile("secret-id", "");
+    java.nio.file.Files.writeString(secret, "encrypt-only-secret");
+    try (VaultSession limited = VaultSession.open(new VaultSettings(vault.address(),
+        java.util.Optional.empty(), java.util.Optional.empty(), VaultSettings.DEFAULT_TIMEOUT,
+        new VaultSettings.AppRoleAuth("approle", "encrypt-only-role",
+            java.util.Optional.of(secret))), scheduler, java.time.Clock.systemUTC())) {
+      GeneralSecurityException e = assertThrows(GeneralSecurityException.class,
+          () -> new TransitAead(limited, "transit", "no-such-key").encrypt(PLAINTEXT, AD));
+      assertTrue(e.getMessage().contains("transit/encrypt/no-such-key"), e.getMessage());
+      assertTrue(e.getMessage().contains("HTTP 403"), e.getMessage());
+      assertTrue(new String(new TransitAead(limited, "transit", "keyward-kek")
+          .encrypt(PLAINTEXT, AD), StandardCharsets.UTF_8).startsWith("vault:v1:"));
+    }
+  }
+
+  @Test
   void aVaultFailureIsAnErrorWithTheStatusOnly() {
     vault.failNext(1, 500);
     GeneralSecurityException e =

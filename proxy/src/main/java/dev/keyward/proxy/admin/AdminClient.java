@@ -5,6 +5,7 @@ import dev.keyward.token.Purpose;
 import dev.keyward.token.Role;
 import dev.keyward.vault.CredentialSpec;
 import dev.keyward.vault.InsecureSecretAccess;
+import dev.keyward.vault.LoopbackHosts;
 import dev.keyward.vault.Secret;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -51,9 +52,25 @@ public final class AdminClient implements Operations {
    */
   public AdminClient(URI base, String token, Optional<Path> caFile) throws IOException,
       GeneralSecurityException {
+    this(base, token, caFile, false);
+  }
+
+  /**
+   * @param insecure accept a plain {@code http://} URL of a host other than loopback (the operator
+   *     token and secrets then cross the network in the clear)
+   */
+
+  public AdminClient(URI base, String token, Optional<Path> caFile, boolean insecure)
+      throws IOException, GeneralSecurityException {
     String scheme = base.getScheme();
     if (!"http".equals(scheme) && !"https".equals(scheme) || base.getHost() == null) {
       throw new IllegalArgumentException("the admin URL must be http(s)://host:port, not " + base);
+    }
+    if ("http".equals(scheme) && !insecure && !LoopbackHosts.isLoopback(base.getHost())) {
+      throw new IllegalArgumentException("the admin URL " + base + " is plain HTTP: the operator"
+          + " token and any secret being stored would cross the network in the clear; use"
+          + " https:// (with --admin-ca for a private CA), or pass --insecure to accept that"
+          + " (plain HTTP to a loopback address needs no option)");
     }
     this.base = base;
     this.token = token;

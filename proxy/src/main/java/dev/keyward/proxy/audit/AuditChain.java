@@ -27,6 +27,16 @@ public final class AuditChain {
     }
   }
 
+  /**
+   * What a file header's signature covers: where the file starts in the chain, so a log whose
+   * earlier files were archived can start here, and nowhere else mid-chain.
+   */
+  public static byte[] anchorMessage(String instance, long seq, String time, String prev,
+      String previousFile) {
+    return ("keyward-audit-anchor/1|" + instance + "|" + seq + "|" + time + "|" + prev + "|"
+        + (previousFile == null ? "" : previousFile)).getBytes(StandardCharsets.UTF_8);
+  }
+
   /** What a checkpoint's signature covers. */
   public static byte[] checkpointMessage(String instance, long seq, String time, String prev) {
     return ("keyward-audit-checkpoint/1|" + instance + "|" + seq + "|" + time + "|" + prev)

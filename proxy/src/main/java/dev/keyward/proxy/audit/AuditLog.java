@@ -25,9 +25,12 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,10 +52,28 @@ public final class AuditLog implements AuditSink, AutoCloseable {
   /**
    * @param file the current log file; rotated files sit beside it as {@code audit-<time>-<seq>.jsonl}
    * @param stdout also print every line to the {@code stdout} stream given to the log
-   * @param instance names this log in checkpoints and in the witness
+   * @param instance names this log in checkpoints, anchors and the witness
+   * @param witnessInterval how often the head of the log (its last line) is witnessed in the store
+   *     when it moved: what can be cut unseen is at most this much of the newest records
+   * @param publicKey a pinned public key: Keyward refuses to sign with any other, and {@code audit
+   *     verify} trusts it rather than the store
    */
   public record Settings(Optional<Path> file, boolean stdout, long maxFileBytes,
-      Duration checkpointInterval, OnFailure onFailure, String instance) {}
+      Duration checkpointInterval, OnFailure onFailure, String instance, Duration witnessInterval,
+      Optional<Path> publicKey) {
+
+    public static final Duration DEFAULT_WITNESS_INTERVAL = Duration.ofSeconds(2);
+
+    public Settings(Optional<Path> file, boolean stdout, long maxFileBytes,
+        Duration checkpointInterval, OnFailure onFailure, String instance) {
+      this(file, stdout, maxFileBytes, checkpointInterval, onFailure, instance,
+          DEFAULT_WITNESS_INTERVAL, Optional.empty());
+    }
+  }
+
+  /** What the writer last wrote, for the witness thread to record. */
+  private record Head(long checkpointSeq, String checkpointPrev, String checkpointTime,
+      long seq, String hash, String time) {}
 
   static final int QUEUE_CAPACITY = 100_000;
   private static final long BATCH_LINGER_MILLIS = 1;
@@ -69,6 +90,10 @@ public final class AuditLog implements AuditSink, AutoCloseable {
   private final AtomicLong writeFailures = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final Thread writer;
+  private final ScheduledExecutorService witnessThread;
+  private final AtomicReference<Head> head = new AtomicReference<>();
+  private Head witnessed; // witness thread only
+  private int witnessFailures; // witness thread only
   private volatile boolean healthy = true;
   private volatile boolean closing;
 
@@ -80,6 +105,9 @@ public final class AuditLog implements AuditSink, AutoCloseable {
   private Instant lastCheckpoint;
   private boolean unsealed;
   private int failingFor;
+  private long checkpointSeq = -1;
+  private String checkpointPrev = "";
+  private String checkpointTime = "";
 
   public AuditLog(Settings settings, PublicKeySign signer, KvStore witnessStore, Clock clock,
       PrintStream stdout) {
@@ -103,6 +131,15 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     writer = new Thread(this::run, "keyward-audit");
     writer.setDaemon(true);
     writer.start();
+    // The store is written from its own thread: a slow or unreachable Vault never holds up the
+    // audit writer, and requests cost nothing extra (the writer already hashes every line).
+    witnessThread = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "keyward-audit-witness");
+      thread.setDaemon(true);
+      return thread;
+    });
+    long every = Math.max(1, settings.witnessInterval().toMillis());
+    witnessThread.scheduleWithFixedDelay(this::witness, every, every, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -131,11 +168,40 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     return healthy;
   }
 
-  /** Writes what is queued, a final checkpoint, and stops. */
+  /** Writes what is queued, a final checkpoint, witnesses it in the store, and stops. */
   @Override
   public void close() throws InterruptedException {
     closing = true;
     writer.join(TimeUnit.SECONDS.toMillis(30));
+    witnessThread.shutdown();
+    witnessThread.awaitTermination(30, TimeUnit.SECONDS);
+    witness(); // the final checkpoint, before the store is closed
+  }
+
+  /** Records the head and the latest checkpoint in the store, when they moved. */
+  private synchronized void witness() {
+    Head latest = head.get();
+    if (latest == null || latest.equals(witnessed)) {
+      return;
+    }
+    try {
+      new AuditWitness(settings.instance(), latest.checkpointSeq(), latest.checkpointPrev(),
+          latest.checkpointTime(), latest.seq(), latest.hash(), latest.time())
+          .store(witnessStore);
+      witnessed = latest;
+      witnessFailures = 0;
+    } catch (KvException | RuntimeException e) {
+      if (witnessFailures++ % 60 == 0) {
+        LOG.warn("the audit log's head (seq {}) is written but not witnessed in the store; retrying"
+            + ": {}", latest.seq(), e.getMessage());
+      }
+    }
+  }
+
+  /** After the writer appended {@code line} as {@code lineSeq}: what the witness should record. */
+  private void moved(long lineSeq, String lineHash) {
+    head.set(new Head(checkpointSeq, checkpointPrev, checkpointTime, lineSeq, lineHash,
+        clock.instant().toString()));
   }
 
   private void run() {
@@ -240,6 +306,9 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         throw e;
       }
       batch.subList(0, written.size()).clear();
+      if (channel != null) {
+        moved(seq - 1, prev);
+      }
       if (stdout != null) {
         written.forEach(stdout::println);
       }
@@ -273,8 +342,8 @@ public final class AuditLog implements AuditSink, AutoCloseable {
   }
 
   /**
-   * Signs the chain's head and fsyncs, then records the checkpoint in the witness. A witness that
-   * cannot be written is retried at the next checkpoint; the log itself goes on.
+   * Signs the chain's head and fsyncs; the witness thread then records the checkpoint in the store
+   * (and retries while the store cannot be written; the log itself goes on).
    */
   private void checkpoint() throws IOException, GeneralSecurityException {
     String time = clock.instant().toString();
@@ -294,17 +363,16 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     if (stdout != null) {
       stdout.println(line);
     }
-    AuditWitness witness = new AuditWitness(settings.instance(), seq, prev, time);
+    checkpointSeq = seq;
+    checkpointPrev = prev;
+    checkpointTime = time;
     prev = AuditChain.hash(line.getBytes(StandardCharsets.UTF_8));
+    if (channel != null) {
+      moved(seq, prev);
+    }
     seq++;
     lastCheckpoint = clock.instant();
     unsealed = false;
-    try {
-      witness.store(witnessStore);
-    } catch (KvException e) {
-      LOG.warn("audit checkpoint {} written, but not witnessed in the store: {}", witness.seq(),
-          e.getMessage());
-    }
   }
 
   private void rotate() throws IOException, GeneralSecurityException {
@@ -331,6 +399,12 @@ public final class AuditLog implements AuditSink, AutoCloseable {
       JsonObject json = new JsonObject(tail.lastLine().get());
       seq = json.getLong("seq") + 1;
       prev = AuditChain.hash(tail.lastLine().get().getBytes(StandardCharsets.UTF_8));
+      if (AuditChain.CHECKPOINT.equals(json.getString("type"))) {
+        checkpointSeq = json.getLong("seq");
+        checkpointPrev = json.getString("prev", "");
+        checkpointTime = json.getString("time", "");
+      }
+      moved(seq - 1, prev);
     }
     if (tail.torn()) {
       // A crash tore the last line: keep that file as it is for the record (verify reports the
@@ -345,20 +419,34 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     size = channel.size();
   }
 
+  /**
+   * Starts a file with its header: where it sits in the chain, signed, so that a log whose older
+   * files were archived may start here (a signed anchor) and nowhere else mid-chain.
+   */
   private void openNew(Path file, String previousFile) throws IOException {
     channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     Files.setPosixFilePermissions(file, AtomicFiles.OWNER_ONLY);
     size = 0;
+    String time = clock.instant().toString();
+    String signature;
+    try {
+      signature = Base64.getEncoder().encodeToString(signer.sign(AuditChain.anchorMessage(
+          settings.instance(), seq, time, prev, previousFile)));
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot sign the audit file's anchor", e);
+    }
     JsonObject header = new JsonObject()
         .put("seq", seq)
         .put("type", AuditChain.FILE)
-        .put("time", clock.instant().toString())
+        .put("time", time)
         .put("instance", settings.instance())
         .put("previous_file", previousFile)
+        .put("signature", signature)
         .put("prev", prev);
     String line = header.encode();
     append(line + "\n");
     prev = AuditChain.hash(line.getBytes(StandardCharsets.UTF_8));
+    moved(seq, prev);
     seq++;
   }
 

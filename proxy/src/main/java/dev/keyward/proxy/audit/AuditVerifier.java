@@ -13,10 +13,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Checks audit files, in order: every line's hash link to the one before, sequence numbers without
- * gaps, checkpoint signatures, and that the log reaches the checkpoint witnessed in the shared
- * store. An edited byte, a deleted line, two swapped lines and a truncated tail each break one of
- * these.
+ * Checks audit files, in order: that the log starts at its genesis or at a signed anchor, every
+ * line's hash link to the one before, sequence numbers without gaps, the instance that wrote it,
+ * checkpoint and anchor signatures, and that the log reaches what the shared store witnessed (the
+ * latest checkpoint and the head). An edited byte, a deleted line, two swapped lines, a cut head,
+ * a cut tail and a missing file each break one of these.
  */
 public final class AuditVerifier {
 
@@ -28,30 +29,56 @@ public final class AuditVerifier {
     }
   }
 
-  /** What the files hold, and what is wrong with them. */
+  /**
+   * What the files hold, and what is wrong with them.
+   *
+   * @param unsealed entries after the last checkpoint: chained, but signed by nothing yet
+   * @param unwitnessed lines after the head the store witnessed: nothing outside the files
+   *     vouches for them (0 when no witness was compared)
+   */
   public record Result(List<Problem> problems, long entries, long checkpoints, long lastSeq,
-      long unsealed, List<String> notes) {
+      long unsealed, long unwitnessed, List<String> notes) {
     public boolean ok() {
       return problems.isEmpty();
     }
   }
 
+  /**
+   * How to check.
+   *
+   * @param verifier the instance's public key; without it signatures are not checked (a note
+   *     says so)
+   * @param witness what the store witnessed for the instance, compared when the files reach the
+   *     current log
+   * @param witnessRequired a missing witness is a problem (verify with a configuration): a cut log
+   *     could not be told otherwise
+   * @param instance the instance whose log this must be; every header and checkpoint must name it
+   * @param wholeLog the files are every file of the log (not a chosen few): a missing predecessor
+   *     is a problem, not a note
+   */
+  public record Options(Optional<PublicKeyVerify> verifier, Optional<AuditWitness> witness,
+      boolean witnessRequired, Optional<String> instance, boolean wholeLog) {}
+
   private AuditVerifier() {}
 
-  /**
-   * @param verifier checkpoint public key; without it signatures are not checked (and a note says so)
-   * @param witness the latest checkpoint recorded in the store, if known
-   */
+  /** The chain, signatures and witness, without an expected instance or a required witness. */
   public static Result verify(List<Path> files, Optional<PublicKeyVerify> verifier,
       Optional<AuditWitness> witness) throws IOException {
+    return verify(files, new Options(verifier, witness, false, Optional.empty(), false));
+  }
+
+  public static Result verify(List<Path> files, Options options) throws IOException {
     List<Problem> problems = new ArrayList<>();
     List<String> notes = new ArrayList<>();
+    Optional<PublicKeyVerify> verifier = options.verifier();
+    Optional<AuditWitness> witness = options.witness();
     String expectedPrev = null;
     long expectedSeq = -1;
     long entries = 0;
     long checkpoints = 0;
     long unsealed = 0;
-    boolean witnessSeen = false;
+    boolean checkpointWitnessed = false;
+    String headHashSeen = null;
     for (Path file : files) {
       byte[] bytes = Files.readAllBytes(file);
       String name = file.getFileName().toString();
@@ -78,10 +105,9 @@ public final class AuditVerifier {
         }
         String prev = json.getString("prev", "");
         long seq = json.getLong("seq", -1L);
+        String type = json.getString("type", "");
         if (expectedPrev == null) {
-          if (!AuditChain.GENESIS.equals(prev)) {
-            notes.add(name + " starts mid-chain (its predecessor was not given)");
-          }
+          checkStart(json, seq, prev, name, lineNo, options, problems, notes);
         } else if (!expectedPrev.equals(prev)) {
           problems.add(new Problem(name, lineNo, "hash chain broken: the line before it was"
               + " edited, removed or moved"));
@@ -90,57 +116,124 @@ public final class AuditVerifier {
           problems.add(new Problem(name, lineNo, "sequence " + expectedSeq + " expected, found "
               + seq + ": a line was removed or moved"));
         }
-        if (AuditChain.CHECKPOINT.equals(json.getString("type"))) {
+        if ((AuditChain.CHECKPOINT.equals(type) || AuditChain.FILE.equals(type))
+            && options.instance().isPresent()
+            && !options.instance().get().equals(json.getString("instance"))) {
+          problems.add(new Problem(name, lineNo, "written by instance "
+              + json.getString("instance") + ", not " + options.instance().get()
+              + ": a file of another log"));
+        }
+        if (AuditChain.CHECKPOINT.equals(type)) {
           checkpoints++;
           unsealed = 0;
-          checkSignature(json, seq, prev, verifier, name, lineNo, problems);
+          checkSignature(json, AuditChain.checkpointMessage(json.getString("instance"), seq,
+              json.getString("time"), prev), verifier, name, lineNo, problems,
+              "checkpoint signature invalid: the checkpoint or the chain it seals was altered");
           if (witness.isPresent() && witness.get().seq() == seq) {
-            witnessSeen = true;
+            checkpointWitnessed = true;
             if (!witness.get().prev().equals(prev)) {
               problems.add(new Problem(name, lineNo, "this checkpoint differs from the one"
                   + " witnessed in the store: the log before it was rewritten"));
             }
           }
-        } else if (!AuditChain.FILE.equals(json.getString("type"))) {
+        } else if (!AuditChain.FILE.equals(type)) {
           entries++;
           unsealed++;
+        }
+        if (witness.isPresent() && witness.get().headSeq() == seq) {
+          headHashSeen = hash;
+          if (!witness.get().headHash().isEmpty() && !witness.get().headHash().equals(hash)) {
+            problems.add(new Problem(name, lineNo, "this line differs from the one witnessed in"
+                + " the store as the log's head at " + witness.get().headTime()
+                + ": it was rewritten"));
+          }
         }
         expectedPrev = hash;
         expectedSeq = seq + 1;
       }
     }
     long lastSeq = expectedSeq - 1;
-    if (witness.isPresent() && !witnessSeen) {
-      problems.add(new Problem(files.isEmpty() ? "" : files.get(files.size() - 1).getFileName()
-          .toString(), 0, "truncated: checkpoint " + witness.get().seq() + " of "
-          + witness.get().time() + " was witnessed in the store but is not in the log, which"
-          + " ends at " + lastSeq));
+    String lastFile = files.isEmpty() ? "" : files.get(files.size() - 1).getFileName().toString();
+    long unwitnessed = 0;
+    if (witness.isPresent()) {
+      AuditWitness w = witness.get();
+      if (lastSeq < w.headSeq()) {
+        problems.add(new Problem(lastFile, 0, "truncated: the store witnessed this log up to seq "
+            + w.headSeq() + " (at " + w.headTime() + "), but it ends at seq " + lastSeq + ": "
+            + (w.headSeq() - lastSeq) + " line" + (w.headSeq() - lastSeq == 1 ? " was" : "s were")
+            + " cut off the end"));
+      } else if (w.seq() >= 0 && !checkpointWitnessed) {
+        problems.add(new Problem(lastFile, 0, "truncated: checkpoint " + w.seq() + " of "
+            + w.time() + " was witnessed in the store but is not in the log, which ends at "
+            + lastSeq));
+      }
+      if (headHashSeen == null && lastSeq >= w.headSeq() && !w.headHash().isEmpty()) {
+        problems.add(new Problem(lastFile, 0, "the line at seq " + w.headSeq() + " that the store"
+            + " witnessed as the head is not in the files given"));
+      }
+      unwitnessed = Math.max(0, lastSeq - Math.max(w.headSeq(), w.seq()));
+    } else if (options.witnessRequired()) {
+      problems.add(new Problem(lastFile, 0, "no witness in the store for instance "
+          + options.instance().orElse("?") + ": a cut log cannot be told from an intact one (is"
+          + " this the instance's log, and the store it writes to?)"));
     }
     if (verifier.isEmpty()) {
       notes.add("checkpoint signatures not checked: no public key (pass --config)");
     }
-    if (witness.isEmpty()) {
+    if (witness.isEmpty() && !options.witnessRequired()) {
       notes.add("no witnessed checkpoint to compare with: a truncated tail cannot be ruled out");
     }
     if (unsealed > 0) {
       notes.add(unsealed + (unsealed == 1 ? " entry after the last checkpoint is"
-          : " entries after the last checkpoint are") + " not yet sealed");
+          : " entries after the last checkpoint are") + " not yet sealed" + (witness.isPresent()
+          ? "; " + unwitnessed + " line" + (unwitnessed == 1 ? "" : "s")
+              + " after the witnessed head" : ""));
     }
-    return new Result(problems, entries, checkpoints, lastSeq, unsealed, notes);
+    return new Result(problems, entries, checkpoints, lastSeq, unsealed, unwitnessed, notes);
   }
 
-  private static void checkSignature(JsonObject json, long seq, String prev,
-      Optional<PublicKeyVerify> verifier, String file, long line, List<Problem> problems) {
+  /** The first line given must be the log's genesis, or a file header signed as an anchor. */
+  private static void checkStart(JsonObject json, long seq, String prev, String name,
+      long lineNo, Options options, List<Problem> problems, List<String> notes) {
+    if (seq == 0 && AuditChain.GENESIS.equals(prev)) {
+      return;
+    }
+    boolean header = AuditChain.FILE.equals(json.getString("type"))
+        && json.getString("signature") != null;
+    if (!header) {
+      problems.add(new Problem(name, lineNo, "the log starts mid-chain at seq " + seq
+          + " without a signed anchor: its first lines were removed"));
+      return;
+    }
+    if (options.verifier().isEmpty()) {
+      notes.add(name + " starts mid-chain at seq " + seq + " (anchor signature not checked)");
+      return;
+    }
+    checkSignature(json, AuditChain.anchorMessage(json.getString("instance"), seq,
+        json.getString("time"), prev, json.getString("previous_file")), options.verifier(),
+        name, lineNo, problems, "anchor signature invalid: this file's header was altered");
+    String previous = json.getString("previous_file");
+    if (options.wholeLog()) {
+      problems.add(new Problem(name, lineNo, "the file before it (" + previous + ") is missing:"
+          + " the log's earlier files were removed. If they were archived on purpose, verify"
+          + " them together with these, or name the files to check"));
+    } else {
+      notes.add("starts at the signed anchor at seq " + seq + " in " + name + "; the files"
+          + " before it (" + previous + ") were not checked");
+    }
+  }
+
+  private static void checkSignature(JsonObject json, byte[] message,
+      Optional<PublicKeyVerify> verifier, String file, long line, List<Problem> problems,
+      String complaint) {
     if (verifier.isEmpty()) {
       return;
     }
     try {
       byte[] signature = Base64.getDecoder().decode(json.getString("signature", ""));
-      verifier.get().verify(signature, AuditChain.checkpointMessage(json.getString("instance"),
-          seq, json.getString("time"), prev));
+      verifier.get().verify(signature, message);
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      problems.add(new Problem(file, line, "checkpoint signature invalid: the checkpoint or the"
-          + " chain it seals was altered"));
+      problems.add(new Problem(file, line, complaint));
     }
   }
 

@@ -3,6 +3,7 @@ package dev.keyward.proxy.cli;
 import static dev.keyward.proxy.cli.CredentialCommand.objects;
 import static dev.keyward.proxy.cli.CredentialCommand.print;
 
+import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.PublicKeyVerify;
 import dev.keyward.proxy.admin.AuditQuery;
 import dev.keyward.proxy.audit.AuditFiles;
@@ -14,9 +15,7 @@ import dev.keyward.proxy.config.KeywardConfig;
 import dev.keyward.vault.KvException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -36,7 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "audit", mixinStandardHelpOptions = true,
     description = "The audit trail: verify it, query it, report on credential use.",
     subcommands = {AuditCommand.Verify.class, AuditCommand.Query.class,
-        AuditCommand.Report.class})
+        AuditCommand.Report.class, AuditCommand.PublicKey.class})
 final class AuditCommand implements Runnable {
 
   @Spec
@@ -47,11 +46,14 @@ final class AuditCommand implements Runnable {
     spec.commandLine().usage(KeywardCommand.io(spec).err());
   }
 
-  /** {@code keyward audit verify}: hash chain, sequence, signatures, witness. */
+  /** {@code keyward audit verify}: where the log starts, hash chain, signatures, witness. */
   @Command(name = "verify", mixinStandardHelpOptions = true,
-      description = {"Verify audit files: the hash chain, sequence numbers, checkpoint signatures"
-          + " (public key from the store) and, when the last file is the current log, the"
-          + " checkpoint witnessed in the store (catches a truncated tail).",
+      description = {"Verify audit files: that the log starts at its genesis or a signed anchor,"
+          + " the hash chain, sequence numbers, checkpoint and anchor signatures (public key pinned"
+          + " by audit.public_key, else the instance's write-once key in the store) and, when the"
+          + " last file is the current log, what the store witnessed (catches a cut tail).",
+          "The instance is the configuration's audit.instance (or --instance), never read from"
+              + " the files. With a configuration, a missing witness is a failure.",
           "Exits 0 if intact, " + ExitCodes.TAMPERED + " if altered."})
   static final class Verify implements Callable<Integer> {
 
@@ -64,6 +66,11 @@ final class AuditCommand implements Runnable {
     @Parameters(paramLabel = "FILE", arity = "0..*",
         description = "Audit files, oldest first (default: every file of the configured log).")
     List<Path> files = new ArrayList<>();
+
+    @Option(names = "--instance", paramLabel = "NAME",
+        description = "The instance whose log this is (default: audit.instance of --config), e.g."
+            + " to verify another replica's log copied from the SIEM.")
+    String instance;
 
     @Option(names = "--json", description = "Print the result as JSON.")
     boolean json;
@@ -86,36 +93,53 @@ final class AuditCommand implements Runnable {
       }
       Optional<PublicKeyVerify> verifier = Optional.empty();
       Optional<AuditWitness> witness = Optional.empty();
+      Optional<String> expected = Optional.ofNullable(instance);
+      boolean witnessRequired = false;
       List<String> notes = new ArrayList<>();
       if (config.isPresent()) {
+        String name = instance != null ? instance : config.get().audit().instance();
+        expected = Optional.of(name);
         try (Installation installation = Installation.open(config.get())) {
-          verifier = AuditKeys.verifier(installation.storage().kv());
-          Path last = chosen.get(chosen.size() - 1);
+          Optional<Path> pinned = config.get().audit().publicKey();
+          Optional<KeysetHandle> key = pinned.isPresent()
+              ? Optional.of(AuditKeys.readPublicKeyset(pinned.get()))
+              : AuditKeys.publicKeyset(installation.storage().kv(), name);
+          if (key.isPresent()) {
+            verifier = Optional.of(AuditKeys.verifier(key.get()));
+          }
+          // Every file of the configured log (even none left: the witness tells what is gone),
+          // or chosen files ending with the current one.
+          Path last = chosen.isEmpty() ? null : chosen.get(chosen.size() - 1);
           boolean reachesEnd = files.isEmpty() || config.get().audit().file()
               .map(f -> f.getFileName().equals(last.getFileName())).orElse(false);
-          Optional<String> instance = instanceOf(last);
-          if (reachesEnd && instance.isPresent()) {
-            witness = AuditWitness.load(installation.storage().kv(), instance.get());
-          } else if (!reachesEnd) {
-            notes.add("the witnessed checkpoint was not compared: the last file given is not the"
+          Optional<AuditWitness> stored = AuditWitness.load(installation.storage().kv(), name);
+          if (reachesEnd) {
+            witness = stored;
+            witnessRequired = true;
+          } else {
+            notes.add("the witnessed head was not compared: the last file given is not the"
                 + " current log");
           }
-        } catch (KvException | GeneralSecurityException e) {
+        } catch (KvException | GeneralSecurityException | IOException e) {
           throw new CliException(ExitCodes.UNAVAILABLE, "cannot read the audit key or witness: "
               + e.getMessage());
         }
       }
-      AuditVerifier.Result result = AuditVerifier.verify(chosen, verifier, witness);
+      AuditVerifier.Result result = AuditVerifier.verify(chosen, new AuditVerifier.Options(
+          verifier, witness, witnessRequired, expected, files.isEmpty()));
       notes.addAll(result.notes());
       JsonArray problems = new JsonArray();
       result.problems().forEach(p -> problems.add(new JsonObject().put("file", p.file())
           .put("line", p.line()).put("message", p.message())));
       JsonObject out = new JsonObject()
           .put("ok", result.ok())
+          .put("instance", expected.orElse(null))
           .put("files", chosen.size())
           .put("entries", result.entries())
           .put("checkpoints", result.checkpoints())
           .put("last_seq", result.lastSeq())
+          .put("unsealed", result.unsealed())
+          .put("unwitnessed", result.unwitnessed())
           .put("problems", problems)
           .put("notes", new JsonArray(notes));
       StringBuilder text = new StringBuilder();
@@ -136,13 +160,38 @@ final class AuditCommand implements Runnable {
       }
       return Optional.of(locations.load());
     }
+  }
 
-    private static Optional<String> instanceOf(Path file) throws IOException {
-      try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-        String first = in.readLine();
-        return Optional.ofNullable(first == null ? null : new JsonObject(first).getString("instance"));
-      } catch (RuntimeException e) {
-        return Optional.empty();
+  /** {@code keyward audit public-key}: the key to pin in audit.public_key. */
+  @Command(name = "public-key", mixinStandardHelpOptions = true,
+      description = "Print the instance's audit public key (Tink JSON) from the store: save it"
+          + " where the store cannot be written and name it in audit.public_key, so that `audit"
+          + " verify` and Keyward itself trust that key and no other.")
+  static final class PublicKey implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Locations locations;
+
+    @Option(names = "--instance", paramLabel = "NAME",
+        description = "Whose key (default: audit.instance of the configuration).")
+    String instance;
+
+    @Override
+    public Integer call() throws Exception {
+      KeywardConfig config = locations.load();
+      String name = instance != null ? instance : config.audit().instance();
+      try (Installation installation = Installation.open(config)) {
+        KeysetHandle key = AuditKeys.publicKeyset(installation.storage().kv(), name)
+            .orElseThrow(() -> new CliException(ExitCodes.NOT_FOUND, "instance " + name
+                + " has no audit key yet: it is created at the instance's first start"));
+        KeywardCommand.io(spec).out().println(AuditKeys.toJson(key));
+        return ExitCodes.OK;
+      } catch (KvException | GeneralSecurityException e) {
+        throw new CliException(ExitCodes.UNAVAILABLE, "cannot read the audit public key: "
+            + e.getMessage());
       }
     }
   }

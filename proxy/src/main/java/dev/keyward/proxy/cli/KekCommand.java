@@ -1,5 +1,6 @@
 package dev.keyward.proxy.cli;
 
+import dev.keyward.proxy.audit.AuditKeys;
 import dev.keyward.vault.CredentialStoreException;
 import dev.keyward.vault.KvException;
 import io.vertx.core.json.JsonObject;
@@ -29,8 +30,9 @@ final class KekCommand implements Runnable {
   /** {@code keyward kek rotate}: new KEK version, every credential rewrapped under it. */
   @Command(name = "rotate", mixinStandardHelpOptions = true,
       description = "Add a new KEK version (local keyset or Vault Transit), then re-seal the"
-          + " current version of every credential and the token signing keys under it. Older"
-          + " versions stay decryptable.")
+          + " current version of every credential, the token signing keys and every instance's"
+          + " audit signing key under it. Older versions stay decryptable until the Transit key's"
+          + " min_decryption_version is raised.")
   static final class Rotate implements Callable<Integer> {
 
     @Spec
@@ -54,10 +56,15 @@ final class KekCommand implements Runnable {
         if (installation.config().jwks().isEmpty()) {
           installation.signingKeys().rewrap();
         }
+        // Everything else sealed under the KEK: each instance's audit signing key.
+        int auditKeys = AuditKeys.rewrapAll(installation.storage().kv(),
+            installation.storage().kek());
         CredentialCommand.print(io, json, new JsonObject().put("rewrapped_credentials", count)
-            .put("rewrapped_signing_keys", installation.config().jwks().isEmpty()),
+            .put("rewrapped_signing_keys", installation.config().jwks().isEmpty())
+            .put("rewrapped_audit_keys", auditKeys),
             "Rotated the KEK; rewrapped " + count + " credential" + (count == 1 ? "" : "s")
-                + (installation.config().jwks().isEmpty() ? " and the signing keys" : ""));
+                + (installation.config().jwks().isEmpty() ? ", the signing keys" : "")
+                + " and " + auditKeys + " audit signing key" + (auditKeys == 1 ? "" : "s"));
         return ExitCodes.OK;
       } catch (CredentialStoreException e) {
         throw new CliException(ExitCodes.of(e.reason()), e.getMessage());

@@ -38,6 +38,11 @@ final class Target {
           + " $KEYWARD_ADMIN_CA, else the JDK's).")
   Path adminCa;
 
+  @Option(names = "--insecure",
+      description = "Allow a plain http:// admin URL of a host other than loopback (the operator"
+          + " token and secrets then cross the network unencrypted).")
+  boolean insecure;
+
   @Option(names = "--operator-token-file", paramLabel = "FILE",
       description = "File holding the operator token for the admin API (default: the "
           + TOKEN_ENV + " environment variable).")
@@ -58,7 +63,8 @@ final class Target {
    */
   <T> T run(Call<T> call) throws CliException {
     if (remote()) {
-      try (Operations operations = new AdminClient(adminUrl, token(), Optional.ofNullable(adminCa))) {
+      try (Operations operations = new AdminClient(adminUrl, token(), Optional.ofNullable(adminCa),
+          insecure)) {
         return call.run(operations);
       } catch (OperationException e) {
         throw fail(e);

@@ -37,7 +37,8 @@ record ConfigFile(
   record VaultKv(String mount, String prefix) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record Vault(String address, String namespace, String caCert, String timeout, VaultAuth auth) {}
+  record Vault(String address, String namespace, String caCert, String timeout, VaultAuth auth,
+      Boolean insecure) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record VaultAuth(String method, String tokenFile, String mount, String roleId,
@@ -59,7 +60,7 @@ record ConfigFile(
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Audit(String file, Boolean stdout, String maxFileSize, String checkpointInterval,
-      String onFailure, String instance) {}
+      String onFailure, String instance, String witnessInterval, String publicKey) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Budgets(String store, String dir, String holdLease, BudgetsRedis redis) {}

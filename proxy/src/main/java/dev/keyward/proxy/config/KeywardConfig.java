@@ -246,7 +246,7 @@ public record KeywardConfig(
 
   private static AuditLog.Settings audit(ConfigFile.Audit raw, Path base, Map<String, String> env,
       List<String> problems) {
-    ConfigFile.Audit a = raw == null ? new ConfigFile.Audit(null, null, null, null, null, null) : raw;
+    ConfigFile.Audit a = raw == null ? new ConfigFile.Audit(null, null, null, null, null, null, null, null) : raw;
     Optional<Path> file = Optional.ofNullable(a.file()).map(base::resolve);
     boolean stdout = a.stdout() == null ? file.isEmpty() : a.stdout();
     if (file.isEmpty() && !stdout) {
@@ -268,7 +268,10 @@ public record KeywardConfig(
         size(a.maxFileSize(), 100L * 1024 * 1024, "audit.max_file_size", problems),
         duration(a.checkpointInterval(), Duration.ofMinutes(1), "audit.checkpoint_interval",
             problems),
-        onFailure, instance);
+        onFailure, instance,
+        duration(a.witnessInterval(), AuditLog.Settings.DEFAULT_WITNESS_INTERVAL,
+            "audit.witness_interval", problems),
+        Optional.ofNullable(a.publicKey()).map(base::resolve));
   }
 
   /** This host's name in the identifier alphabet (a pod name in Kubernetes). */

@@ -67,7 +67,7 @@ public record StorageConfig(
 
   private static Optional<VaultSettings> vault(ConfigFile.Vault raw, Path base,
       Map<String, String> env, List<String> problems) {
-    ConfigFile.Vault v = raw == null ? new ConfigFile.Vault(null, null, null, null, null) : raw;
+    ConfigFile.Vault v = raw == null ? new ConfigFile.Vault(null, null, null, null, null, null) : raw;
     String address = or(v.address(), env.get("VAULT_ADDR"));
     if (address == null) {
       problems.add("vault.address (or VAULT_ADDR) is required when Vault is used");
@@ -111,7 +111,8 @@ public record StorageConfig(
       }
     }
     try {
-      return Optional.of(new VaultSettings(address, namespace, caCert, timeout, method));
+      return Optional.of(new VaultSettings(address, namespace, caCert, timeout, method,
+          Boolean.TRUE.equals(v.insecure())));
     } catch (IllegalArgumentException e) {
       problems.add(e.getMessage());
       return Optional.empty();

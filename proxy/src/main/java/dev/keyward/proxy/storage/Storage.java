@@ -62,7 +62,7 @@ public final class Storage implements AutoCloseable {
       KvStore kv = config.fileStore().isPresent()
           ? new FileKvStore(config.fileStore().get(), clock)
           : new VaultKvStore(session, config.vaultStore().orElseThrow().mount(),
-              config.vaultStore().orElseThrow().prefix());
+              config.vaultStore().orElseThrow().prefix(), clock);
       Aead kek = config.localKek().isPresent()
           ? LocalKek.reloading(config.localKek().get())
           : new TransitAead(session, config.transitKek().orElseThrow().mount(),

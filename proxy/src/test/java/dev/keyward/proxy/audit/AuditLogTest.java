@@ -42,7 +42,7 @@ class AuditLogTest {
   AuditLog open(long maxFileBytes) throws Exception {
     return new AuditLog(new AuditLog.Settings(Optional.of(file), false, maxFileBytes,
         Duration.ofHours(1), AuditLog.OnFailure.FAIL_CLOSED, "test-1"),
-        AuditKeys.signer(kv, kek), kv, Clock.systemUTC(), null);
+        AuditKeys.signer(kv, kek, "test-1", Optional.empty()), kv, Clock.systemUTC(), null);
   }
 
   static AuditRecord entry(int n) {
@@ -61,7 +61,8 @@ class AuditLogTest {
   }
 
   AuditVerifier.Result verifyAll() throws Exception {
-    return AuditVerifier.verify(AuditFiles.inOrder(file), AuditKeys.verifier(kv),
+    return AuditVerifier.verify(AuditFiles.inOrder(file),
+        Optional.of(AuditKeys.verifier(AuditKeys.publicKeyset(kv, "test-1").orElseThrow())),
         AuditWitness.load(kv, "test-1"));
   }
 

@@ -3,7 +3,15 @@ package dev.keyward.proxy.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.crypto.tink.KeysetHandle;
+import com.google.crypto.tink.PublicKeySign;
+import com.google.crypto.tink.RegistryConfiguration;
+import com.google.crypto.tink.TinkJsonProtoKeysetFormat;
+import com.google.crypto.tink.signature.PredefinedSignatureParameters;
 import dev.keyward.proxy.cli.ExitCodes;
+import dev.keyward.proxy.config.KeywardConfig;
+import dev.keyward.proxy.storage.Storage;
+import dev.keyward.vault.KvStore;
 import dev.keyward.proxy.testing.Cli;
 import dev.keyward.proxy.testing.ProxyHarness;
 import dev.keyward.proxy.testing.TestInstallation;
@@ -11,8 +19,11 @@ import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,6 +113,45 @@ class AuditTamperTest {
     // Cut the final checkpoint and the entry before it: what remains is a valid chain.
     write(lines.subList(0, lines.size() - 2));
     assertTampered("truncated");
+  }
+
+  @Test
+  void aKeyAndWitnessReplacedInTheStoreDoNotFoolAVerifyThatPinsTheKey() throws Exception {
+    Cli.Result exported = Cli.run("audit", "public-key", "--config", config);
+    assertEquals(ExitCodes.OK, exported.exit(), exported.toString());
+    Path pinned = dir.resolve("audit-public-key.json");
+    Files.writeString(pinned, exported.out());
+    Path file = Path.of(config);
+    Files.writeString(file, Files.readString(file).replace("audit:\n",
+        "audit:\n  public_key: " + pinned + "\n"));
+    // Someone who can write both the audit files and the store re-signs the last checkpoint with
+    // a key of their own, installs its public half and moves the witness to the forged line.
+    KeysetHandle forger = KeysetHandle.generateNew(PredefinedSignatureParameters.ECDSA_P256);
+    List<String> lines = lines();
+    int last = lines.size() - 1;
+    JsonObject checkpoint = new JsonObject(lines.get(last)).put("time", "2020-01-01T00:00:00Z");
+    byte[] message = AuditChain.checkpointMessage(checkpoint.getString("instance"),
+        checkpoint.getLong("seq"), checkpoint.getString("time"), checkpoint.getString("prev"));
+    checkpoint.put("signature", Base64.getEncoder().encodeToString(forger
+        .getPrimitive(RegistryConfiguration.get(), PublicKeySign.class).sign(message)));
+    lines.set(last, checkpoint.encode());
+    write(lines);
+    String instance = TestInstallation.INSTANCE;
+    try (Storage storage = Storage.open(KeywardConfig.load(file, Map.of()).storage(),
+        Clock.systemUTC())) {
+      KvStore kv = storage.kv();
+      kv.write(AuditKeys.publicKeyPath(instance), Map.of("public_keyset",
+          TinkJsonProtoKeysetFormat.serializeKeysetWithoutSecret(forger.getPublicKeysetHandle())),
+          kv.read(AuditKeys.publicKeyPath(instance), 0).orElseThrow().version());
+      Map<String, String> witness = new java.util.HashMap<>(
+          kv.read(AuditWitness.path(instance), 0).orElseThrow().data());
+      witness.put("head_hash", AuditChain.hash(checkpoint.encode()
+          .getBytes(StandardCharsets.UTF_8)));
+      witness.put("time", "2020-01-01T00:00:00Z");
+      kv.write(AuditWitness.path(instance), witness,
+          kv.read(AuditWitness.path(instance), 0).orElseThrow().version());
+    }
+    assertTampered("checkpoint signature invalid");
   }
 
   @Test

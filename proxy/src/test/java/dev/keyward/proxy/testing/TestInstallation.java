@@ -38,12 +38,16 @@ public final class TestInstallation {
   public static final String ISSUER = "keyward-test";
   /** Where the installation's Keyward writes its audit log, relative to {@link #dir()}. */
   public static final String AUDIT_FILE = "audit/audit.jsonl";
+  /** The audit instance of the installation's Keyward, unless a test sets its own audit block. */
+  public static final String INSTANCE = "keyward-test";
 
   private final Path dir;
   private String extraConfig = "";
   private String refreshInterval = "100ms";
   private Path jwks;
   private VaultDouble vault;
+  private String vaultAuth = String.join("\n", "    method: token", "    token_file: vault-token");
+  private Path vaultCa;
   private Storage shared;
 
   public TestInstallation(Path dir) throws Exception {
@@ -79,6 +83,18 @@ public final class TestInstallation {
     return this;
   }
 
+  /** How Keyward logs in to Vault: the lines under {@code vault.auth}, indented four spaces. */
+  public TestInstallation vaultAuth(String lines) {
+    this.vaultAuth = lines;
+    return this;
+  }
+
+  /** The CA that signed the Vault double's certificate ({@code vault.ca_cert}). */
+  public TestInstallation vaultCa(Path pem) {
+    this.vaultCa = pem;
+    return this;
+  }
+
   /** Verify only, with the public keys in {@code jwksFile}; this installation cannot mint. */
   public TestInstallation verifyOnly(Path jwksFile) {
     this.jwks = jwksFile;
@@ -96,8 +112,8 @@ public final class TestInstallation {
         ? String.join("\n", "kek:", "  local: kek.json", "store:", "  file: store")
         : String.join("\n", "kek:", "  transit:", "    key: keyward-kek",
             "store:", "  vault:", "    mount: secret", "    prefix: keyward",
-            "vault:", "  address: " + vault.address(), "  auth:", "    method: token",
-            "    token_file: vault-token");
+            "vault:", "  address: " + vault.address(),
+            vaultCa == null ? "" : "  ca_cert: " + vaultCa, "  auth:", vaultAuth);
     Files.writeString(file, String.join("\n",
         "listen:", "  host: 127.0.0.1", "  port: 0",
         "policy: policy.yaml",
@@ -107,7 +123,7 @@ public final class TestInstallation {
         // Tests may set their own audit or admin blocks; by default: a file, frequent
         // checkpoints, and the admin API on a free port.
         extraConfig.contains("audit:") ? "" : String.join("\n", "audit:", "  file: " + AUDIT_FILE,
-            "  checkpoint_interval: 1s"),
+            "  checkpoint_interval: 1s", "  instance: " + INSTANCE),
         extraConfig.contains("admin:") ? "" : String.join("\n", "admin:", "  port: 0"),
         extraConfig));
     KeywardConfig config = KeywardConfig.load(file, Map.of());
