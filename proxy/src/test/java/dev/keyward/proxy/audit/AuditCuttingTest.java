@@ -5,18 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyward.proxy.cli.ExitCodes;
 import dev.keyward.proxy.storage.Storage;
+import dev.keyward.proxy.testing.AuditCapture;
 import dev.keyward.proxy.testing.Cli;
 import dev.keyward.proxy.testing.ProxyHarness;
 import dev.keyward.proxy.testing.TestInstallation;
 import dev.keyward.vault.KvStore;
 import io.vertx.core.json.JsonObject;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,17 +53,22 @@ class AuditCuttingTest {
         "  checkpoint_interval: 1h", "  max_file_size: " + maxFileSize, "")));
   }
 
-  /** Sends {@code count} requests, then waits until the store witnesses the log's last line. */
+  /**
+   * Sends {@code count} requests, waits until the last one is in the log, then until the store
+   * witnesses the log's last line.
+   */
   void requests(int count) throws Exception {
     String token = proxy.token();
+    String lastRequest = "";
     for (int i = 0; i < count; i++) {
-      assertEquals(200, proxy.agent().post("/r/local/chat/" + i, token, "{}").statusCode());
+      HttpResponse<String> response = proxy.agent().post("/r/local/chat/" + i, token, "{}");
+      assertEquals(200, response.statusCode());
+      lastRequest = response.headers().firstValue("x-request-id").orElseThrow();
     }
+    new AuditCapture(dir).forRequest(lastRequest);
     long last = lastSeq();
-    Instant deadline = Instant.now().plusSeconds(20);
-    while (witnessedHead() < last && Instant.now().isBefore(deadline)) {
-      Thread.sleep(50);
-    }
+    Awaitility.await("the log's head witnessed").atMost(Duration.ofSeconds(20))
+        .until(() -> witnessedHead() >= last);
   }
 
   long lastSeq() throws Exception {
