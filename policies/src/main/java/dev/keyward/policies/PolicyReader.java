@@ -279,7 +279,7 @@ final class PolicyReader {
   private void checkFields(MapNode map, Set<String> known) {
     for (Field field : map.fields().values()) {
       if (!known.contains(field.name())) {
-        String suggestion = closest(field.name(), known);
+        String suggestion = Spelling.closest(field.name(), known);
         problem(field.keyLocation(), "unknown field '" + field.name() + "'"
             + (suggestion == null ? "; known fields: " + String.join(", ", sorted(known))
                 : "; did you mean '" + suggestion + "'?"));
@@ -442,38 +442,5 @@ final class PolicyReader {
 
   private static List<String> sorted(Set<String> set) {
     return set.stream().sorted().toList();
-  }
-
-  /** The known name nearest to {@code name} within edit distance 2, or null. */
-  private static String closest(String name, Set<String> known) {
-    String best = null;
-    int bestDistance = 3;
-    for (String candidate : sorted(known)) {
-      int d = editDistance(name, candidate);
-      if (d < bestDistance) {
-        best = candidate;
-        bestDistance = d;
-      }
-    }
-    return best;
-  }
-
-  private static int editDistance(String a, String b) {
-    int[] previous = new int[b.length() + 1];
-    int[] current = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      previous[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      current[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-      }
-      int[] swap = previous;
-      previous = current;
-      current = swap;
-    }
-    return previous[b.length()];
   }
 }

@@ -2,13 +2,13 @@ package dev.keyward.policies;
 
 import java.util.Collection;
 
-/** "Did you mean" for names in a policy. */
-final class Spelling {
+/** "Did you mean" for names in a policy or a configuration file. */
+public final class Spelling {
 
   private Spelling() {}
 
   /** The known name nearest to {@code name} within edit distance 2, or null. */
-  static String closest(String name, Collection<String> known) {
+  public static String closest(String name, Collection<String> known) {
     String best = null;
     int bestDistance = 3;
     for (String candidate : known.stream().sorted().toList()) {

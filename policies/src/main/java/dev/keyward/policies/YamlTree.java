@@ -14,29 +14,30 @@ import java.util.Map;
 /**
  * A YAML document read into a small tree that remembers where each node came from, so validation
  * can point at {@code file:line:column}. Duplicate keys are reported, not silently overwritten.
+ * The policy and Keyward's configuration file are both read this way.
  */
-final class YamlTree {
+public final class YamlTree {
 
   private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
 
-  record Location(int line, int column) {}
+  public record Location(int line, int column) {}
 
-  sealed interface Node permits MapNode, ListNode, ScalarNode {
+  public sealed interface Node permits MapNode, ListNode, ScalarNode {
     Location location();
   }
 
-  record Field(String name, Location keyLocation, Node value) {}
+  public record Field(String name, Location keyLocation, Node value) {}
 
-  record MapNode(Location location, Map<String, Field> fields) implements Node {}
+  public record MapNode(Location location, Map<String, Field> fields) implements Node {}
 
-  record ListNode(Location location, List<Node> items) implements Node {}
+  public record ListNode(Location location, List<Node> items) implements Node {}
 
-  enum Kind { STRING, NUMBER, BOOLEAN, NULL }
+  public enum Kind { STRING, NUMBER, BOOLEAN, NULL }
 
-  record ScalarNode(Location location, String text, Kind kind) implements Node {}
+  public record ScalarNode(Location location, String text, Kind kind) implements Node {}
 
   /** A problem found while reading, reported by the caller with its source name. */
-  record Problem(Location location, String message) {}
+  public record Problem(Location location, String message) {}
 
   private final List<Problem> problems = new ArrayList<>();
 
@@ -46,7 +47,7 @@ final class YamlTree {
    * Reads {@code text}; syntax errors and duplicate keys go to {@code problems}. Returns null when
    * the document could not be read at all.
    */
-  static Node parse(String text, List<Problem> problems) {
+  public static Node parse(String text, List<Problem> problems) {
     YamlTree tree = new YamlTree();
     try (JsonParser parser = FACTORY.createParser(text)) {
       JsonToken first = parser.nextToken();

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.keyward.policies.Names;
 import dev.keyward.policies.Sizes;
+import dev.keyward.policies.YamlTree;
 import dev.keyward.proxy.audit.AuditLog;
 import dev.keyward.vault.SealedCredentialCache;
 import java.io.IOException;
@@ -14,9 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * Keyward's configuration, checked and with every default applied. Relative paths are resolved
@@ -91,21 +94,51 @@ public record KeywardConfig(
 
   /** As {@link #load(Path)}, with {@code env} standing in for the environment variables. */
   public static KeywardConfig load(Path file, Map<String, String> env) throws ConfigException {
-    ConfigFile raw;
+    String text;
     try {
-      raw = YAML.readValue(Files.readString(file), ConfigFile.class);
-    } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : ":" + e.getLocation().getLineNr() + ":"
-          + e.getLocation().getColumnNr();
-      throw new ConfigException(file + where + ": " + e.getOriginalMessage().lines().findFirst()
-          .orElse("invalid configuration"));
+      text = Files.readString(file);
     } catch (IOException e) {
       throw new ConfigException("cannot read the configuration " + file + ": " + e.getMessage());
+    }
+    // The shape first, every problem at its line; then values, every problem located by name.
+    List<YamlTree.Problem> shape = new ArrayList<>();
+    YamlTree.Node root = YamlTree.parse(text, shape);
+    if (root != null) {
+      ConfigShape.check(root, ConfigFile.class, "", shape);
+    }
+    if (!shape.isEmpty()) {
+      throw new ConfigException(shape.stream().map(p -> at(file, Optional.of(p.location()))
+          + p.message()).collect(Collectors.joining("\n")));
+    }
+    ConfigFile raw;
+    try {
+      raw = YAML.readValue(text, ConfigFile.class);
+    } catch (JsonProcessingException e) { // the shape check lets nothing through that fails here
+      throw new ConfigException(file + ": " + e.getOriginalMessage().lines().findFirst()
+          .orElse("invalid configuration"));
     }
     if (raw == null) {
       throw new ConfigException(file + ": the configuration is empty");
     }
-    return resolve(raw, file.toAbsolutePath().getParent(), file.toString(), env);
+    List<String> problems = new ArrayList<>();
+    KeywardConfig config = resolve(raw, file.toAbsolutePath().getParent(), env, problems);
+    if (!problems.isEmpty()) {
+      Map<String, YamlTree.Location> settings = ConfigShape.locations(root);
+      throw new ConfigException(problems.stream()
+          .map(problem -> new YamlTree.Problem(ConfigShape.locate(problem, settings)
+              .orElse(new YamlTree.Location(0, 0)), problem))
+          .sorted(Comparator.comparingInt((YamlTree.Problem p) -> p.location().line())
+              .thenComparingInt(p -> p.location().column()))
+          .map(p -> at(file, Optional.of(p.location())) + p.message())
+          .collect(Collectors.joining("\n")));
+    }
+    return config;
+  }
+
+  /** {@code file:line:column: }, or {@code file: } when the setting is not in the file. */
+  private static String at(Path file, Optional<YamlTree.Location> location) {
+    return location.filter(l -> l.line() > 0)
+        .map(l -> file + ":" + l.line() + ":" + l.column() + ": ").orElse(file + ": ");
   }
 
   /** This configuration listening on another address. */
@@ -133,9 +166,9 @@ public record KeywardConfig(
         budgets);
   }
 
-  private static KeywardConfig resolve(ConfigFile raw, Path base, String source,
-      Map<String, String> env) throws ConfigException {
-    List<String> problems = new ArrayList<>();
+  /** The configuration with defaults applied; every problem found goes to {@code problems}. */
+  private static KeywardConfig resolve(ConfigFile raw, Path base, Map<String, String> env,
+      List<String> problems) {
     ConfigFile.Listen listen = raw.listen() == null ? new ConfigFile.Listen(null, null) : raw.listen();
     String host = listen.host() == null ? DEFAULT_HOST : listen.host();
     int port = listen.port() == null ? DEFAULT_PORT : listen.port();
@@ -182,15 +215,16 @@ public record KeywardConfig(
     }
     BudgetsConfig budgets = BudgetsConfig.resolve(raw.budgets(), base,
         limits.maxRequestDuration(), problems);
+    AuditLog.Settings audit = audit(raw.audit(), base, env, problems);
+    Admin admin = admin(raw.admin(), base, problems);
     if (!problems.isEmpty()) {
-      throw new ConfigException(source + ": " + String.join("; ", problems));
+      return null;
     }
     return new KeywardConfig(host, port, policy, policyReload, storage,
         tokens.issuer() == null ? DEFAULT_ISSUER : tokens.issuer(), jwks, tokenRefresh, trustCa,
         connectTimeout, firstByteTimeout, idleTimeout, !Boolean.FALSE.equals(upstream.http2()),
-        Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo, limits,
-        audit(raw.audit(), base, env, problems), admin(raw.admin(), base, problems), ttl, stale,
-        budgets);
+        Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo, limits, audit, admin, ttl,
+        stale, budgets);
   }
 
   private static Limits limits(ConfigFile.Limits raw, List<String> problems) {

@@ -88,6 +88,8 @@ class BudgetsConfigTest {
   @Test
   void anUnknownSettingIsReportedWithItsLine() {
     String message = problem("budgets:\n  stor: redis");
-    assertTrue(message.matches("(?s).*keyward\\.yaml:\\d+:\\d+: .*\"stor\".*"), message);
+    assertTrue(message.matches("(?s).*keyward\\.yaml:\\d+:\\d+: unknown setting 'budgets.stor'.*"),
+        message);
+    assertTrue(message.contains("did you mean 'store'?"), message);
   }
 }
