@@ -28,7 +28,7 @@ import java.util.Optional;
  * <p>Input is fed in slices of {@link #SLICE} bytes, so one call's output is bounded by the
  * slice size times the coding's largest ratio, whatever the upstream's chunks are.
  */
-final class ContentDecoding {
+public final class ContentDecoding {
 
   static final int SLICE = 4096;
 
@@ -45,7 +45,8 @@ final class ContentDecoding {
    *
    * @throws ProxyException {@code upstream_encoding_unsupported} for a coding Keyward cannot decode
    */
-  static Optional<ContentDecoding> forHeaders(List<String> contentEncoding) throws ProxyException {
+  public static Optional<ContentDecoding> forHeaders(List<String> contentEncoding)
+      throws ProxyException {
     List<String> codings = new ArrayList<>();
     for (String value : contentEncoding) {
       for (String coding : value.split(",")) {
@@ -89,7 +90,7 @@ final class ContentDecoding {
   }
 
   /** The decoded bytes of one chunk of the encoded body. */
-  Buffer push(Buffer chunk) throws ProxyException {
+  public Buffer push(Buffer chunk) throws ProxyException {
     Buffer out = Buffer.buffer();
     byte[] in = chunk.getBytes();
     for (int from = 0; from < in.length; from += SLICE) {
@@ -105,7 +106,7 @@ final class ContentDecoding {
   }
 
   /** Whatever the decoders still hold at the end of the body; frees them. */
-  Buffer finish() throws ProxyException {
+  public Buffer finish() throws ProxyException {
     Buffer out = Buffer.buffer();
     try {
       channel.finish();
@@ -119,7 +120,7 @@ final class ContentDecoding {
   }
 
   /** Frees the decoders (also when the body ends early). */
-  void close() {
+  public void close() {
     if (!closed) {
       closed = true;
       channel.finishAndReleaseAll();
