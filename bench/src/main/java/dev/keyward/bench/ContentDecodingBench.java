@@ -95,9 +95,9 @@ public class ContentDecodingBench {
     Redactor.Stream stream = redactor.newStream();
     long sent = 0;
     for (Buffer chunk : body) {
-      sent += stream.push(decoding.push(chunk)).length();
+      sent += stream.push(decoding.chunk(chunk)).length();
     }
-    sent += stream.push(decoding.finish()).length();
+    sent += stream.push(decoding.end()).length();
     return sent + stream.finish().length();
   }
 }

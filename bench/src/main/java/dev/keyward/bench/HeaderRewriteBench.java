@@ -2,7 +2,7 @@ package dev.keyward.bench;
 
 import dev.keyward.policies.Target;
 import dev.keyward.proxy.forward.HeaderHygiene;
-import dev.keyward.proxy.stage.Inject;
+import dev.keyward.proxy.stage.UnsealAndInject;
 import dev.keyward.vault.Injection;
 import dev.keyward.vault.Secret;
 import io.vertx.core.MultiMap;
@@ -35,7 +35,7 @@ public class HeaderRewriteBench {
   private static final byte[] KEY =
       ("sk-or-v1-" + "0123456789abcdef".repeat(4)).getBytes(StandardCharsets.US_ASCII);
 
-  private final Inject inject = new Inject(new HeaderHygiene(false));
+  private final HeaderHygiene hygiene = new HeaderHygiene(false);
   private final Target target =
       new Target("https", "openrouter.ai", 443, "/api/v1/chat/completions", null);
   private final Injection anthropic = Injection.forProvider("anthropic");
@@ -58,14 +58,14 @@ public class HeaderRewriteBench {
   }
 
   @Benchmark
-  public Inject.Outbound bearer() {
-    return inject.apply(agentHeaders, target, Injection.bearer(), Secret.copyOf(KEY),
-        "kw-0123456789abcdef0123456789abcdef");
+  public UnsealAndInject.Injected bearer() {
+    return UnsealAndInject.inject(hygiene, agentHeaders, target, Injection.bearer(),
+        Secret.copyOf(KEY), "kw-0123456789abcdef0123456789abcdef");
   }
 
   @Benchmark
-  public Inject.Outbound anthropicApiKey() {
-    return inject.apply(agentHeaders, target, anthropic, Secret.copyOf(KEY),
+  public UnsealAndInject.Injected anthropicApiKey() {
+    return UnsealAndInject.inject(hygiene, agentHeaders, target, anthropic, Secret.copyOf(KEY),
         "kw-0123456789abcdef0123456789abcdef");
   }
 }

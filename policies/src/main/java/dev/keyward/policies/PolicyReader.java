@@ -1,5 +1,7 @@
 package dev.keyward.policies;
 
+import dev.keyward.llm.Api;
+import dev.keyward.llm.LlmRequest;
 import dev.keyward.policies.YamlTree.Field;
 import dev.keyward.policies.YamlTree.Kind;
 import dev.keyward.policies.YamlTree.ListNode;
@@ -9,6 +11,7 @@ import dev.keyward.policies.YamlTree.Node;
 import dev.keyward.policies.YamlTree.ScalarNode;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -26,8 +29,8 @@ final class PolicyReader {
       Set.of("version", "mode", "credentials", "routes", "grants", "plans", "budgets");
   private static final Set<String> CREDENTIAL_FIELDS = Set.of("id", "allowed_domains",
       "allowed_ports", "allow_insecure_http", "allow_addresses", "models", "mode");
-  private static final Set<String> ROUTE_FIELDS =
-      Set.of("name", "upstream", "credential", "max_request_body");
+  private static final Set<String> ROUTE_FIELDS = Set.of("name", "upstream", "credential",
+      "max_request_body", "api", "tiers", "models", "aliases");
   private static final Set<String> GRANT_FIELDS = Set.of("name", "agents", "tenants", "groups",
       "credentials", "methods", "paths", "mode");
   private static final Set<String> METHODS =
@@ -134,14 +137,7 @@ final class PolicyReader {
         problem(item.location(), e.getMessage());
       }
     }
-    Set<String> models = new LinkedHashSet<>();
-    for (ScalarNode item : strings(map, "models")) {
-      if (item.text().isBlank()) {
-        problem(item.location(), "empty model name");
-      } else {
-        models.add(item.text());
-      }
-    }
+    Set<String> models = modelNames(map, "models");
     Mode mode = mode(map.fields().get("mode"), defaultMode);
     if (id == null) {
       return null;
@@ -191,10 +187,89 @@ final class PolicyReader {
         }
       }
     }
+    LlmRoute llm = llmRoute(map, label);
+    CredentialRule sent = credentialId == null ? null : credentials.get(credentialId);
+    if (sent != null && !sent.models().isEmpty() && !llm.understood()) {
+      problem(map.location(), label + " sends credential '" + credentialId + "', which has a"
+          + " model allowlist: set the route's 'api' (openai, anthropic or gemini) so Keyward can"
+          + " read the model and enforce it");
+    }
     if (name == null || credentialId == null || upstream == null) {
       return null;
     }
-    return new Route(name, upstream, credentialId, maxBody);
+    return new Route(name, upstream, credentialId, maxBody, llm);
+  }
+
+  /** The route's LLM settings; tiers, models and aliases need an {@code api}. */
+  private LlmRoute llmRoute(MapNode map, String label) {
+    Api api = Api.NONE;
+    ScalarNode apiNode = optionalString(map, "api");
+    if (apiNode != null) {
+      try {
+        api = Api.parse(apiNode.text());
+      } catch (IllegalArgumentException e) {
+        problem(apiNode.location(), label + ": " + e.getMessage());
+      }
+    }
+    Map<String, String> tiers = modelMap(map, "tiers", label);
+    for (Map.Entry<String, String> tier : tiers.entrySet()) {
+      if (!LlmRoute.PURPOSES.contains(tier.getKey())) {
+        problem(map.fields().get("tiers").value().location(), label + ": unknown purpose '"
+            + tier.getKey() + "' in tiers; use " + String.join(", ", sorted(LlmRoute.PURPOSES)));
+      }
+    }
+    Set<String> models = modelNames(map, "models");
+    Map<String, String> aliases = modelMap(map, "aliases", label);
+    for (String field : List.of("tiers", "models", "aliases")) {
+      Field set = map.fields().get(field);
+      if (set != null && api == Api.NONE) {
+        problem(set.keyLocation(), label + ": '" + field + "' needs the route's 'api' (openai,"
+            + " anthropic or gemini): Keyward reads the model only on routes that say their API");
+      }
+    }
+    return new LlmRoute(api, tiers, models, aliases);
+  }
+
+  /** A list of model names: visible ASCII, at most {@link LlmRequest#MAX_MODEL_LENGTH}. */
+  private Set<String> modelNames(MapNode map, String field) {
+    Set<String> names = new LinkedHashSet<>();
+    for (ScalarNode item : strings(map, field)) {
+      if (checkModelName(item)) {
+        names.add(item.text());
+      }
+    }
+    return names;
+  }
+
+  /** A mapping of names to model names (tiers, aliases). */
+  private Map<String, String> modelMap(MapNode map, String field, String label) {
+    Field f = map.fields().get(field);
+    if (f == null) {
+      return Map.of();
+    }
+    MapNode entries = map(f.value(), "'" + field + "'");
+    if (entries == null) {
+      return Map.of();
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Field entry : entries.fields().values()) {
+      ScalarNode value = scalar(entry.value(), field + "." + entry.name());
+      if (value != null && checkModelName(value)) {
+        out.put(entry.name(), value.text());
+      }
+    }
+    return out;
+  }
+
+  private boolean checkModelName(ScalarNode item) {
+    String text = item.text();
+    if (text.isBlank() || text.length() > LlmRequest.MAX_MODEL_LENGTH
+        || !text.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      problem(item.location(), "invalid model name '" + text + "': use 1 to "
+          + LlmRequest.MAX_MODEL_LENGTH + " visible ASCII characters");
+      return false;
+    }
+    return true;
   }
 
   /** The route's upstream must be in the credential's domains, ports and schemes: each checked. */
@@ -338,6 +413,11 @@ final class PolicyReader {
       return null;
     }
     return scalar(f.value(), field);
+  }
+
+  private ScalarNode optionalString(MapNode map, String field) {
+    Field f = map.fields().get(field);
+    return f == null ? null : scalar(f.value(), field);
   }
 
   private String name(MapNode map, String field, String what) {

@@ -199,6 +199,49 @@ public final class PolicySet {
         "the upstream resolves to a " + addressClass.label() + " address, which is not allowed");
   }
 
+  /** True when the credential, or the route, limits the models a request may use. */
+  public boolean limitsModels(String credentialId, Optional<Route> route) {
+    CredentialRule credential = credentials.get(credentialId);
+    return (credential != null && !credential.models().isEmpty())
+        || route.map(r -> !r.llm().models().isEmpty()).orElse(false);
+  }
+
+  /**
+   * Decides the models of an LLM request: the one the agent asked for and the one sent upstream
+   * (after tiers and aliases) must each be allowed by the credential's {@code models} and the
+   * route's, where set. Report mode never relaxes it.
+   */
+  public Decision decideModel(String credentialId, Optional<Route> route, String requested,
+      String sent) {
+    CredentialRule credential = credentials.get(credentialId);
+    Set<String> byCredential = credential == null ? Set.of() : credential.models();
+    Set<String> byRoute = route.map(r -> r.llm().models()).orElse(Set.of());
+    for (String model : requested.equals(sent) ? List.of(sent) : List.of(requested, sent)) {
+      String which = model.equals(requested) ? "requested" : "sent upstream";
+      if (!byCredential.isEmpty() && !byCredential.contains(model)) {
+        return Decision.deny(DenyCode.MODEL_NOT_ALLOWED, Mode.ENFORCE, credentialId, credentialId,
+            "model '" + model + "' (" + which + ") is not in the models of credential '"
+                + credentialId + "'");
+      }
+      if (!byRoute.isEmpty() && !byRoute.contains(model)) {
+        String name = route.get().name();
+        return Decision.deny(DenyCode.MODEL_NOT_ALLOWED, Mode.ENFORCE, credentialId, name,
+            "model '" + model + "' (" + which + ") is not in the models of route '" + name + "'");
+      }
+    }
+    return Decision.allow(credentialId, "", "model '" + sent + "' allowed");
+  }
+
+  /**
+   * The denial of a request whose model a model allowlist would need but Keyward cannot read: an
+   * explicit target, or a write to an endpoint that is not a metered one.
+   */
+  public Decision modelUnreadable(String credentialId, String why) {
+    return Decision.deny(DenyCode.MODEL_NOT_ALLOWED, Mode.ENFORCE, credentialId, credentialId,
+        "credential '" + credentialId + "' has a model allowlist, which cannot be enforced on "
+            + why + "; use a route with an api and one of its model endpoints");
+  }
+
   /** The denial of an explicit target that no credential granted to the agent may be sent to. */
   public Decision noCredentialFor(String agent, String tenant, String normalizedHost) {
     return Decision.deny(DenyCode.DOMAIN_NOT_ALLOWED, Mode.ENFORCE, "", "",

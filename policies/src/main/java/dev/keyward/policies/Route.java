@@ -7,12 +7,19 @@ import java.util.OptionalLong;
  *
  * @param upstream the base URL, normalised, with no query
  * @param maxRequestBody the largest request body this route forwards; empty means the default
+ * @param llm the LLM API the route speaks, its tiers, allowlist and aliases
  */
 public record Route(String name, Target upstream, String credentialId,
-    OptionalLong maxRequestBody) {
+    OptionalLong maxRequestBody, LlmRoute llm) {
 
   public Route(String name, Target upstream, String credentialId) {
-    this(name, upstream, credentialId, OptionalLong.empty());
+    this(name, upstream, credentialId, OptionalLong.empty(), LlmRoute.NONE);
+  }
+
+  /** The body limit: the route's own, else 4 MiB on an LLM route, else {@code plainDefault}. */
+  public long maxRequestBody(long plainDefault) {
+    return maxRequestBody.orElse(llm.understood() ? LlmRoute.DEFAULT_MAX_REQUEST_BODY
+        : plainDefault);
   }
 
   /**

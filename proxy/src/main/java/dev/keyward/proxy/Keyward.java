@@ -12,23 +12,26 @@ import dev.keyward.proxy.admin.OperationError;
 import dev.keyward.proxy.admin.OperationException;
 import dev.keyward.proxy.audit.AuditKeys;
 import dev.keyward.proxy.audit.AuditLog;
+import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.config.ConfigException;
 import dev.keyward.proxy.config.KeywardConfig;
-import dev.keyward.proxy.forward.Forwarder;
 import dev.keyward.proxy.forward.HeaderHygiene;
 import dev.keyward.proxy.forward.HostResolver;
+import dev.keyward.proxy.forward.Relay;
 import dev.keyward.proxy.forward.UpstreamAddresses;
+import dev.keyward.proxy.forward.UpstreamCall;
 import dev.keyward.proxy.forward.UpstreamTimeouts;
 import dev.keyward.proxy.forward.UpstreamTrust;
 import dev.keyward.proxy.health.Health;
 import dev.keyward.proxy.http.InvalidRequests;
 import dev.keyward.proxy.http.SlowClientGuard;
 import dev.keyward.proxy.metrics.Metrics;
+import dev.keyward.proxy.stage.Authorize;
+import dev.keyward.proxy.stage.DeclaredLength;
 import dev.keyward.proxy.stage.ResolveTarget;
 import dev.keyward.proxy.stage.Authenticate;
-import dev.keyward.proxy.stage.Inject;
 import dev.keyward.proxy.stage.RecordOutcome;
-import dev.keyward.proxy.stage.Unseal;
+import dev.keyward.proxy.stage.UnsealAndInject;
 import dev.keyward.proxy.storage.Storage;
 import dev.keyward.proxy.tokens.TokenEndpoints;
 import dev.keyward.proxy.tokens.TokenState;
@@ -157,91 +160,33 @@ public final class Keyward implements AutoCloseable {
       Storage storage = Storage.open(config.storage(), clock);
       resources.push(storage);
       TokenState tokens = loadTokenState(config, storage, clock);
-      TokenVerifier verifier = TokenVerifier.builder()
-          .keys(tokens.publicKeys())
-          .issuer(config.issuer())
-          .revocations(tokens)
-          .clock(clock)
-          .build();
+      TokenVerifier verifier = TokenVerifier.builder().keys(tokens.publicKeys())
+          .issuer(config.issuer()).revocations(tokens).clock(clock).build();
       tokens.attach(verifier);
-      ExecutorService storeIo = Executors.newFixedThreadPool(4, daemonThreads("keyward-store-io"));
-      resources.push(storeIo::shutdownNow);
-      ScheduledExecutorService background =
-          Executors.newSingleThreadScheduledExecutor(daemonThreads("keyward-refresh"));
-      resources.push(background::shutdownNow);
-      long refreshMillis = config.tokenRefreshInterval().toMillis();
-      background.scheduleWithFixedDelay(tokens::refresh, refreshMillis, refreshMillis,
-          TimeUnit.MILLISECONDS);
-      long reloadMillis = config.policyReloadInterval().toMillis();
-      background.scheduleWithFixedDelay(reloader::reload, reloadMillis, reloadMillis,
-          TimeUnit.MILLISECONDS);
+      refreshInTheBackground(config, tokens, reloader, resources);
       AuditLog audit = openAudit(config, storage, clock);
       resources.push(audit);
       Metrics metrics = new Metrics();
-      SealedCredentialCache cache = new SealedCredentialCache(storage.credentials(clock),
-          storage.sealer(), storeIo, config.credentialTtl(), config.credentialStaleWindow(),
-          SealedCredentialCache.DEFAULT_MAXIMUM_SIZE, Tickers.of(clock));
-      Vertx vertx = Vertx.builder()
-          .with(metrics.vertxMetrics(new VertxOptions()
-              .setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_BLOCK.toMillis())
-              .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
-              // The warning carries the blocked thread's stack: what it was doing, not just how long.
-              .setWarningExceptionTime(MAX_EVENT_LOOP_BLOCK.toMillis())
-              .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS)
-              .setBlockedThreadCheckInterval(MAX_EVENT_LOOP_BLOCK.toMillis() / 2)))
-          .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
-          .build();
-      resources.push(() -> await(vertx.close()));
-      PoolOptions pool = new PoolOptions().setHttp1MaxSize(128).setHttp2MaxSize(8);
-      HttpClientOptions tls = clientOptions(config);
-      if (config.http2()) {
-        tls.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true);
-      }
-      Forwarder forwarder = new Forwarder(vertx, vertx.createHttpClient(tls, pool),
-          vertx.createHttpClient(clientOptions(config), pool),
-          new UpstreamAddresses(vertx, config.connectTo(), resolver),
-          new UpstreamTimeouts(config.connectTimeout(), config.firstByteTimeout(),
-              config.idleTimeout()));
-      KeywardConfig.Limits limits = config.limits();
+      SealedCredentialCache cache = credentialCache(config, storage, clock, resources);
+      Vertx vertx = vertx(metrics, resources);
       RecordOutcome recordOutcome = new RecordOutcome(audit, metrics, clock);
-      Pipeline pipeline = new Pipeline(policies, new Authenticate(verifier),
-          new ResolveTarget(limits.maxRequestBody()), new Unseal(cache),
-          new Inject(new HeaderHygiene(config.forwardAgentNetwork())), forwarder,
-          recordOutcome, limits.maxRequestDuration());
-      TokenExchange exchange = new TokenExchange(new AgentRegistry(storage.kv()),
-          () -> tokens.issuer().orElse(null), tokens,
-          new FailureLimiter(EXCHANGE_FAILURES_PER_AGENT_AND_ADDRESS, Duration.ofMinutes(1),
-              Tickers.of(clock)),
-          new FailureLimiter(EXCHANGE_FAILURES_PER_ADDRESS, Duration.ofMinutes(1),
-              Tickers.of(clock)));
-      SlowClientGuard slowClients = new SlowClientGuard(vertx, limits.requestHeaderTimeout());
+      Pipeline pipeline = pipeline(config, vertx, policies, verifier, cache, recordOutcome,
+          resolver);
+      SlowClientGuard slowClients =
+          new SlowClientGuard(vertx, config.limits().requestHeaderTimeout());
       AgentPort agentPort = new AgentPort(pipeline,
-          new TokenEndpoints(vertx, exchange, tokens, recordOutcome),
+          new TokenEndpoints(vertx, tokenExchange(storage, tokens, clock), tokens, recordOutcome),
           slowClients, recordOutcome);
-      HttpServerOptions agentOptions = new HttpServerOptions()
-          .setHost(config.host())
-          // Port 0 as -1: every instance shares the one free port picked for the first.
-          .setPort(config.port() == 0 ? -1 : config.port())
-          .setMaxHeaderSize(limits.maxHeaderSize())
-          .setIdleTimeout((int) limits.clientIdleTimeout().toMillis())
-          .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
-          .setHandle100ContinueAutomatically(true)
-          // Agents speak HTTP/1.1. Sniffing for h2c would also hold a connection outside
-          // the slow-client guard while its first bytes trickle in.
-          .setHttp2ClearTextEnabled(false);
-      List<HttpServer> servers = listenOnEveryCore(vertx, () -> vertx.createHttpServer(agentOptions)
-          .connectionHandler(slowClients::connected)
-          .invalidRequestHandler(new InvalidRequests(recordOutcome))
-          .requestHandler(agentPort));
+      List<HttpServer> servers = listenForAgents(config, vertx, agentPort, slowClients,
+          recordOutcome);
       HttpServer adminServer = null;
       if (config.admin().enabled()) {
         Health health = observe(metrics, storage, tokens, verifier, cache, reloader, audit,
             agentPort);
-        AdminApi admin = new AdminApi(vertx,
-            new LocalOperations(config, storage, Optional.of(reloader),
-                appliedHere(tokens, cache), clock), verifier, audit,
-            clock, health, metrics);
-        adminServer = vertx.createHttpServer(adminOptions(config.admin(), limits))
+        AdminApi admin = new AdminApi(vertx, new LocalOperations(config, storage,
+            Optional.of(reloader), appliedHere(tokens, cache), clock), verifier, audit, clock,
+            health, metrics);
+        adminServer = vertx.createHttpServer(adminOptions(config.admin(), config.limits()))
             .requestHandler(admin.router());
         await(adminServer.listen());
       }
@@ -259,6 +204,103 @@ public final class Keyward implements AutoCloseable {
       throw new ConfigException("cannot start on " + config.host() + ":" + config.port() + ": "
           + rootMessage(e), e);
     }
+  }
+
+  /** Signing keys and revocations, and the policy file, re-read on their intervals. */
+  private static void refreshInTheBackground(KeywardConfig config, TokenState tokens,
+      PolicyReloader reloader, Deque<AutoCloseable> resources) {
+    ScheduledExecutorService background =
+        Executors.newSingleThreadScheduledExecutor(daemonThreads("keyward-refresh"));
+    resources.push(background::shutdownNow);
+    long refreshMillis = config.tokenRefreshInterval().toMillis();
+    background.scheduleWithFixedDelay(tokens::refresh, refreshMillis, refreshMillis,
+        TimeUnit.MILLISECONDS);
+    long reloadMillis = config.policyReloadInterval().toMillis();
+    background.scheduleWithFixedDelay(reloader::reload, reloadMillis, reloadMillis,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Sealed credentials in memory; store reads and KEK calls on their own threads. */
+  private static SealedCredentialCache credentialCache(KeywardConfig config, Storage storage,
+      Clock clock, Deque<AutoCloseable> resources) {
+    ExecutorService storeIo = Executors.newFixedThreadPool(4, daemonThreads("keyward-store-io"));
+    resources.push(storeIo::shutdownNow);
+    return new SealedCredentialCache(storage.credentials(clock), storage.sealer(), storeIo,
+        config.credentialTtl(), config.credentialStaleWindow(),
+        SealedCredentialCache.DEFAULT_MAXIMUM_SIZE, Tickers.of(clock));
+  }
+
+  private static Vertx vertx(Metrics metrics, Deque<AutoCloseable> resources) {
+    Vertx vertx = Vertx.builder()
+        .with(metrics.vertxMetrics(new VertxOptions()
+            .setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_BLOCK.toMillis())
+            .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+            // The warning carries the blocked thread's stack: what it was doing, not just how long.
+            .setWarningExceptionTime(MAX_EVENT_LOOP_BLOCK.toMillis())
+            .setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS)
+            .setBlockedThreadCheckInterval(MAX_EVENT_LOOP_BLOCK.toMillis() / 2)))
+        .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
+        .build();
+    resources.push(() -> await(vertx.close()));
+    return vertx;
+  }
+
+  /**
+   * The request path: the interceptors in order (the outcome's record first, so it ends last),
+   * around the upstream call and the relay.
+   */
+  private static Pipeline pipeline(KeywardConfig config, Vertx vertx, PolicyHolder policies,
+      TokenVerifier verifier, SealedCredentialCache cache, RecordOutcome recordOutcome,
+      HostResolver resolver) throws ConfigException {
+    PoolOptions pool = new PoolOptions().setHttp1MaxSize(128).setHttp2MaxSize(8);
+    HttpClientOptions tls = clientOptions(config);
+    if (config.http2()) {
+      tls.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true);
+    }
+    UpstreamCall upstream = new UpstreamCall(vertx, vertx.createHttpClient(tls, pool),
+        vertx.createHttpClient(clientOptions(config), pool),
+        new UpstreamAddresses(vertx, config.connectTo(), resolver),
+        new UpstreamTimeouts(config.connectTimeout(), config.firstByteTimeout(),
+            config.idleTimeout()));
+    List<Interceptor> chain = List.of(
+        recordOutcome,
+        new Authenticate(verifier),
+        new ResolveTarget(config.limits().maxRequestBody()),
+        new Authorize(),
+        new DeclaredLength(),
+        new UnsealAndInject(cache, new HeaderHygiene(config.forwardAgentNetwork())));
+    return new Pipeline(vertx, policies, chain, upstream, new Relay(vertx, config.idleTimeout()),
+        config.limits().maxRequestDuration());
+  }
+
+  private static TokenExchange tokenExchange(Storage storage, TokenState tokens, Clock clock) {
+    return new TokenExchange(new AgentRegistry(storage.kv()), () -> tokens.issuer().orElse(null),
+        tokens,
+        new FailureLimiter(EXCHANGE_FAILURES_PER_AGENT_AND_ADDRESS, Duration.ofMinutes(1),
+            Tickers.of(clock)),
+        new FailureLimiter(EXCHANGE_FAILURES_PER_ADDRESS, Duration.ofMinutes(1),
+            Tickers.of(clock)));
+  }
+
+  private static List<HttpServer> listenForAgents(KeywardConfig config, Vertx vertx,
+      AgentPort agentPort, SlowClientGuard slowClients, RecordOutcome recordOutcome)
+      throws Exception {
+    KeywardConfig.Limits limits = config.limits();
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.host())
+        // Port 0 as -1: every instance shares the one free port picked for the first.
+        .setPort(config.port() == 0 ? -1 : config.port())
+        .setMaxHeaderSize(limits.maxHeaderSize())
+        .setIdleTimeout((int) limits.clientIdleTimeout().toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+        .setHandle100ContinueAutomatically(true)
+        // Agents speak HTTP/1.1. Sniffing for h2c would also hold a connection outside
+        // the slow-client guard while its first bytes trickle in.
+        .setHttp2ClearTextEnabled(false);
+    return listenOnEveryCore(vertx, () -> vertx.createHttpServer(options)
+        .connectionHandler(slowClients::connected)
+        .invalidRequestHandler(new InvalidRequests(recordOutcome))
+        .requestHandler(agentPort));
   }
 
   /** The port the agent-facing server listens on (useful when configured as 0). */

@@ -1,159 +1,194 @@
 package dev.keyward.proxy;
 
-import dev.keyward.policies.PolicySet;
+import dev.keyward.policies.Decision;
+import dev.keyward.proxy.call.Attempt;
+import dev.keyward.proxy.call.Call;
+import dev.keyward.proxy.call.Interceptor;
+import dev.keyward.proxy.call.Outcome;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ErrorResponses;
 import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
-import dev.keyward.proxy.forward.Forwarder;
-import dev.keyward.proxy.forward.Redactor;
-import dev.keyward.proxy.stage.Authenticate;
-import dev.keyward.proxy.stage.Authorize;
-import dev.keyward.proxy.stage.Exchange;
-import dev.keyward.proxy.stage.Inject;
-import dev.keyward.proxy.stage.RecordOutcome;
-import dev.keyward.proxy.stage.ResolveTarget;
-import dev.keyward.proxy.stage.Unseal;
-import io.vertx.core.Context;
+import dev.keyward.proxy.forward.Relay;
+import dev.keyward.proxy.forward.UpstreamCall;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the stages of one proxied request in order: authenticate, resolve target, authorize,
- * unseal, inject, forward; then records the outcome (audit and metrics). A stage either passes on
- * or ends the request with a typed error; nothing reaches the upstream unless every earlier stage
- * passed.
+ * The request path: an ordered chain of {@link Interceptor}s around one upstream {@link
+ * Attempt}. Every {@code onRequest} runs in order; then every {@code onAttempt}; then the
+ * attempt goes upstream ({@link UpstreamCall}), every {@code onResponse} sees its head, and the
+ * response is relayed to the agent ({@link Relay}); finally every {@code onEnd}, in reverse
+ * order. A step that fails refuses the call with its error, and nothing reaches the upstream
+ * unless every earlier step passed. Synchronous steps run back to back without allocating.
  */
 public final class Pipeline implements Handler<HttpServerRequest> {
 
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
+  private final Vertx vertx;
   private final PolicyHolder policies;
-  private final Authenticate authenticate;
-  private final ResolveTarget resolveTarget;
-  private final Authorize authorize = new Authorize();
-  private final Unseal unseal;
-  private final Inject inject;
-  private final Forwarder forwarder;
-  private final RecordOutcome recordOutcome;
+  private final List<Interceptor> chain;
+  private final UpstreamCall upstream;
+  private final Relay relay;
   private final Duration maxRequestDuration;
 
-  public Pipeline(PolicyHolder policies, Authenticate authenticate, ResolveTarget resolveTarget,
-      Unseal unseal, Inject inject, Forwarder forwarder, RecordOutcome recordOutcome,
-      Duration maxRequestDuration) {
+  public Pipeline(Vertx vertx, PolicyHolder policies, List<Interceptor> chain,
+      UpstreamCall upstream, Relay relay, Duration maxRequestDuration) {
+    this.vertx = vertx;
     this.policies = policies;
-    this.authenticate = authenticate;
-    this.resolveTarget = resolveTarget;
+    this.chain = List.copyOf(chain);
+    this.upstream = upstream;
+    this.relay = relay;
     this.maxRequestDuration = maxRequestDuration;
-    this.unseal = unseal;
-    this.inject = inject;
-    this.forwarder = forwarder;
-    this.recordOutcome = recordOutcome;
   }
 
   @Override
   public void handle(HttpServerRequest request) {
     request.pause(); // the body waits until the request is allowed and the upstream is connected
-    PolicySet policy = policies.current();
-    Exchange exchange = new Exchange(RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id")),
-        System.nanoTime(), request.method().name(), policy.version());
-    try {
-      if (!recordOutcome.accepting()) {
-        throw ErrorCode.AUDIT_UNAVAILABLE.exception();
-      }
-      authenticate.apply(request.headers(), exchange);
-      resolveTarget.apply(request.path(), request.query(),
-          request.getHeader(ResolveTarget.CREDENTIAL_HEADER), policy, exchange);
-      authorize.apply(policy, exchange);
-      checkDeclaredLength(request, exchange);
-    } catch (ProxyException e) {
-      refuse(request, exchange, e);
-      return;
-    }
-    Context context = Vertx.currentContext();
-    long deadline = context.owner().setTimer(maxRequestDuration.toMillis(), id -> {
+    Call call = new Call(request, RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id")),
+        System.nanoTime(), policies.current());
+    long deadline = vertx.setTimer(maxRequestDuration.toMillis(), id -> {
       // Bounds every exchange, streamed or not: closing the connection fails both pipes.
-      LOG.atInfo().addKeyValue("request_id", exchange.requestId())
+      LOG.atInfo().addKeyValue("request_id", call.requestId())
           .log("request exceeded the maximum duration of {}", maxRequestDuration);
       request.connection().close();
     });
-    AtomicReference<Redactor> redactor = new AtomicReference<>(Redactor.NONE);
-    unseal.apply(exchange, policy, context)
-        .compose(unsealed -> {
-          Inject.Outbound outbound = inject.apply(request.headers(), exchange.target(),
-              unsealed.metadata().spec().injection(), unsealed.secret(), exchange.requestId());
-          redactor.set(outbound.redactor());
-          return forwarder.forward(request, exchange, outbound, policy);
+    runRequest(call, 0, deadline);
+  }
+
+  /** The {@code onRequest} steps from {@code from}, then the attempt. */
+  private void runRequest(Call call, int from, long deadline) {
+    for (int i = from; i < chain.size(); i++) {
+      Future<Void> step;
+      try {
+        step = chain.get(i).onRequest(call);
+      } catch (RuntimeException e) { // a step that throws instead of failing fails all the same
+        step = Future.failedFuture(e);
+      }
+      if (step.failed()) {
+        end(call, deadline, refuse(call, step.cause()));
+        return;
+      }
+      if (!step.succeeded()) {
+        int next = i + 1;
+        step.onComplete(done -> {
+          if (done.failed()) {
+            end(call, deadline, refuse(call, done.cause()));
+          } else {
+            runRequest(call, next, deadline);
+          }
+        });
+        return;
+      }
+    }
+    Attempt attempt = new Attempt(call.target());
+    runAttempt(call, attempt, 0, deadline);
+  }
+
+  /** The {@code onAttempt} steps from {@code from}, then the upstream call and the relay. */
+  private void runAttempt(Call call, Attempt attempt, int from, long deadline) {
+    for (int i = from; i < chain.size(); i++) {
+      Future<Void> step;
+      try {
+        step = chain.get(i).onAttempt(call, attempt);
+      } catch (RuntimeException e) {
+        step = Future.failedFuture(e);
+      }
+      if (step.failed()) {
+        attempt.done();
+        end(call, deadline, refuse(call, step.cause()));
+        return;
+      }
+      if (!step.succeeded()) {
+        int next = i + 1;
+        step.onComplete(done -> {
+          if (done.failed()) {
+            attempt.done();
+            end(call, deadline, refuse(call, done.cause()));
+          } else {
+            runAttempt(call, attempt, next, deadline);
+          }
+        });
+        return;
+      }
+    }
+    upstream.send(call, attempt)
+        .compose(head -> {
+          respond(call, attempt, head);
+          return relay.relay(call, attempt, head);
         })
         .onComplete(done -> {
-          context.owner().cancelTimer(deadline);
-          redactor.get().destroy();
-          if (done.succeeded()) {
-            recordOutcome.apply(exchange, request.response().getStatusCode(), null);
-          } else {
-            fail(request, exchange, done.cause());
-          }
+          attempt.done();
+          end(call, deadline, done.succeeded()
+              ? Outcome.served(call.request().response().getStatusCode())
+              : failed(call, done.cause()));
         });
   }
 
-  /** A body announced larger than the route allows is refused before anything else happens. */
-  private static void checkDeclaredLength(HttpServerRequest request, Exchange exchange)
-      throws ProxyException {
-    String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (declared == null) {
-      return;
-    }
-    long length;
-    try {
-      length = Long.parseLong(declared.trim());
-    } catch (NumberFormatException e) {
-      throw ErrorCode.BAD_REQUEST.exception("invalid Content-Length");
-    }
-    if (length > exchange.maxRequestBody()) {
-      throw ErrorCode.PAYLOAD_TOO_LARGE.exception("the request body may be at most "
-          + exchange.maxRequestBody() + " bytes on this route");
+  private void respond(Call call, Attempt attempt, HttpClientResponse head) {
+    for (Interceptor interceptor : chain) {
+      interceptor.onResponse(call, attempt, head);
     }
   }
 
-  private void fail(HttpServerRequest request, Exchange exchange, Throwable failure) {
-    if (failure instanceof ProxyException e) {
-      refuse(request, exchange, e);
-      return;
+  private Outcome failed(Call call, Throwable failure) {
+    if (failure instanceof ProxyException) {
+      return refuse(call, failure);
     }
+    HttpServerRequest request = call.request();
     if (request.response().headWritten()) {
       // The upstream or the agent broke off mid-stream; the agent's stream has been reset.
-      LOG.atInfo().addKeyValue("request_id", exchange.requestId())
+      LOG.atInfo().addKeyValue("request_id", call.requestId())
           .log("request ended mid-stream: {}", failure.toString());
-      recordOutcome.apply(exchange, request.response().getStatusCode(),
+      return Outcome.cut(request.response().getStatusCode(),
           ProxyError.of(ErrorCode.UPSTREAM_RESET));
-      return;
     }
-    LOG.atError().addKeyValue("request_id", exchange.requestId()).setCause(failure)
-        .log("request failed unexpectedly");
-    refuse(request, exchange, ProxyError.of(ErrorCode.INTERNAL_ERROR));
+    return refuse(call, failure);
   }
 
-  private void refuse(HttpServerRequest request, Exchange exchange, ProxyException refusal) {
-    refusal.denial().ifPresent(exchange::denied);
-    refuse(request, exchange, refusal.error());
-  }
-
-  private void refuse(HttpServerRequest request, Exchange exchange, ProxyError error) {
+  /** Answers the agent with the error; a body it is still sending is not read. */
+  private Outcome refuse(Call call, Throwable failure) {
+    ProxyError error;
+    Optional<Decision> denial = Optional.empty();
+    if (failure instanceof ProxyException e) {
+      error = e.error();
+      denial = e.denial();
+    } else {
+      LOG.atError().addKeyValue("request_id", call.requestId()).setCause(failure)
+          .log("request failed unexpectedly");
+      error = ProxyError.of(ErrorCode.INTERNAL_ERROR);
+    }
+    HttpServerRequest request = call.request();
     Map<String, String> headers = Map.of();
     if (!request.isEnded()) {
       // The unread body never goes anywhere; close rather than drain it.
       headers = Map.of(HttpHeaders.CONNECTION.toString(), "close");
       request.resume();
     }
-    ErrorResponses.send(request.response(), error, exchange.requestId(), headers);
-    recordOutcome.apply(exchange, error.status(), error);
+    ErrorResponses.send(request.response(), error, call.requestId(), headers);
+    return Outcome.refused(error, denial);
+  }
+
+  private void end(Call call, long deadline, Outcome outcome) {
+    vertx.cancelTimer(deadline);
+    for (int i = chain.size() - 1; i >= 0; i--) {
+      try {
+        chain.get(i).onEnd(call, outcome);
+      } catch (RuntimeException e) {
+        LOG.atError().addKeyValue("request_id", call.requestId()).setCause(e)
+            .log("an interceptor failed at the end of the call");
+      }
+    }
   }
 }

@@ -12,6 +12,7 @@ import java.time.Instant;
  * @param reason the policy's reason, or what went wrong; for people, never a secret
  * @param rule the grant or rule that decided, if any
  * @param policyVersion the version of the policy that decided
+ * @param usage what an LLM call used and cost; null for other calls
  */
 public record AuditRecord(
     Instant time,
@@ -34,13 +35,14 @@ public record AuditRecord(
     int upstreamStatus,
     long bytesIn,
     long bytesOut,
-    long latencyMicros) implements AuditEntry {
+    long latencyMicros,
+    AuditUsage usage) implements AuditEntry {
 
   public static final String TYPE = "request";
 
   @Override
   public JsonObject toJson() {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("type", TYPE)
         .put("time", time.toString())
         .put("request_id", requestId)
@@ -63,5 +65,9 @@ public record AuditRecord(
         .put("bytes_in", bytesIn)
         .put("bytes_out", bytesOut)
         .put("latency_us", latencyMicros);
+    if (usage != null) {
+      json.put("usage", usage.toJson());
+    }
+    return json;
   }
 }

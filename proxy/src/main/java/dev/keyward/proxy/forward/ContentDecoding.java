@@ -1,5 +1,6 @@
 package dev.keyward.proxy.forward;
 
+import dev.keyward.proxy.call.BodyTap;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ProxyException;
 import io.netty.buffer.ByteBuf;
@@ -28,7 +29,7 @@ import java.util.Optional;
  * <p>Input is fed in slices of {@link #SLICE} bytes, so one call's output is bounded by the
  * slice size times the coding's largest ratio, whatever the upstream's chunks are.
  */
-public final class ContentDecoding {
+public final class ContentDecoding implements BodyTap {
 
   static final int SLICE = 4096;
 
@@ -90,7 +91,8 @@ public final class ContentDecoding {
   }
 
   /** The decoded bytes of one chunk of the encoded body. */
-  public Buffer push(Buffer chunk) throws ProxyException {
+  @Override
+  public Buffer chunk(Buffer chunk) throws ProxyException {
     Buffer out = Buffer.buffer();
     byte[] in = chunk.getBytes();
     for (int from = 0; from < in.length; from += SLICE) {
@@ -106,7 +108,8 @@ public final class ContentDecoding {
   }
 
   /** Whatever the decoders still hold at the end of the body; frees them. */
-  public Buffer finish() throws ProxyException {
+  @Override
+  public Buffer end() throws ProxyException {
     Buffer out = Buffer.buffer();
     try {
       channel.finish();

@@ -1,20 +1,23 @@
 package dev.keyward.proxy.stage;
 
+import dev.keyward.proxy.call.Call;
+import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.token.PlatformToken;
 import dev.keyward.token.TokenError;
 import dev.keyward.token.TokenRejectedException;
 import dev.keyward.token.TokenVerifier;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import java.util.List;
 
 /**
- * Stage 1: the platform token. Agents send it as {@code Authorization: Bearer …} (OpenAI-style
+ * The platform token. Agents send it as {@code Authorization: Bearer …} (OpenAI-style
  * SDKs) or, for SDKs that put the API key in their own header, as {@code x-api-key} (Anthropic) or
  * {@code x-goog-api-key} (Google). Exactly one of them may be present.
  */
-public final class Authenticate {
+public final class Authenticate implements Interceptor {
 
   private static final String BEARER = "Bearer";
   private static final List<String> KEY_HEADERS = List.of("x-api-key", "x-goog-api-key");
@@ -25,10 +28,14 @@ public final class Authenticate {
     this.verifier = verifier;
   }
 
-  public PlatformToken apply(MultiMap headers, Exchange exchange) throws ProxyException {
-    PlatformToken token = verify(tokenFrom(headers));
-    exchange.token(token);
-    return token;
+  @Override
+  public Future<Void> onRequest(Call call) {
+    try {
+      call.token(verify(tokenFrom(call.request().headers())));
+      return CONTINUE;
+    } catch (ProxyException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private PlatformToken verify(String token) throws ProxyException {

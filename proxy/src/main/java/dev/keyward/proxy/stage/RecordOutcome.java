@@ -5,20 +5,27 @@ import dev.keyward.policies.Target;
 import dev.keyward.proxy.audit.AuditPaths;
 import dev.keyward.proxy.audit.AuditRecord;
 import dev.keyward.proxy.audit.AuditSink;
+import dev.keyward.proxy.audit.AuditUsage;
+import dev.keyward.proxy.call.Call;
+import dev.keyward.proxy.call.Interceptor;
+import dev.keyward.proxy.call.Outcome;
+import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.metrics.Metrics;
 import dev.keyward.token.PlatformToken;
+import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Stage 7: how the request ended, once, in the audit trail and in the metrics. Refused before or
+ * How a request ended, once, in the audit trail and in the metrics (first in the chain, so its
+ * {@code onEnd} runs last, when everything else has said what it knows). Refused before or
  * by the policy: {@code denied}; went wrong after the policy allowed it: {@code failed}; allowed by
  * a report-mode rule that would have denied it: {@code would_deny}; else {@code allowed}.
  */
-public final class RecordOutcome {
+public final class RecordOutcome implements Interceptor {
 
   private static final Logger LOG = LoggerFactory.getLogger(RecordOutcome.class);
 
@@ -34,49 +41,51 @@ public final class RecordOutcome {
     this.clock = clock;
   }
 
-  /** False while requests must be refused because they could not be audited. */
-  public boolean accepting() {
-    return audit.accepting();
+  /** Refuses every call while it could not be audited (the audit log is failing closed). */
+  @Override
+  public Future<Void> onRequest(Call call) {
+    return audit.accepting() ? CONTINUE
+        : Future.failedFuture(ErrorCode.AUDIT_UNAVAILABLE.exception());
   }
 
-  /**
-   * @param failure how the request was refused or failed; null if it was served
-   */
-  public void apply(Exchange exchange, int status, ProxyError failure) {
-    long elapsedNanos = System.nanoTime() - exchange.startNanos();
-    Decision decision = exchange.decision();
-    String outcome;
+  @Override
+  public void onEnd(Call call, Outcome outcome) {
+    long elapsedNanos = System.nanoTime() - call.startNanos();
+    Decision decision = outcome.denial().orElse(call.decision());
+    String result;
     String code;
     String reason;
+    ProxyError failure = outcome.failure().orElse(null);
     if (failure != null) {
       boolean denied = decision == null || !decision.allowed();
-      outcome = denied ? "denied" : "failed";
+      result = denied ? "denied" : "failed";
       code = failure.code();
       reason = denied && decision != null ? decision.reason() : failure.message();
     } else if (decision != null && decision.effect() == Decision.Effect.WOULD_DENY) {
-      outcome = "would_deny";
+      result = "would_deny";
       code = decision.code();
       reason = decision.reason();
     } else {
-      outcome = "allowed";
+      result = "allowed";
       code = Decision.ALLOWED;
       reason = decision == null ? "" : decision.reason();
     }
-    PlatformToken token = exchange.token();
-    Target target = exchange.target();
-    String route = !exchange.route().isEmpty() ? exchange.route()
+    PlatformToken token = call.token();
+    Target target = call.target();
+    String route = !call.routeName().isEmpty() ? call.routeName()
         : target != null ? Metrics.EXPLICIT_TARGET : Metrics.NO_ROUTE;
     // Counted before it is audited: whoever reads the audit record finds the request counted.
-    count(exchange.requestId(), route, outcome, code, status, elapsedNanos,
-        exchange.upstreamLatencyNanos());
-    audit.record(new AuditRecord(clock.instant(), exchange.requestId(),
+    count(call.requestId(), route, result, code, outcome.status(), elapsedNanos,
+        call.upstreamLatencyNanos());
+    audit.record(new AuditRecord(clock.instant(), call.requestId(),
         token == null ? "" : token.agent(), token == null ? "" : token.tenant(),
-        token == null ? "" : token.jti(), exchange.route(), exchange.credentialId(),
-        exchange.credentialVersion(), target == null ? "" : target.host(), exchange.method(),
-        target == null ? "" : AuditPaths.scrub(target.path()), outcome, code, reason,
-        decision == null ? "" : decision.rule(), exchange.policyVersion(), status,
-        exchange.upstreamStatus(), exchange.bytesIn(), exchange.bytesOut(),
-        TimeUnit.NANOSECONDS.toMicros(elapsedNanos)));
+        token == null ? "" : token.jti(), call.routeName(), call.credentialId(),
+        call.credentialVersion(), target == null ? "" : target.host(), call.method(),
+        target == null ? "" : AuditPaths.scrub(target.path()), result, code, reason,
+        decision == null ? "" : decision.rule(), call.policy().version(), outcome.status(),
+        call.upstreamStatus(), call.bytesIn(), call.bytesOut(),
+        TimeUnit.NANOSECONDS.toMicros(elapsedNanos),
+        call.usage() == null ? null : new AuditUsage(call.model(), call.usage(), call.cost())));
   }
 
   /**
@@ -95,7 +104,7 @@ public final class RecordOutcome {
         request.tenant(), request.jti(), "", "", 0, "", request.method(),
         AuditPaths.scrub(bounded(request.path())), outcome, code,
         failure == null ? "served by Keyward" : failure.message(), "", "", status, 0, 0, 0,
-        TimeUnit.NANOSECONDS.toMicros(elapsedNanos)));
+        TimeUnit.NANOSECONDS.toMicros(elapsedNanos), null));
   }
 
   /** An unrouted path is whatever the agent sent: kept, but not at any length. */

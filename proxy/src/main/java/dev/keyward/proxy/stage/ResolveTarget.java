@@ -7,18 +7,23 @@ import dev.keyward.policies.PolicySet;
 import dev.keyward.policies.Route;
 import dev.keyward.policies.Target;
 import dev.keyward.policies.Targets;
+import dev.keyward.proxy.call.Call;
+import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.token.PlatformToken;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.Optional;
 
 /**
- * Stage 2: where the request goes, and with which credential. {@code /r/<route>/rest} maps to the
+ * Where the request goes, and with which credential. {@code /r/<route>/rest} maps to the
  * route's upstream and credential. {@code /t/<host[:port]>/path} names the upstream directly
  * (always https); the credential is the one in the {@code Keyward-Credential} header, or else the
  * only credential granted to the agent whose allowed domains include the host. Paths are
  * normalised, and refused if ambiguous, before anything checks them.
  */
-public final class ResolveTarget {
+public final class ResolveTarget implements Interceptor {
 
   public static final String ROUTE_PREFIX = "/r/";
   public static final String TARGET_PREFIX = "/t/";
@@ -37,22 +42,26 @@ public final class ResolveTarget {
     return path.startsWith(ROUTE_PREFIX) || path.startsWith(TARGET_PREFIX);
   }
 
-  /**
-   * @param requestedCredential the {@code Keyward-Credential} header, or null
-   */
-  public Target apply(String rawPath, String query, String requestedCredential, PolicySet policy,
-      Exchange exchange) throws ProxyException {
-    if (rawPath.startsWith(ROUTE_PREFIX)) {
-      return route(rawPath.substring(ROUTE_PREFIX.length()), query, policy, exchange);
+  @Override
+  public Future<Void> onRequest(Call call) {
+    HttpServerRequest request = call.request();
+    String rawPath = request.path();
+    try {
+      if (rawPath.startsWith(ROUTE_PREFIX)) {
+        route(rawPath.substring(ROUTE_PREFIX.length()), request.query(), call.policy(), call);
+      } else if (rawPath.startsWith(TARGET_PREFIX)) {
+        explicit(rawPath.substring(TARGET_PREFIX.length()), request.query(),
+            request.getHeader(CREDENTIAL_HEADER), call.policy(), call);
+      } else {
+        throw ErrorCode.NOT_FOUND.exception();
+      }
+      return CONTINUE;
+    } catch (ProxyException e) {
+      return Future.failedFuture(e);
     }
-    if (rawPath.startsWith(TARGET_PREFIX)) {
-      return explicit(rawPath.substring(TARGET_PREFIX.length()), query, requestedCredential, policy,
-          exchange);
-    }
-    throw ErrorCode.NOT_FOUND.exception();
   }
 
-  private Target route(String rest, String query, PolicySet policy, Exchange exchange)
+  private void route(String rest, String query, PolicySet policy, Call call)
       throws ProxyException {
     int slash = rest.indexOf('/');
     String name = slash < 0 ? rest : rest.substring(0, slash);
@@ -68,13 +77,12 @@ public final class ResolveTarget {
     } catch (BadTargetException e) {
       throw badTarget(e);
     }
-    exchange.resolved(route.name(), target, route.credentialId());
-    exchange.maxRequestBody(route.maxRequestBody().orElse(defaultMaxRequestBody));
-    return target;
+    call.resolved(Optional.of(route), target, route.credentialId(),
+        route.maxRequestBody(defaultMaxRequestBody));
   }
 
-  private Target explicit(String rest, String query, String requestedCredential,
-      PolicySet policy, Exchange exchange) throws ProxyException {
+  private void explicit(String rest, String query, String requestedCredential,
+      PolicySet policy, Call call) throws ProxyException {
     Target target;
     try {
       target = Targets.parseExplicit(rest, query);
@@ -88,11 +96,11 @@ public final class ResolveTarget {
       }
       credential = requestedCredential;
     } else {
-      PlatformToken token = exchange.token();
+      PlatformToken token = call.token();
       CredentialChoice choice =
           policy.credentialsFor(token.agent(), token.tenant(), token.groups(), target.host());
       if (choice.candidates().isEmpty()) {
-        exchange.resolved("", target, "");
+        call.resolved(Optional.empty(), target, "", defaultMaxRequestBody);
         throw ProxyException.denied(
             policy.noCredentialFor(token.agent(), token.tenant(), target.host()));
       }
@@ -103,9 +111,7 @@ public final class ResolveTarget {
       }
       credential = choice.only();
     }
-    exchange.resolved("", target, credential);
-    exchange.maxRequestBody(defaultMaxRequestBody);
-    return target;
+    call.resolved(Optional.empty(), target, credential, defaultMaxRequestBody);
   }
 
   private static ProxyException badTarget(BadTargetException e) {

@@ -49,7 +49,7 @@ class AuditLogTest {
     return new AuditRecord(Instant.now(), "req-" + n, "agent-1", "acme", "jti-" + n, "local",
         "local", 1, "api.example.com", "POST", "/v1/chat/" + n, "allowed", "allowed",
         "allowed by grant 'acme'", "acme", "0123456789ab", 200, 200,
-        10, 20, 1000);
+        10, 20, 1000, null);
   }
 
   void write(int from, int to, long maxFileBytes) throws Exception {

@@ -17,13 +17,13 @@ class InjectQueryTest {
       "%4B%45%59=mine", "k%65y=mine", "%6b%65%79=mine", "key", "KEY", "key=", "%4bey"})
   void everyVariantOfTheNameTheAgentSentIsDropped(String agentParameter) {
     assertEquals("alt=json&key=injected",
-        Inject.withParameter(agentParameter + "&alt=json", "key", "injected"));
+        UnsealAndInject.withParameter(agentParameter + "&alt=json", "key", "injected"));
   }
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"keys=x", "monkey=x", "key2=x", "ke%79s=x"})
   void otherNamesStay(String agentParameter) {
     assertEquals(agentParameter + "&key=injected",
-        Inject.withParameter(agentParameter, "key", "injected"));
+        UnsealAndInject.withParameter(agentParameter, "key", "injected"));
   }
 }

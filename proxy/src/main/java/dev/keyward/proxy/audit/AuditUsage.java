@@ -1,0 +1,25 @@
+package dev.keyward.proxy.audit;
+
+import dev.keyward.llm.Cost;
+import dev.keyward.llm.Usage;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What an LLM call used and cost, as the audit record shows it: token counts, the cost in USD
+ * (null when the model has no price), whether the counts are an estimate (a stream cut before
+ * the provider reported usage), and the model sent upstream.
+ */
+public record AuditUsage(String model, Usage usage, Cost cost) {
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("input_tokens", usage.inputTokens())
+        .put("output_tokens", usage.outputTokens())
+        .put("cached_input_tokens", usage.cachedInputTokens())
+        .put("reasoning_tokens", usage.reasoningTokens())
+        .put("cost_usd", cost.priced() ? cost.usd() : null)
+        .put("priced", cost.priced())
+        .put("estimated", usage.estimated())
+        .put("model", model);
+  }
+}

@@ -1,0 +1,224 @@
+package dev.keyward.proxy.call;
+
+import dev.keyward.llm.Cost;
+import dev.keyward.llm.Usage;
+import dev.keyward.policies.Decision;
+import dev.keyward.policies.PolicySet;
+import dev.keyward.policies.Route;
+import dev.keyward.policies.Target;
+import dev.keyward.token.PlatformToken;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One agent request as it moves through the interceptors: what is known about it, each fact set
+ * once by the interceptor that owns it (setting one twice is a bug, and throws). Confined to the
+ * request's event loop. Holds no secret and no token text, so it can be read by every stage and
+ * printed into the audit record.
+ */
+public final class Call {
+
+  private final HttpServerRequest request;
+  private final String requestId;
+  private final long startNanos;
+  private final PolicySet policy;
+
+  private PlatformToken token;
+  private Target target;
+  private Optional<Route> route = Optional.empty();
+  private String credentialId = "";
+  private long maxRequestBody = Long.MAX_VALUE;
+  private Decision decision;
+  private int credentialVersion;
+  private Buffer body;
+  private String requestedModel;
+  private String model;
+  private Usage usage;
+  private Cost cost;
+
+  private int upstreamStatus;
+  private long upstreamSentNanos;
+  private long upstreamLatencyNanos = -1;
+  private long overheadNanos;
+  private long bytesIn;
+  private long bytesOut;
+
+  public Call(HttpServerRequest request, String requestId, long startNanos, PolicySet policy) {
+    this.request = request;
+    this.requestId = requestId;
+    this.startNanos = startNanos;
+    this.policy = policy;
+  }
+
+  private static <T> T once(T current, T value, String what) {
+    if (current != null) {
+      throw new IllegalStateException(what + " is already set");
+    }
+    return Objects.requireNonNull(value, what);
+  }
+
+  /** The agent's request (headers, path, body stream). */
+  public HttpServerRequest request() {
+    return request;
+  }
+
+  public String requestId() {
+    return requestId;
+  }
+
+  public long startNanos() {
+    return startNanos;
+  }
+
+  public String method() {
+    return request.method().name();
+  }
+
+  /** The policy in force when the call started; it decides the whole call. */
+  public PolicySet policy() {
+    return policy;
+  }
+
+  /** The verified platform token; null until authenticated. */
+  public PlatformToken token() {
+    return token;
+  }
+
+  public void token(PlatformToken value) {
+    token = once(token, value, "token");
+  }
+
+  /**
+   * Where the call goes: a route's upstream (or an explicit target), with which credential, and
+   * how large a body it may send.
+   */
+  public void resolved(Optional<Route> viaRoute, Target value, String credential, long maxBody) {
+    target = once(target, value, "target");
+    route = viaRoute;
+    credentialId = credential;
+    maxRequestBody = maxBody;
+  }
+
+  /** The upstream target; null until resolved. */
+  public Target target() {
+    return target;
+  }
+
+  /** The route, or empty for an explicit target. */
+  public Optional<Route> route() {
+    return route;
+  }
+
+  public String routeName() {
+    return route.map(Route::name).orElse("");
+  }
+
+  public String credentialId() {
+    return credentialId;
+  }
+
+  public long maxRequestBody() {
+    return maxRequestBody;
+  }
+
+  /** The policy's decision for the agent, the credential and the target; null until decided. */
+  public Decision decision() {
+    return decision;
+  }
+
+  public void decision(Decision value) {
+    decision = once(decision, value, "decision");
+  }
+
+  public int credentialVersion() {
+    return credentialVersion;
+  }
+
+  public void credentialVersion(int version) {
+    this.credentialVersion = version;
+  }
+
+  /** The agent's body when it was read whole (LLM routes); null when it is streamed. */
+  public Buffer body() {
+    return body;
+  }
+
+  public void body(Buffer value) {
+    body = once(body, value, "body");
+  }
+
+  /** The model the agent asked for, on an LLM call; null otherwise. */
+  public String requestedModel() {
+    return requestedModel;
+  }
+
+  /** The model sent upstream (after tiers and aliases); null on a call that is not an LLM one. */
+  public String model() {
+    return model;
+  }
+
+  public void models(String requested, String sent) {
+    requestedModel = once(requestedModel, requested, "requested model");
+    model = once(model, sent, "model");
+  }
+
+  /** What the call used and cost, once it ended; null on a call that was not metered. */
+  public Usage usage() {
+    return usage;
+  }
+
+  public Cost cost() {
+    return cost;
+  }
+
+  public void metered(Usage used, Cost costed) {
+    usage = once(usage, used, "usage");
+    cost = once(cost, costed, "cost");
+  }
+
+  public int upstreamStatus() {
+    return upstreamStatus;
+  }
+
+  /** The request is about to go upstream: what Keyward spent before it is overhead. */
+  public void upstreamSending(long nanos) {
+    this.upstreamSentNanos = nanos;
+    this.overheadNanos = nanos - startNanos;
+  }
+
+  /** The upstream's response head arrived. */
+  public void upstreamAnswered(int status, long nanos) {
+    this.upstreamStatus = status;
+    this.upstreamLatencyNanos = nanos - upstreamSentNanos;
+  }
+
+  /** Time spent on the response head before it went to the agent. */
+  public void headProcessed(long nanos) {
+    this.overheadNanos += nanos;
+  }
+
+  /** From sending upstream to its response head; -1 if it never answered. */
+  public long upstreamLatencyNanos() {
+    return upstreamLatencyNanos;
+  }
+
+  /** Keyward's own time: before the request went upstream, plus its work on the response head. */
+  public long overheadNanos() {
+    return overheadNanos;
+  }
+
+  public long bytesIn() {
+    return bytesIn;
+  }
+
+  public long bytesOut() {
+    return bytesOut;
+  }
+
+  public void bytes(long in, long out) {
+    this.bytesIn = in;
+    this.bytesOut = out;
+  }
+}

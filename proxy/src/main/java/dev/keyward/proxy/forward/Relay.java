@@ -1,0 +1,100 @@
+package dev.keyward.proxy.forward;
+
+import dev.keyward.proxy.call.Attempt;
+import dev.keyward.proxy.call.BodyTap;
+import dev.keyward.proxy.call.Call;
+import dev.keyward.proxy.error.ProxyException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.streams.Pipe;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Writes the upstream's response to the agent: status, headers (hop-by-hop removed, the secret
+ * redacted, Keyward's own added), then the body through the taps: decoding of any content coding
+ * first, then the redaction, then the attempt's own taps (usage metering). A failure after the
+ * response started resets the agent's stream rather than ending it, so a truncated body never
+ * looks complete.
+ */
+public final class Relay {
+
+  /** Keyward's own time on the request: before it went upstream, and on the response head. */
+  public static final String OVERHEAD_HEADER = "X-Keyward-Overhead-Ms";
+
+  private final Vertx vertx;
+  private final Duration idleTimeout;
+
+  public Relay(Vertx vertx, Duration idleTimeout) {
+    this.vertx = vertx;
+    this.idleTimeout = idleTimeout;
+  }
+
+  /**
+   * Completes when the whole body reached the agent; fails with a {@code ProxyException} when
+   * nothing has been sent yet (a coding Keyward cannot decode), or with the stream's failure once
+   * the response had started (and has been reset).
+   */
+  public Future<Void> relay(Call call, Attempt attempt, HttpClientResponse upstream) {
+    long headStart = System.nanoTime();
+    Optional<ContentDecoding> decoding;
+    try {
+      decoding = ContentDecoding.forHeaders(upstream.headers().getAll(HttpHeaders.CONTENT_ENCODING));
+    } catch (ProxyException e) {
+      upstream.request().reset(); // nothing of this body may reach the agent unscanned
+      return Future.failedFuture(e);
+    }
+    HttpServerResponse response = call.request().response();
+    response.setStatusCode(upstream.statusCode());
+    if (upstream.statusMessage() != null) {
+      response.setStatusMessage(upstream.statusMessage());
+    }
+    HeaderHygiene.toAgent(upstream.headers(), response.headers());
+    for (Map.Entry<String, String> header : response.headers()) {
+      String redacted = attempt.redaction().header(header.getValue());
+      if (redacted != header.getValue()) {
+        header.setValue(redacted);
+      }
+    }
+    response.putHeader("X-Request-Id", call.requestId());
+    attempt.responseHeaders().forEach(response::putHeader);
+    // The body is decoded, redacted or rewritten: its length is no longer the upstream's.
+    response.headers().remove(HttpHeaders.CONTENT_LENGTH);
+    response.headers().remove(HttpHeaders.CONTENT_ENCODING);
+    response.setChunked(true);
+    List<BodyTap> taps = new ArrayList<>(attempt.responseTaps().size() + 2);
+    decoding.ifPresent(taps::add);
+    taps.add(attempt.redaction().body());
+    taps.addAll(attempt.responseTaps());
+    call.headProcessed(System.nanoTime() - headStart);
+    response.putHeader(OVERHEAD_HEADER, milliseconds(call.overheadNanos()));
+    Runnable resetBoth = () -> {
+      response.reset();
+      upstream.request().reset();
+    };
+    IdleWatch idle = new IdleWatch(vertx, idleTimeout, resetBoth);
+    Pipe<Buffer> download = new TappedStream(upstream, taps, idle::touch).pipe();
+    download.endOnFailure(false);
+    return download.to(response)
+        .onFailure(failure -> resetBoth.run())
+        .andThen(done -> {
+          idle.stop();
+          decoding.ifPresent(ContentDecoding::close);
+          call.bytes(call.request().bytesRead(), response.bytesWritten());
+        });
+  }
+
+  /** Milliseconds with microsecond precision, e.g. {@code 0.412}. */
+  static String milliseconds(long nanos) {
+    long micros = Math.max(0, nanos) / 1_000;
+    long fraction = micros % 1_000;
+    return micros / 1_000 + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
+  }
+}

@@ -1,0 +1,141 @@
+package dev.keyward.proxy.forward;
+
+import dev.keyward.policies.Target;
+import dev.keyward.proxy.call.Attempt;
+import dev.keyward.proxy.call.BodyTap;
+import dev.keyward.proxy.call.Call;
+import dev.keyward.proxy.error.ErrorCode;
+import dev.keyward.proxy.error.ProxyException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.streams.Pipe;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * Sends one attempt upstream and returns the upstream's response head, without writing anything
+ * to the agent: the caller decides what to do with it (relay it, or try another target). The
+ * connection goes to the address the SSRF guard checked. TLS upstreams get HTTP/2 when they offer
+ * it (ALPN), else HTTP/1.1; connections are pooled; redirects are never followed. The body is
+ * the one the attempt carries, or the agent's, streamed and cut at the route's limit.
+ */
+public final class UpstreamCall {
+
+  private final Vertx vertx;
+  private final HttpClient tlsClient;
+  private final HttpClient plainClient;
+  private final UpstreamAddresses addresses;
+  private final UpstreamTimeouts timeouts;
+
+  public UpstreamCall(Vertx vertx, HttpClient tlsClient, HttpClient plainClient,
+      UpstreamAddresses addresses, UpstreamTimeouts timeouts) {
+    this.vertx = vertx;
+    this.tlsClient = tlsClient;
+    this.plainClient = plainClient;
+    this.addresses = addresses;
+    this.timeouts = timeouts;
+  }
+
+  public UpstreamTimeouts timeouts() {
+    return timeouts;
+  }
+
+  /**
+   * The upstream's response head; fails with a {@code ProxyException} (a refusal of the SSRF
+   * guard, or how the upstream failed) when there is none.
+   */
+  public Future<HttpClientResponse> send(Call call, Attempt attempt) {
+    Target target = attempt.target();
+    HttpClient client = target.isHttps() ? tlsClient : plainClient;
+    call.upstreamSending(System.nanoTime());
+    return addresses.resolve(target, call.credentialId(), call.policy())
+        .compose(address -> client.request(options(target, attempt, call, address)))
+        .compose(request -> send(call, attempt, request))
+        .recover(failure -> Future.failedFuture(UpstreamFailures.map(failure)))
+        .onSuccess(head -> call.upstreamAnswered(head.statusCode(), System.nanoTime()));
+  }
+
+  private RequestOptions options(Target target, Attempt attempt, Call call,
+      InetSocketAddress address) {
+    String host = target.host().startsWith("[")
+        ? target.host().substring(1, target.host().length() - 1) : target.host();
+    return new RequestOptions()
+        .setMethod(call.request().method())
+        .setServer(SocketAddress.inetSocketAddress(address))
+        .setHost(host)
+        .setPort(target.port())
+        .setSsl(target.isHttps())
+        .setURI(target.pathAndQuery())
+        .setHeaders(attempt.headers())
+        .setFollowRedirects(false)
+        .setConnectTimeout(timeouts.connect().toMillis())
+        .setIdleTimeout(timeouts.idle().toMillis());
+  }
+
+  /** Sends the body; completes with the response head or the first failure. */
+  private Future<HttpClientResponse> send(Call call, Attempt attempt, HttpClientRequest request) {
+    Promise<HttpClientResponse> result = Promise.promise();
+    Future<Void> sent = attempt.body() != null ? request.end(attempt.body())
+        : streamAgentBody(call, request);
+    sent.onComplete(done -> {
+      if (done.failed()) {
+        // Settle the outcome before resetting: the reset also fails the response future.
+        result.tryFail(done.cause() instanceof ProxyException ? done.cause()
+            : ErrorCode.UPSTREAM_RESET.exception("the request body could not be sent"));
+        request.reset();
+        return;
+      }
+      long timer = vertx.setTimer(timeouts.firstByte().toMillis(), id -> {
+        if (result.tryFail(ErrorCode.UPSTREAM_TIMEOUT.exception(
+            "the upstream sent no response within " + timeouts.firstByte().toSeconds() + "s"))) {
+          request.reset();
+        }
+      });
+      result.future().onComplete(head -> vertx.cancelTimer(timer));
+    });
+    request.response().onComplete(response -> {
+      if (response.succeeded()) {
+        result.tryComplete(response.result());
+      } else {
+        result.tryFail(response.cause());
+      }
+    });
+    return result.future();
+  }
+
+  /** Streams the agent's body up as it arrives, failing past the route's limit. */
+  private static Future<Void> streamAgentBody(Call call, HttpClientRequest request) {
+    HttpServerRequest agent = call.request();
+    if (agent.getHeader(HttpHeaders.CONTENT_LENGTH) == null
+        && agent.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+      request.setChunked(true);
+    }
+    long maxBody = call.maxRequestBody();
+    ProxyException tooLarge = ErrorCode.PAYLOAD_TOO_LARGE.exception(
+        "the request body may be at most " + maxBody + " bytes on this route");
+    BodyTap limit = new BodyTap() {
+      private long seen;
+
+      @Override
+      public Buffer chunk(Buffer chunk) throws ProxyException {
+        seen += chunk.length();
+        if (seen > maxBody) {
+          throw tooLarge;
+        }
+        return chunk;
+      }
+    };
+    Pipe<Buffer> upload = new TappedStream(agent, List.of(limit), () -> { }).pipe();
+    upload.endOnFailure(false);
+    return upload.to(request);
+  }
+}
