@@ -186,6 +186,38 @@ class ContentCodingEndToEndTest {
     }
   }
 
+  /** 1 KiB of gzip inside gzip that would inflate to 256 MiB: cut off, not decoded in memory. */
+  @Test
+  void aCompressionBombIsCutOffRatherThanDecodedIntoMemory() throws Exception {
+    byte[] zeros = new byte[256 * 1024 * 1024];
+    byte[] bomb = encode("gzip", encode("gzip", zeros));
+    assertTrue(bomb.length < 64 * 1024, "the bomb is small: " + bomb.length);
+    upstreamAnswersEncoded("gzip, gzip", bomb);
+    // Cut before or after the head went out: either way the connection is reset.
+    assertThrows(IOException.class, () -> proxy.agent().sendStreaming(proxy.agent()
+        .request("/r/local/chat").header("Authorization", "Bearer " + proxy.token())
+        .POST(HttpRequest.BodyPublishers.ofString("{}"))).body().readAllBytes());
+  }
+
+  @Test
+  void moreThanTwoStackedCodingsAreRefused() throws Exception {
+    byte[] thrice = encode("gzip", encode("gzip", encode("gzip",
+        ECHO.getBytes(StandardCharsets.UTF_8))));
+    upstreamAnswersEncoded("gzip, gzip, gzip", thrice);
+    HttpResponse<byte[]> response = callAskingForCompression();
+    assertEquals(502, response.statusCode());
+    assertFalse(everything(response).contains(KEY));
+  }
+
+  @Test
+  void aTruncatedGzipBodyResetsTheStreamRatherThanEndingCleanly() throws Exception {
+    byte[] gzip = encode("gzip", (ECHO + " ".repeat(4096)).getBytes(StandardCharsets.UTF_8));
+    upstreamAnswersEncoded("gzip", Arrays.copyOf(gzip, gzip.length - 12));
+    assertThrows(IOException.class, () -> proxy.agent().sendStreaming(proxy.agent()
+        .request("/r/local/chat").header("Authorization", "Bearer " + proxy.token())
+        .POST(HttpRequest.BodyPublishers.ofString("{}"))).body().readAllBytes());
+  }
+
   @Test
   void aCorruptCompressedBodyResetsTheStreamRatherThanPassingBytesOn() throws Exception {
     byte[] gzip = encode("gzip", ECHO.getBytes(StandardCharsets.UTF_8));
