@@ -195,6 +195,17 @@ class PolicyEnforcementEndToEndTest {
     assertEquals(keyward.reloadPolicy().version(), record.getString("policy_version"));
   }
 
+  /** A denial's reason may quote the path; the path may hold a token the agent put there. */
+  @Test
+  void aTokenInADeniedPathNeverReachesTheAuditReason() throws Exception {
+    String token = token();
+    HttpResponse<String> response = agent.post("/r/chat/v1/files/" + token, token, "{}");
+    assertEquals("path_not_allowed", code(response));
+    JsonObject record = audit.forRequest(requestId(response));
+    assertFalse(record.encode().contains(token), record.encode());
+    assertTrue(record.getString("reason").contains("[REDACTED]"), record.encode());
+  }
+
   @Test
   void anSsrfRefusalIsAuditedAsADenialWithItsReason() throws Exception {
     dnsAnswer = new InetAddress[] {InetAddress.getByName("169.254.169.254")};

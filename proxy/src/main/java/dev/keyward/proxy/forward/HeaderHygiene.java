@@ -27,7 +27,7 @@ public final class HeaderHygiene {
 
   /** What would tell the upstream about the agent's network. */
   static final Set<String> AGENT_NETWORK = Set.of("forwarded", "x-forwarded-for",
-      "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "via");
+      "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "via");
 
   /**
    * Headers some servers and frameworks honour as a rewrite of the request's path, host or method
@@ -37,7 +37,7 @@ public final class HeaderHygiene {
    */
   static final Set<String> ROUTING_OVERRIDES = Set.of("x-original-url", "x-rewrite-url",
       "x-override-url", "x-original-uri", "x-forwarded-uri", "x-forwarded-path",
-      "x-forwarded-prefix", "x-original-host", "x-host", "x-forwarded-server",
+      "x-forwarded-host", "x-forwarded-prefix", "x-original-host", "x-host", "x-forwarded-server",
       "x-envoy-original-path", "x-http-method-override", "x-http-method", "x-method-override",
       "x-original-method");
 

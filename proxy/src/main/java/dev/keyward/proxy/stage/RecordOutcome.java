@@ -81,7 +81,8 @@ public final class RecordOutcome implements Interceptor {
         token == null ? "" : token.agent(), token == null ? "" : token.tenant(),
         token == null ? "" : token.jti(), call.routeName(), call.credentialId(),
         call.credentialVersion(), target == null ? "" : target.host(), call.method(),
-        target == null ? "" : AuditPaths.scrub(target.path()), result, code, reason,
+        target == null ? "" : AuditPaths.scrub(target.path()), result, code,
+        AuditPaths.scrub(reason),
         decision == null ? "" : decision.rule(), call.policy().version(), outcome.status(),
         call.upstreamStatus(), call.bytesIn(), call.bytesOut(),
         TimeUnit.NANOSECONDS.toMicros(elapsedNanos),
@@ -103,7 +104,8 @@ public final class RecordOutcome implements Interceptor {
     audit.record(new AuditRecord(clock.instant(), request.requestId(), request.agent(),
         request.tenant(), request.jti(), "", "", 0, "", request.method(),
         AuditPaths.scrub(bounded(request.path())), outcome, code,
-        failure == null ? "served by Keyward" : failure.message(), "", "", status, 0, 0, 0,
+        failure == null ? "served by Keyward" : AuditPaths.scrub(failure.message()), "", "",
+        status, 0, 0, 0,
         TimeUnit.NANOSECONDS.toMicros(elapsedNanos), null));
   }
 

@@ -21,7 +21,7 @@ class RoutingOverridesTest {
   @ValueSource(strings = {"X-Original-URL", "X-Rewrite-URL", "X-Override-URL", "X-Original-URI",
       "X-Forwarded-URI", "X-Forwarded-Path", "X-Forwarded-Prefix", "X-Original-Host", "X-Host",
       "X-Forwarded-Server", "X-Envoy-Original-Path", "X-HTTP-Method-Override", "X-HTTP-Method",
-      "X-Method-Override", "X-Original-Method"})
+      "X-Method-Override", "X-Original-Method", "X-Forwarded-Host"})
   void isDroppedEvenWhenTheAgentsNetworkHeadersAreForwarded(String name) {
     MultiMap agent = MultiMap.caseInsensitiveMultiMap().add(name, "/admin/delete-everything")
         .add(name.toLowerCase(Locale.ROOT), "DELETE").add("X-Kept", "yes");
@@ -32,7 +32,7 @@ class RoutingOverridesTest {
 
   @Test
   void theListHasNoEntryWithoutItsTest() {
-    assertEquals(15, HeaderHygiene.ROUTING_OVERRIDES.size(),
+    assertEquals(16, HeaderHygiene.ROUTING_OVERRIDES.size(),
         "a header was added to or removed from ROUTING_OVERRIDES: update the cases above");
     assertEquals(Set.copyOf(HeaderHygiene.ROUTING_OVERRIDES),
         Set.copyOf(HeaderHygiene.ROUTING_OVERRIDES.stream().map(String::toLowerCase).toList()));

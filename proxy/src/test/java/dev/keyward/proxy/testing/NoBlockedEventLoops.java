@@ -11,8 +11,13 @@ import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -62,25 +67,54 @@ public final class NoBlockedEventLoops implements BeforeEachCallback, AfterEachC
       "sun.nio.ch.SelectorImpl.select", "io.netty.channel.nio.NioIoHandler.select",
       "io.netty.channel.epoll.EpollIoHandler.epollWait");
 
+  /** Thread states that mean waiting whatever the stack shows (a monitor, a park, a sleep). */
+  private static final Set<Thread.State> WAITING_STATES =
+      EnumSet.of(Thread.State.BLOCKED, Thread.State.WAITING, Thread.State.TIMED_WAITING);
+  private static final Pattern BLOCKED_THREAD = Pattern.compile("^Thread (\\S+) has been blocked");
+  /** How deep in the stack a frame may be to excuse the loop as loading code. */
+  private static final int LOADING_DEPTH = 16;
+
+  /** Keeps each report with the state the blocked thread was in as it was reported. */
+  static final class Reports extends ListAppender<ILoggingEvent> {
+
+    final List<Thread.State> states = new ArrayList<>();
+
+    @Override
+    protected void append(ILoggingEvent event) {
+      Matcher m = BLOCKED_THREAD.matcher(event.getFormattedMessage());
+      Thread.State state = null;
+      if (m.find()) {
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+          if (thread.getName().equals(m.group(1))) {
+            state = thread.getState();
+          }
+        }
+      }
+      synchronized (this) {
+        states.add(state);
+        super.append(event);
+      }
+    }
+  }
+
   @Override
   public void beforeEach(ExtensionContext context) {
-    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    Reports appender = new Reports();
     appender.start();
     ((Logger) LoggerFactory.getLogger(CHECKER)).addAppender(appender);
     context.getStore(NAMESPACE).put("appender", appender);
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public void afterEach(ExtensionContext context) {
-    ListAppender<ILoggingEvent> appender =
-        context.getStore(NAMESPACE).remove("appender", ListAppender.class);
+    Reports appender = context.getStore(NAMESPACE).remove("appender", Reports.class);
     ((Logger) LoggerFactory.getLogger(CHECKER)).detachAppender(appender);
     if (context.getRequiredTestClass().isAnnotationPresent(BlocksOnPurpose.class)) {
       return;
     }
-    for (ILoggingEvent event : appender.list) {
-      Optional<String> waitingAt = waitingFrame(event.getThrowableProxy());
+    for (int i = 0; i < appender.list.size(); i++) {
+      ILoggingEvent event = appender.list.get(i);
+      Optional<String> waitingAt = waiting(appender.states.get(i), event.getThrowableProxy());
       if (waitingAt.isPresent()) {
         fail("an event loop was blocked: " + event.getFormattedMessage() + ", waiting in "
             + waitingAt.get());
@@ -90,16 +124,24 @@ public final class NoBlockedEventLoops implements BeforeEachCallback, AfterEachC
     }
   }
 
-  /** The frame the blocked loop was waiting in, if it was waiting; a loop with no stack fails. */
-  static Optional<String> waitingFrame(IThrowableProxy stack) {
+  /**
+   * Where the blocked loop was waiting, if it was: in a waiting thread state (a contended monitor
+   * shows no waiting frame), or in a waiting frame; empty when it was computing, loading code or
+   * back in its own select. A loop with no stack fails.
+   */
+  static Optional<String> waiting(Thread.State state, IThrowableProxy stack) {
     if (stack == null) {
       return Optional.of("(no stack reported)");
     }
     StackTraceElementProxy[] frames = stack.getStackTraceElementProxyArray();
-    for (StackTraceElementProxy frame : frames) {
-      if (NOT_OURS.stream().anyMatch(frame.getSTEAsString()::contains)) {
+    for (int i = 0; i < Math.min(frames.length, LOADING_DEPTH); i++) {
+      if (NOT_OURS.stream().anyMatch(frames[i].getSTEAsString()::contains)) {
         return Optional.empty();
       }
+    }
+    if (state != null && WAITING_STATES.contains(state)) {
+      return Optional.of("thread state " + state + (frames.length > 0 ? " at " + name(frames[0])
+          : ""));
     }
     if (frames.length > 0 && WAITING.stream().anyMatch(name(frames[0])::startsWith)) {
       return Optional.of(name(frames[0]));

@@ -4,13 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.keyward.proxy.Keyward;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -22,12 +21,17 @@ class NoBlockedEventLoopsTest {
 
   /** Runs {@code task} on an event loop of a Vert.x set up as Keyward's, and returns the report. */
   static Optional<String> reportOf(Runnable task) throws Exception {
+    return reportOf(task, new CountDownLatch(0));
+  }
+
+  /** As above; {@code unblock} is counted down once the report is in. */
+  static Optional<String> reportOf(Runnable task, CountDownLatch unblock) throws Exception {
     long limit = Keyward.MAX_EVENT_LOOP_BLOCK.toMillis();
     Vertx vertx = Vertx.vertx(new VertxOptions().setMaxEventLoopExecuteTime(limit)
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
         .setWarningExceptionTime(limit).setWarningExceptionTimeUnit(TimeUnit.MILLISECONDS)
         .setBlockedThreadCheckInterval(limit / 2));
-    ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    NoBlockedEventLoops.Reports appender = new NoBlockedEventLoops.Reports();
     appender.start();
     Logger checker = (Logger) LoggerFactory.getLogger("io.vertx.core.impl.BlockedThreadChecker");
     checker.addAppender(appender);
@@ -35,8 +39,11 @@ class NoBlockedEventLoopsTest {
       vertx.runOnContext(v -> task.run());
       Awaitility.await("the checker's report").atMost(Duration.ofSeconds(30))
           .until(() -> !appender.list.isEmpty());
-      return NoBlockedEventLoops.waitingFrame(appender.list.get(0).getThrowableProxy());
+      unblock.countDown();
+      return NoBlockedEventLoops.waiting(appender.states.get(0),
+          appender.list.get(0).getThrowableProxy());
     } finally {
+      unblock.countDown();
       checker.detachAppender(appender);
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -52,7 +59,38 @@ class NoBlockedEventLoopsTest {
       }
     });
     assertTrue(waiting.isPresent());
-    assertTrue(waiting.get().startsWith("java.lang.Thread.sleep"), waiting.get());
+    assertTrue(waiting.get().contains("java.lang.Thread.sleep"), waiting.get());
+  }
+
+  @Test
+  void aLoopWaitingForAContendedMonitorIsCaught() throws Exception {
+    Object monitor = new Object();
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Thread holder = new Thread(() -> {
+      synchronized (monitor) {
+        held.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    holder.start();
+    held.await();
+    try {
+      Optional<String> waiting = reportOf(() -> {
+        synchronized (monitor) { // the blocking call under test: the holder never lets go first
+          monitor.notifyAll();
+        }
+      }, release);
+      assertTrue(waiting.isPresent());
+      assertTrue(waiting.get().contains("BLOCKED"), waiting.get());
+    } finally {
+      release.countDown();
+      holder.join();
+    }
   }
 
   @Test
