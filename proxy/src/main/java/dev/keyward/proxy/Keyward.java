@@ -25,6 +25,7 @@ import dev.keyward.proxy.forward.UpstreamTrust;
 import dev.keyward.proxy.health.Health;
 import dev.keyward.proxy.http.InvalidRequests;
 import dev.keyward.proxy.http.SlowClientGuard;
+import dev.keyward.proxy.llm.LlmInterceptor;
 import dev.keyward.proxy.metrics.Metrics;
 import dev.keyward.proxy.stage.Authorize;
 import dev.keyward.proxy.stage.DeclaredLength;
@@ -171,7 +172,7 @@ public final class Keyward implements AutoCloseable {
       Vertx vertx = vertx(metrics, resources);
       RecordOutcome recordOutcome = new RecordOutcome(audit, metrics, clock);
       Pipeline pipeline = pipeline(config, vertx, policies, verifier, cache, recordOutcome,
-          resolver);
+          metrics, resolver);
       SlowClientGuard slowClients =
           new SlowClientGuard(vertx, config.limits().requestHeaderTimeout());
       AgentPort agentPort = new AgentPort(pipeline,
@@ -251,7 +252,7 @@ public final class Keyward implements AutoCloseable {
    */
   private static Pipeline pipeline(KeywardConfig config, Vertx vertx, PolicyHolder policies,
       TokenVerifier verifier, SealedCredentialCache cache, RecordOutcome recordOutcome,
-      HostResolver resolver) throws ConfigException {
+      Metrics metrics, HostResolver resolver) throws ConfigException {
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(128).setHttp2MaxSize(8);
     HttpClientOptions tls = clientOptions(config);
     if (config.http2()) {
@@ -268,7 +269,8 @@ public final class Keyward implements AutoCloseable {
         new ResolveTarget(config.limits().maxRequestBody()),
         new Authorize(),
         new DeclaredLength(),
-        new UnsealAndInject(cache, new HeaderHygiene(config.forwardAgentNetwork())));
+        new UnsealAndInject(cache, new HeaderHygiene(config.forwardAgentNetwork())),
+        new LlmInterceptor(config.pricing(), metrics));
     return new Pipeline(vertx, policies, chain, upstream, new Relay(vertx, config.idleTimeout()),
         config.limits().maxRequestDuration());
   }

@@ -1,7 +1,10 @@
 package dev.keyward.proxy.call;
 
 import dev.keyward.llm.Cost;
+import dev.keyward.llm.LlmRequest;
+import dev.keyward.llm.RewrittenRequest;
 import dev.keyward.llm.Usage;
+import dev.keyward.llm.UsageMeter;
 import dev.keyward.policies.Decision;
 import dev.keyward.policies.PolicySet;
 import dev.keyward.policies.Route;
@@ -33,6 +36,9 @@ public final class Call {
   private Decision decision;
   private int credentialVersion;
   private Buffer body;
+  private LlmRequest llmRequest;
+  private RewrittenRequest rewritten;
+  private UsageMeter meter;
   private String requestedModel;
   private String model;
   private Usage usage;
@@ -149,6 +155,36 @@ public final class Call {
     body = once(body, value, "body");
   }
 
+  /** The LLM request as read from the body, on an LLM call; null otherwise. */
+  public LlmRequest llmRequest() {
+    return llmRequest;
+  }
+
+  /** What goes upstream instead of the agent's request (the model, forced stream usage). */
+  public RewrittenRequest rewritten() {
+    return rewritten;
+  }
+
+  /**
+   * An LLM call: the request as read, what goes upstream instead, and the models (the one the
+   * agent asked for, the one sent after tiers and aliases).
+   */
+  public void llm(LlmRequest request, RewrittenRequest upstream, String requested) {
+    llmRequest = once(llmRequest, request, "LLM request");
+    rewritten = once(rewritten, upstream, "rewritten request");
+    requestedModel = once(requestedModel, requested, "requested model");
+    model = once(model, upstream.model(), "model");
+  }
+
+  /** What meters the response that reached the agent; null before it started. */
+  public UsageMeter meter() {
+    return meter;
+  }
+
+  public void meter(UsageMeter value) {
+    meter = once(meter, value, "meter");
+  }
+
   /** The model the agent asked for, on an LLM call; null otherwise. */
   public String requestedModel() {
     return requestedModel;
@@ -157,11 +193,6 @@ public final class Call {
   /** The model sent upstream (after tiers and aliases); null on a call that is not an LLM one. */
   public String model() {
     return model;
-  }
-
-  public void models(String requested, String sent) {
-    requestedModel = once(requestedModel, requested, "requested model");
-    model = once(model, sent, "model");
   }
 
   /** What the call used and cost, once it ended; null on a call that was not metered. */

@@ -3,6 +3,7 @@ package dev.keyward.proxy.config;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
+import java.util.Map;
 
 /** The YAML configuration file as written; {@link KeywardConfig} is its checked, resolved form. */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -19,7 +20,8 @@ record ConfigFile(
     Audit audit,
     Admin admin,
     CredentialsCache credentialsCache,
-    Budgets budgets) {
+    Budgets budgets,
+    Pricing pricing) {
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Listen(String host, Integer port) {}
@@ -67,6 +69,10 @@ record ConfigFile(
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record BudgetsRedis(String url, String passwordFile, String timeout) {}
+
+  /** USD per million tokens by model, written here or in a file of the same shape. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Pricing(Map<String, Object> models, String file) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Admin(String host, Integer port, Boolean enabled, String tlsCert, String tlsKey) {}

@@ -71,6 +71,10 @@ final class ConfigShape {
     }
     if (type.isRecord()) {
       check(value, type, setting, problems);
+    } else if (type == Map.class) {
+      if (!(value instanceof MapNode)) {
+        problems.add(new Problem(value.location(), "'" + setting + "' must be a mapping"));
+      }
     } else if (type == List.class) {
       if (!(value instanceof ListNode list)) {
         problems.add(new Problem(value.location(), "'" + setting + "' must be a list, e.g. [a, b]"));

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.keyward.llm.InvalidPriceTableException;
+import dev.keyward.llm.PriceTable;
 import dev.keyward.policies.Names;
 import dev.keyward.policies.Sizes;
 import dev.keyward.policies.YamlTree;
@@ -47,7 +49,8 @@ public record KeywardConfig(
     Admin admin,
     Duration credentialTtl,
     Duration credentialStaleWindow,
-    BudgetsConfig budgets) {
+    BudgetsConfig budgets,
+    PriceTable pricing) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -146,7 +149,7 @@ public record KeywardConfig(
     return new KeywardConfig(newHost, newPort, policy, policyReloadInterval, storage, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
         forwardAgentNetwork, connectTo, limits, audit, admin, credentialTtl, credentialStaleWindow,
-        budgets);
+        budgets, pricing);
   }
 
   /** The same configuration with the admin API on another port (0: any free one). */
@@ -155,7 +158,7 @@ public record KeywardConfig(
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
         forwardAgentNetwork, connectTo, limits, audit,
         new Admin(admin.enabled(), admin.host(), newPort, admin.tls()), credentialTtl,
-        credentialStaleWindow, budgets);
+        credentialStaleWindow, budgets, pricing);
   }
 
   /** The same configuration with these {@code upstream.connect_to} rules instead. */
@@ -163,7 +166,7 @@ public record KeywardConfig(
     return new KeywardConfig(host, port, policy, policyReloadInterval, storage, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
         forwardAgentNetwork, rules, limits, audit, admin, credentialTtl, credentialStaleWindow,
-        budgets);
+        budgets, pricing);
   }
 
   /** The configuration with defaults applied; every problem found goes to {@code problems}. */
@@ -217,6 +220,7 @@ public record KeywardConfig(
         limits.maxRequestDuration(), problems);
     AuditLog.Settings audit = audit(raw.audit(), base, env, problems);
     Admin admin = admin(raw.admin(), base, problems);
+    PriceTable pricing = pricing(raw.pricing(), base, problems);
     if (!problems.isEmpty()) {
       return null;
     }
@@ -224,7 +228,7 @@ public record KeywardConfig(
         tokens.issuer() == null ? DEFAULT_ISSUER : tokens.issuer(), jwks, tokenRefresh, trustCa,
         connectTimeout, firstByteTimeout, idleTimeout, !Boolean.FALSE.equals(upstream.http2()),
         Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo, limits, audit, admin, ttl,
-        stale, budgets);
+        stale, budgets, pricing);
   }
 
   private static Limits limits(ConfigFile.Limits raw, List<String> problems) {
@@ -306,6 +310,43 @@ public record KeywardConfig(
         duration(a.witnessInterval(), AuditLog.Settings.DEFAULT_WITNESS_INTERVAL,
             "audit.witness_interval", problems),
         Optional.ofNullable(a.publicKey()).map(base::resolve));
+  }
+
+  /**
+   * The price table: {@code pricing.models}, or the {@code pricing.models} of {@code pricing.file}
+   * (the shape of the example docs/llm.md ships). Empty: every LLM call is metered in tokens and
+   * costed {@code unpriced}.
+   */
+  private static PriceTable pricing(ConfigFile.Pricing raw, Path base, List<String> problems) {
+    if (raw == null) {
+      return PriceTable.EMPTY;
+    }
+    Map<?, ?> models = raw.models();
+    if (raw.file() != null) {
+      if (models != null) {
+        problems.add("pricing: set pricing.models or pricing.file, not both");
+        return PriceTable.EMPTY;
+      }
+      try {
+        Map<?, ?> file = YAML.readValue(Files.readString(base.resolve(raw.file())), Map.class);
+        Object section = file == null ? null : file.get("pricing");
+        models = section instanceof Map<?, ?> pricing && pricing.get("models") instanceof Map<?, ?> m
+            ? m : null;
+        if (models == null) {
+          problems.add("pricing.file " + raw.file() + " has no pricing.models mapping");
+          return PriceTable.EMPTY;
+        }
+      } catch (IOException e) {
+        problems.add("pricing.file: cannot read " + raw.file() + ": " + e.getMessage());
+        return PriceTable.EMPTY;
+      }
+    }
+    try {
+      return PriceTable.fromMap(models);
+    } catch (InvalidPriceTableException e) {
+      e.problems().forEach(problem -> problems.add("pricing.models: " + problem));
+      return PriceTable.EMPTY;
+    }
   }
 
   /** This host's name in the identifier alphabet (a pod name in Kubernetes). */

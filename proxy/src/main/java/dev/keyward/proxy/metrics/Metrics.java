@@ -1,6 +1,8 @@
 package dev.keyward.proxy.metrics;
 
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import dev.keyward.llm.Cost;
+import dev.keyward.llm.Usage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -42,6 +44,11 @@ public final class Metrics {
   public static final String EXPLICIT_TARGET = "target";
   /** The route label of requests refused before a route or target was resolved. */
   public static final String NO_ROUTE = "none";
+  /**
+   * The model label of LLM calls whose model has no price: model names are the agent's (or an
+   * upstream's) choice, so only priced ones, from the operator's price table, become labels.
+   */
+  public static final String UNPRICED = "unpriced";
 
   private static final Duration[] LATENCY_SLOS = {
       Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10),
@@ -64,6 +71,14 @@ public final class Metrics {
   private final List<Object> held = new CopyOnWriteArrayList<>();
 
   private record RequestKey(String route, String decision, String code, int status) {}
+
+  private record LlmKey(String tenant, String credential, String model) {}
+
+  /** The counters of one tenant, credential and model, bound once. */
+  private record LlmMeters(Counter calls, Counter input, Counter output, Counter cachedInput,
+      Counter reasoning, Counter estimated, Counter costUsd) {}
+
+  private final ConcurrentHashMap<LlmKey, LlmMeters> llm = new ConcurrentHashMap<>();
 
   public Metrics() {
     new JvmMemoryMetrics().bindTo(registry);
@@ -120,6 +135,49 @@ public final class Metrics {
           "Time from sending the request upstream to the upstream's response head", r))
           .record(upstreamNanos, TimeUnit.NANOSECONDS);
     }
+  }
+
+  /**
+   * One metered LLM call: its tokens by kind and its cost, per tenant, credential and model
+   * (agent ids are unbounded and stay out of labels).
+   *
+   * @param model a priced model's name, or {@link #UNPRICED}
+   */
+  public void llmCall(String tenant, String credential, String model, Usage usage, Cost cost) {
+    LlmMeters m = llm.computeIfAbsent(new LlmKey(tenant, credential, model), key -> new LlmMeters(
+        llmCounter("keyward_llm_calls", "Metered LLM calls", key, null),
+        llmCounter("keyward_llm_tokens", "Tokens used", key, "input"),
+        llmCounter("keyward_llm_tokens", "Tokens used", key, "output"),
+        llmCounter("keyward_llm_tokens", "Tokens used", key, "cached_input"),
+        llmCounter("keyward_llm_tokens", "Tokens used", key, "reasoning"),
+        llmCounter("keyward_llm_estimated_calls",
+            "Calls metered by estimate (a stream cut before the provider reported usage)", key,
+            null),
+        Counter.builder("keyward_llm_cost_usd")
+            .description("What metered calls cost, in USD (priced models only)")
+            .baseUnit("usd").tags("tenant", key.tenant(), "credential", key.credential(),
+                "model", key.model())
+            .register(registry)));
+    m.calls().increment();
+    m.input().increment(usage.inputTokens());
+    m.output().increment(usage.outputTokens());
+    m.cachedInput().increment(usage.cachedInputTokens());
+    m.reasoning().increment(usage.reasoningTokens());
+    if (usage.estimated()) {
+      m.estimated().increment();
+    }
+    if (cost.priced()) {
+      m.costUsd().increment(cost.nanoUsd() / 1e9);
+    }
+  }
+
+  private Counter llmCounter(String name, String description, LlmKey key, String kind) {
+    Counter.Builder builder = Counter.builder(name).description(description)
+        .tags("tenant", key.tenant(), "credential", key.credential(), "model", key.model());
+    if (kind != null) {
+      builder.tag("kind", kind);
+    }
+    return builder.register(registry);
   }
 
   /** A counter read from a component's own tally at scrape time. */

@@ -6,6 +6,7 @@ import dev.keyward.proxy.storage.Storage;
 import dev.keyward.token.AgentRegistry;
 import dev.keyward.token.IssuedOperatorToken;
 import dev.keyward.token.IssuedToken;
+import dev.keyward.token.Purpose;
 import dev.keyward.token.RevocationStore;
 import dev.keyward.token.Role;
 import dev.keyward.token.SigningKeyStore;
@@ -27,6 +28,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * A complete Keyward installation in a temporary directory, on the embedded store or on Vault (the
@@ -187,9 +190,18 @@ public final class TestInstallation {
   }
 
   public IssuedToken token(String agent, String tenant) throws Exception {
+    return token(TokenRequest.of(agent, tenant));
+  }
+
+  /** A platform token for {@code agent} minted for {@code purpose}. */
+  public IssuedToken token(String agent, String tenant, Purpose purpose) throws Exception {
+    return token(new TokenRequest(agent, tenant, Set.of(), Optional.of(purpose),
+        TokenIssuer.DEFAULT_TTL));
+  }
+
+  private IssuedToken token(TokenRequest request) throws Exception {
     SigningKeys keys = signingKeys().load().orElseThrow().value();
-    IssuedToken issued =
-        new TokenIssuer(keys, ISSUER, Clock.systemUTC()).issue(TokenRequest.of(agent, tenant));
+    IssuedToken issued = new TokenIssuer(keys, ISSUER, Clock.systemUTC()).issue(request);
     Secrets.register(issued.token());
     return issued;
   }

@@ -1,0 +1,191 @@
+package dev.keyward.proxy.llm;
+
+import dev.keyward.llm.Api;
+import dev.keyward.llm.Cost;
+import dev.keyward.llm.Endpoint;
+import dev.keyward.llm.LlmFormatException;
+import dev.keyward.llm.LlmRequest;
+import dev.keyward.llm.PriceTable;
+import dev.keyward.llm.RewrittenRequest;
+import dev.keyward.llm.Usage;
+import dev.keyward.llm.UsageMeter;
+import dev.keyward.policies.Decision;
+import dev.keyward.policies.LlmRoute;
+import dev.keyward.policies.Route;
+import dev.keyward.policies.Target;
+import dev.keyward.policies.Targets;
+import dev.keyward.proxy.call.Attempt;
+import dev.keyward.proxy.call.BodyTap;
+import dev.keyward.proxy.call.Call;
+import dev.keyward.proxy.call.Interceptor;
+import dev.keyward.proxy.call.Outcome;
+import dev.keyward.proxy.error.ErrorCode;
+import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.proxy.http.Bodies;
+import dev.keyward.proxy.metrics.Metrics;
+import dev.keyward.token.Purpose;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Makes a route that declares its API ({@code api: openai | anthropic | gemini}) understand the
+ * LLM calls it carries. Before anything goes upstream it reads the request body (bounded by the
+ * route's limit), picks the model to send (the token purpose's tier, then the route's alias), and
+ * asks the policy whether both the model asked for and the model sent are allowed. It sends the
+ * rewritten body (the model, and stream usage forced on for OpenAI streams), meters the response
+ * as it streams (stripping the usage chunk the agent did not ask for), and at the end prices what
+ * was used: the usage and cost go to the audit record and the metrics. The pure parts (formats,
+ * SSE, usage, prices) are the {@code llm} module's; this class only wires them into the call.
+ */
+public final class LlmInterceptor implements Interceptor {
+
+  /** The model sent upstream, on every LLM response. */
+  public static final String MODEL_HEADER = "X-Keyward-Model";
+
+  private static final Set<HttpMethod> WRITES =
+      Set.of(HttpMethod.POST, HttpMethod.PUT, HttpMethod.PATCH);
+
+  private final PriceTable prices;
+  private final Metrics metrics;
+
+  public LlmInterceptor(PriceTable prices, Metrics metrics) {
+    this.prices = prices;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<Void> onRequest(Call call) {
+    Optional<Route> route = call.route();
+    boolean limited = call.policy().limitsModels(call.credentialId(), route);
+    if (route.isEmpty() || !route.get().llm().understood()) {
+      // Only a route that says its API has its model read: a model allowlist cannot hold here.
+      return limited ? denied(call.policy().modelUnreadable(call.credentialId(),
+          "an explicit target")) : CONTINUE;
+    }
+    LlmRoute llm = route.get().llm();
+    String path = relativePath(route.get(), call.target());
+    Endpoint endpoint = llm.api().endpoint(call.method(), path);
+    if (!endpoint.metered()) {
+      return limited && WRITES.contains(call.request().method())
+          ? denied(call.policy().modelUnreadable(call.credentialId(),
+              "a " + call.method() + " to " + path + ", which is not a model endpoint"))
+          : CONTINUE;
+    }
+    String coding = call.request().getHeader(HttpHeaders.CONTENT_ENCODING);
+    if (coding != null && !coding.trim().equalsIgnoreCase("identity")) {
+      return Future.failedFuture(ErrorCode.BAD_REQUEST.exception("the request body is "
+          + "compressed; send the JSON as it is on LLM routes"));
+    }
+    int limit = (int) Math.min(Integer.MAX_VALUE, call.maxRequestBody());
+    return Bodies.read(call.request(), limit).compose(body -> {
+      try {
+        admit(call, route.get(), endpoint, path, body);
+        return CONTINUE;
+      } catch (ProxyException e) {
+        return Future.failedFuture(e);
+      }
+    });
+  }
+
+  /** Parses the body, decides the models, and keeps what goes upstream. */
+  private void admit(Call call, Route route, Endpoint endpoint, String path, Buffer body)
+      throws ProxyException {
+    call.body(body);
+    LlmRequest request;
+    try {
+      request = LlmRequest.parse(endpoint, path, body.getBytes());
+    } catch (LlmFormatException e) {
+      throw ErrorCode.BAD_REQUEST.exception(e.getMessage());
+    }
+    String requested = request.model();
+    String sent = route.llm().modelToSend(requested,
+        call.token().purpose().map(Purpose::claim));
+    Decision models = call.policy().decideModel(call.credentialId(), Optional.of(route),
+        requested, sent);
+    if (!models.allowed()) {
+      throw ProxyException.denied(models);
+    }
+    boolean forceStreamUsage = request.api() == Api.OPENAI && request.streamed();
+    RewrittenRequest upstream = request.rewrite(sent.equals(requested) ? null : sent,
+        forceStreamUsage);
+    call.llm(request, upstream, requested);
+  }
+
+  @Override
+  public Future<Void> onAttempt(Call call, Attempt attempt) {
+    RewrittenRequest upstream = call.rewritten();
+    if (upstream == null) {
+      if (call.body() != null) {
+        attempt.body(call.body());
+      }
+      return CONTINUE;
+    }
+    attempt.body(upstream.bodyChanged() ? Buffer.buffer(upstream.body()) : call.body());
+    if (upstream.pathChanged()) {
+      Route route = call.route().orElseThrow();
+      Target target = attempt.target();
+      attempt.target(new Target(target.scheme(), target.host(), target.port(),
+          Targets.join(route.upstream().path(), upstream.path()), target.query()));
+    }
+    attempt.responseHeaders().put(MODEL_HEADER, upstream.model());
+    return CONTINUE;
+  }
+
+  @Override
+  public void onResponse(Call call, Attempt attempt, HttpClientResponse head) {
+    if (call.llmRequest() == null) {
+      return;
+    }
+    UsageMeter meter = UsageMeter.forResponse(call.llmRequest(),
+        call.rewritten().stripUsageChunk(), head.getHeader(HttpHeaders.CONTENT_TYPE));
+    call.meter(meter);
+    attempt.addResponseTap(new BodyTap() {
+      @Override
+      public Buffer chunk(Buffer chunk) {
+        byte[] in = chunk.getBytes();
+        byte[] out = meter.feed(in);
+        return out == in ? chunk : Buffer.buffer(out);
+      }
+
+      @Override
+      public Buffer end() {
+        return Buffer.buffer(meter.flush());
+      }
+    });
+  }
+
+  @Override
+  public void onEnd(Call call, Outcome outcome) {
+    UsageMeter meter = call.meter();
+    if (meter == null) {
+      return; // refused or failed before any response: nothing was used
+    }
+    Usage usage = meter.finish(outcome.cut());
+    String model = call.model();
+    Cost cost = prices.cost(model, usage);
+    if (!cost.priced() && !usage.model().isEmpty()) {
+      cost = prices.cost(usage.model(), usage); // e.g. a router's "auto" names what it used
+    }
+    call.metered(usage, cost);
+    metrics.llmCall(call.token().tenant(), call.credentialId(),
+        cost.priced() || prices.price(model).isPresent() ? model : Metrics.UNPRICED, usage, cost);
+  }
+
+  /** The target's path below the route's upstream base, as the API classifies it (no query). */
+  static String relativePath(Route route, Target target) {
+    String base = route.upstream().path();
+    String path = target.path();
+    String rest = base.isEmpty() || base.equals("/") ? path
+        : path.startsWith(base) ? path.substring(base.length()) : path;
+    return rest.isEmpty() ? "/" : rest;
+  }
+
+  private static Future<Void> denied(Decision decision) {
+    return Future.failedFuture(ProxyException.denied(decision));
+  }
+}
