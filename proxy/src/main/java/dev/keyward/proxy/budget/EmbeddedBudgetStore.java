@@ -87,6 +87,11 @@ public final class EmbeddedBudgetStore implements BudgetStore {
     return ledger.counterCount();
   }
 
+  /** For tests: how many settled reservations are remembered. */
+  int settledCount() {
+    return ledger.settledCount();
+  }
+
   /** For tests: stops as a killed process would, without the last snapshot. */
   void crashForTest() throws IOException {
     vertx.cancelTimer(syncTimer);

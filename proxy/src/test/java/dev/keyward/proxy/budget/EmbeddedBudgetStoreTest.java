@@ -110,6 +110,33 @@ class EmbeddedBudgetStoreTest extends BudgetStoreContract {
   }
 
   @Test
+  void aSettleIsRememberedAcrossARestartAndACrash() throws Exception {
+    Reservation reservation = admitted(Budgets.monthly(), costing(DOLLAR / 2));
+    await(store.settle(reservation, new Charge(DOLLAR / 10, 0)));
+    restart();
+    await(store.settle(reservation, new Charge(DOLLAR / 10, 0)));
+    crashAndRestart();
+    await(store.release(reservation));
+    assertEquals(DOLLAR / 10, usageOf("acme-monthly", "tenant:acme").spentNanoUsd());
+  }
+
+  @Test
+  void settledReservationsAreForgottenAHoldLeaseLater() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      await(store.settle(admitted(Budgets.monthly(), costing(1)), new Charge(1, 0)));
+    }
+    assertEquals(3, store.settledCount());
+    clock.advance(LEASE.minusMinutes(1));
+    admitted(Budgets.perAgent(), WorstCase.UNMETERED); // a sweep
+    assertEquals(3, store.settledCount());
+    clock.advance(Duration.ofMinutes(2));
+    admitted(Budgets.perAgent(), WorstCase.UNMETERED);
+    assertEquals(0, store.settledCount());
+    restart();
+    assertEquals(0, store.settledCount());
+  }
+
+  @Test
   void aSecondStoreOnTheSameDirectoryIsRefused() {
     IOException e = assertThrows(IOException.class,
         () -> EmbeddedBudgetStore.open(vertx, dir, clock, LEASE, new BudgetCounters()));
