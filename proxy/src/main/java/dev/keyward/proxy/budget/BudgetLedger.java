@@ -110,9 +110,9 @@ final class BudgetLedger implements AutoCloseable {
    *
    * @throws IOException when the files cannot be read or written, or another process uses them
    */
-  static BudgetLedger open(Path dir, Clock clock, Duration holdLease, BudgetCounters counts)
-      throws IOException {
-    LedgerFiles files = LedgerFiles.open(dir);
+  static BudgetLedger open(Path dir, Clock clock, Duration holdLease, BudgetCounters counts,
+      LedgerFiles.JournalWriter writer) throws IOException {
+    LedgerFiles files = LedgerFiles.open(dir, writer);
     try {
       BudgetLedger ledger = new BudgetLedger(files, clock, holdLease, counts);
       ledger.load(files.read());
