@@ -66,7 +66,7 @@ record ConfigFile(
   record Budgets(String store, String dir, String holdLease, BudgetsRedis redis) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record BudgetsRedis(String url, String passwordFile, String timeout) {}
+  record BudgetsRedis(String url, String passwordFile, String timeout, String caCert) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Admin(String host, Integer port, Boolean enabled, String tlsCert, String tlsKey) {}
