@@ -211,39 +211,12 @@ public final class PriceTable {
     }
   }
 
-  /** The known key within edit distance 2 (or containing it), for "did you mean". */
+  /** The known key within edit distance 2 (or any key about caching), for "did you mean". */
   private static String closest(String key) {
-    String best = null;
-    int bestDistance = 3;
-    for (String known : KEYS) {
-      int distance = distance(key, known);
-      if (distance < bestDistance) {
-        best = known;
-        bestDistance = distance;
-      }
-    }
+    String best = Spelling.closest(key, KEYS);
     if (best == null && key.startsWith("cache")) {
       return "cached_input";
     }
     return best;
-  }
-
-  private static int distance(String a, String b) {
-    int[] previous = new int[b.length() + 1];
-    int[] current = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      previous[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      current[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-      }
-      int[] swap = previous;
-      previous = current;
-      current = swap;
-    }
-    return previous[b.length()];
   }
 }

@@ -7,7 +7,7 @@ import java.util.Set;
 
 /**
  * A budget from the policy: which requests it counts (subjects selected as grants select them,
- * plus credentials), what it counts them per ({@link BudgetScope}), and its limits. A budget with
+ * {@link SubjectSelection}, plus credentials), what it counts them per ({@link BudgetScope}), and its limits. A budget with
  * no subject list counts every request, each subject of its scope separately.
  *
  * @param plan the plan its money limit came from, if any; for people, not for arithmetic
@@ -21,7 +21,7 @@ public record Budget(
     Set<String> credentials,
     Optional<String> plan,
     BudgetLimits limits,
-    OnStoreFailure onStoreFailure) {
+    OnStoreFailure onStoreFailure) implements SubjectSelection {
 
   public Budget {
     Names.require(name, "budget");
@@ -35,21 +35,9 @@ public record Budget(
     Objects.requireNonNull(onStoreFailure, "onStoreFailure");
   }
 
-  /** True when every subject list it names matches; within a list any entry matches. */
+  /** True when it selects the agent as a grant would, and names the credential or none. */
   boolean appliesTo(String agent, String tenant, Set<String> agentGroups, String credentialId) {
-    if (!agents.isEmpty() && !agents.contains(agent)
-        || !tenants.isEmpty() && !tenants.contains(tenant)
-        || !credentials.isEmpty() && !credentials.contains(credentialId)) {
-      return false;
-    }
-    if (groups.isEmpty()) {
-      return true;
-    }
-    for (String group : agentGroups) {
-      if (groups.contains(group)) {
-        return true;
-      }
-    }
-    return false;
+    return (credentials.isEmpty() || credentials.contains(credentialId))
+        && appliesTo(agent, tenant, agentGroups);
   }
 }

@@ -1,5 +1,6 @@
 package dev.keyward.policies;
 
+import dev.keyward.llm.Spelling;
 import dev.keyward.llm.budget.BudgetLimits;
 import dev.keyward.llm.budget.BudgetPeriod;
 import dev.keyward.llm.budget.Period;

@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Who may use which credentials, how. A grant applies to an agent when every subject list it names
- * matches (agents, tenants, groups); within a list any entry matches. Empty method and path lists
- * allow any method and path.
+ * Who may use which credentials, how. A grant applies to an agent as every {@link
+ * SubjectSelection} does: every subject list it names matches (agents, tenants, groups); within a
+ * list any entry matches. Empty method and path lists allow any method and path.
  *
  * @param pathPrefixes segment-aware prefixes of the upstream path: {@code /v1/chat} matches {@code
  *     /v1/chat} and {@code /v1/chat/completions}, not {@code /v1/chatbot}
@@ -19,7 +19,7 @@ public record Grant(
     Set<String> credentials,
     Set<String> methods,
     List<String> pathPrefixes,
-    Mode mode) {
+    Mode mode) implements SubjectSelection {
 
   public Grant {
     agents = Set.copyOf(agents);
@@ -28,24 +28,6 @@ public record Grant(
     credentials = Set.copyOf(credentials);
     methods = Set.copyOf(methods);
     pathPrefixes = List.copyOf(pathPrefixes);
-  }
-
-  boolean appliesTo(String agent, String tenant, Set<String> agentGroups) {
-    if (!agents.isEmpty() && !agents.contains(agent)) {
-      return false;
-    }
-    if (!tenants.isEmpty() && !tenants.contains(tenant)) {
-      return false;
-    }
-    if (!groups.isEmpty()) {
-      for (String group : agentGroups) {
-        if (groups.contains(group)) {
-          return true;
-        }
-      }
-      return false;
-    }
-    return true;
   }
 
   boolean allowsMethod(String method) {

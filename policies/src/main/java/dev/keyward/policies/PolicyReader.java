@@ -2,6 +2,7 @@ package dev.keyward.policies;
 
 import dev.keyward.llm.Api;
 import dev.keyward.llm.LlmRequest;
+import dev.keyward.llm.Spelling;
 import dev.keyward.policies.YamlTree.Field;
 import dev.keyward.policies.YamlTree.Kind;
 import dev.keyward.policies.YamlTree.ListNode;

@@ -1,5 +1,6 @@
 package dev.keyward.llm.budget;
 
+import dev.keyward.llm.Spelling;
 import java.time.DateTimeException;
 import java.time.DayOfWeek;
 import java.time.Instant;
@@ -10,7 +11,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.TemporalAdjusters;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.TreeSet;
 
 /**
  * When a money budget starts over: every day, every week on a weekday, or every month on a day of
@@ -159,20 +159,6 @@ public record BudgetPeriod(Period period, int resetDay, ZoneId zone) {
     if (text == null || text.isBlank()) {
       return null;
     }
-    String best = null;
-    int bestDistance = 3;
-    String lower = text.toLowerCase(Locale.ROOT);
-    for (String id : new TreeSet<>(ZoneId.getAvailableZoneIds())) {
-      String candidate = id.toLowerCase(Locale.ROOT);
-      if (candidate.equals(lower)) {
-        return id;
-      }
-      int d = Spelling.distance(lower, candidate, bestDistance);
-      if (d < bestDistance) {
-        best = id;
-        bestDistance = d;
-      }
-    }
-    return best;
+    return Spelling.closestIgnoringCase(text, ZoneId.getAvailableZoneIds());
   }
 }

@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * request). When it ends, the hold is charged in full, as {@link Settlement} explains. At start,
  * every hold in the files belongs to a process that is gone (one process owns the directory), so
  * all are charged at once.
+ *
+ * <p>Settling is idempotent: the id of every settled (or released) reservation is remembered for
+ * a hold lease after the settle, journaled like a counter, so a second settle of it changes
+ * nothing, even after a restart.
  */
 final class BudgetLedger implements AutoCloseable {
 
@@ -84,6 +88,8 @@ final class BudgetLedger implements AutoCloseable {
   private final Duration holdLease;
   private final BudgetCounters counts;
   private final Map<String, Counter> counters = new HashMap<>();
+  /** Reservation id → when its settle may be forgotten (epoch millis). */
+  private final Map<String, Long> settled = new HashMap<>();
   private final String idPrefix;
   private long nextId;
   private Instant nextSweep;
@@ -104,9 +110,9 @@ final class BudgetLedger implements AutoCloseable {
    *
    * @throws IOException when the files cannot be read or written, or another process uses them
    */
-  static BudgetLedger open(Path dir, Clock clock, Duration holdLease, BudgetCounters counts)
-      throws IOException {
-    LedgerFiles files = LedgerFiles.open(dir);
+  static BudgetLedger open(Path dir, Clock clock, Duration holdLease, BudgetCounters counts,
+      LedgerFiles.JournalWriter writer) throws IOException {
+    LedgerFiles files = LedgerFiles.open(dir, writer);
     try {
       BudgetLedger ledger = new BudgetLedger(files, clock, holdLease, counts);
       ledger.load(files.read());
@@ -121,6 +127,12 @@ final class BudgetLedger implements AutoCloseable {
     long now = clock.millis();
     long orphans = 0;
     for (StoredCounter s : stored) {
+      if (CounterKeys.isSettled(s.key())) {
+        if (s.expiresAtMillis() > now) {
+          settled.put(CounterKeys.settledId(s.key()), s.expiresAtMillis());
+        }
+        continue;
+      }
       Counter c = new Counter(s.expiresAtMillis());
       c.value = s.value();
       c.held = s.held();
@@ -208,7 +220,13 @@ final class BudgetLedger implements AutoCloseable {
   }
 
   synchronized void settle(Reservation reservation, Charge charge) throws IOException {
+    long now = clock.millis();
+    Long settledUntil = settled.get(reservation.id());
+    if (settledUntil != null && settledUntil > now) {
+      return;
+    }
     Change change = new Change();
+    change.settled(reservation.id(), now + holdLease.toMillis());
     WorstCase demand = reservation.demand();
     for (Reservation.Hold hold : reservation.holds()) {
       if (hold.moneyWindow().isPresent()) {
@@ -264,6 +282,10 @@ final class BudgetLedger implements AutoCloseable {
     return counters.size();
   }
 
+  synchronized int settledCount() {
+    return settled.size();
+  }
+
   /** Writes a last snapshot and lets go of the directory. */
   @Override
   public synchronized void close() throws IOException {
@@ -289,6 +311,7 @@ final class BudgetLedger implements AutoCloseable {
     nextSweep = now.plus(SWEEP_EVERY);
     long nowMillis = now.toEpochMilli();
     counters.values().removeIf(c -> c.expiresAt <= nowMillis);
+    settled.values().removeIf(until -> until <= nowMillis);
     Change change = new Change();
     for (Map.Entry<String, Counter> entry : counters.entrySet()) {
       if (entry.getValue().hasLeaseEndedBy(nowMillis)) {
@@ -306,6 +329,8 @@ final class BudgetLedger implements AutoCloseable {
   private final class Change {
     private final Map<String, Counter> staged = new LinkedHashMap<>();
     private long expiredHolds;
+    private String settledId;
+    private long settledUntil;
 
     /** The counter as this change sees it; not to be modified. */
     Counter read(String key) {
@@ -329,6 +354,12 @@ final class BudgetLedger implements AutoCloseable {
       return live == null ? null : edit(key, live.expiresAt);
     }
 
+    /** Remembers that reservation {@code id} is settled, until {@code until}. */
+    void settled(String id, long until) {
+      settledId = id;
+      settledUntil = until;
+    }
+
     /** Charges the holds of {@code c} (a staged copy) whose lease ended. */
     void expireLeases(Counter c, long nowMillis) {
       for (Iterator<long[]> it = c.holds.values().iterator(); it.hasNext(); ) {
@@ -343,13 +374,19 @@ final class BudgetLedger implements AutoCloseable {
     }
 
     void commit() throws IOException {
-      if (staged.isEmpty()) {
+      if (staged.isEmpty() && settledId == null) {
         return;
       }
-      List<StoredCounter> changed = new ArrayList<>(staged.size());
+      List<StoredCounter> changed = new ArrayList<>(staged.size() + 1);
       staged.forEach((key, c) -> changed.add(stored(key, c)));
+      if (settledId != null) {
+        changed.add(settledMarker(settledId, settledUntil));
+      }
       files.append(changed);
       counters.putAll(staged);
+      if (settledId != null) {
+        settled.put(settledId, settledUntil);
+      }
       counts.holdsExpired(expiredHolds);
       unsynced = true;
       if (files.journalSize() > COMPACT_AT_BYTES) {
@@ -365,9 +402,14 @@ final class BudgetLedger implements AutoCloseable {
   }
 
   private List<StoredCounter> all() {
-    List<StoredCounter> all = new ArrayList<>(counters.size());
+    List<StoredCounter> all = new ArrayList<>(counters.size() + settled.size());
     counters.forEach((key, c) -> all.add(stored(key, c)));
+    settled.forEach((id, until) -> all.add(settledMarker(id, until)));
     return all;
+  }
+
+  private static StoredCounter settledMarker(String id, long until) {
+    return new StoredCounter(CounterKeys.settled(id), 0, 0, until, Map.of());
   }
 
   private static StoredCounter stored(String key, Counter c) {

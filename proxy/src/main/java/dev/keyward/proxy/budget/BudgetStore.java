@@ -28,7 +28,9 @@ public interface BudgetStore {
   /**
    * Replaces the reservation's holds by what the call was metered at. For a stream cut before its
    * usage arrived, {@code charge} is the meter's estimate, never nothing. Settling twice, or a
-   * reservation whose hold already expired, counts the charge once.
+   * reservation whose hold already expired, counts the charge once: the store remembers a settled
+   * reservation for at least a hold lease, and a second settle (or release) within it changes
+   * nothing.
    */
   Future<Void> settle(Reservation reservation, Charge charge);
 

@@ -9,6 +9,9 @@ import java.time.Instant;
  * <budget>:<subject>:<window>} ({@code acme-monthly:tenant:acme:month-2026-12}), and for rates
  * {@code <budget>:<subject>:rpm-<minute>} and {@code …:tpm-<minute>}. Redis prefixes them with
  * {@code kw:budget:}. A new window is a new key, so no one ever resets a counter; old keys expire.
+ *
+ * <p>A settled reservation is remembered as {@code _settled:<reservation>}: budget names start
+ * with a letter or digit, so no counter key (nor a budget's usage scan) can meet it.
  */
 final class CounterKeys {
 
@@ -20,6 +23,8 @@ final class CounterKeys {
   static final Duration CLOSED_WINDOW_RETENTION = Duration.ofDays(1);
   /** A minute's counters live one more minute, for settles of calls that started in it. */
   static final Duration CLOSED_MINUTE_RETENTION = Duration.ofMinutes(1);
+
+  private static final String SETTLED_PREFIX = "_settled:";
 
   private CounterKeys() {}
 
@@ -33,6 +38,18 @@ final class CounterKeys {
 
   static String tokens(String budget, String subject, Window minute) {
     return budget + ":" + subject + ":tpm-" + minute.key();
+  }
+
+  static String settled(String reservationId) {
+    return SETTLED_PREFIX + reservationId;
+  }
+
+  static boolean isSettled(String key) {
+    return key.startsWith(SETTLED_PREFIX);
+  }
+
+  static String settledId(String key) {
+    return key.substring(SETTLED_PREFIX.length());
   }
 
   /** When a money window's counter may go. */

@@ -46,7 +46,14 @@ public final class EmbeddedBudgetStore implements BudgetStore {
    */
   public static EmbeddedBudgetStore open(Vertx vertx, Path dir, Clock clock, Duration holdLease,
       BudgetCounters counters) throws IOException {
-    return new EmbeddedBudgetStore(vertx, BudgetLedger.open(dir, clock, holdLease, counters));
+    return open(vertx, dir, clock, holdLease, counters, LedgerFiles.JournalWriter.FILE);
+  }
+
+  /** For tests: {@code writer} writes the journal (and can fail as a full disk does). */
+  static EmbeddedBudgetStore open(Vertx vertx, Path dir, Clock clock, Duration holdLease,
+      BudgetCounters counters, LedgerFiles.JournalWriter writer) throws IOException {
+    return new EmbeddedBudgetStore(vertx,
+        BudgetLedger.open(dir, clock, holdLease, counters, writer));
   }
 
   @Override
@@ -85,6 +92,11 @@ public final class EmbeddedBudgetStore implements BudgetStore {
   /** For tests: how many counters are held in memory. */
   int counterCount() {
     return ledger.counterCount();
+  }
+
+  /** For tests: how many settled reservations are remembered. */
+  int settledCount() {
+    return ledger.settledCount();
   }
 
   /** For tests: stops as a killed process would, without the last snapshot. */

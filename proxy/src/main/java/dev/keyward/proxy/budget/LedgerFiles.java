@@ -42,18 +42,34 @@ final class LedgerFiles implements AutoCloseable {
   record Snapshot(@JsonProperty("format") int format,
       @JsonProperty("counters") List<StoredCounter> counters) {}
 
+  /** How the journal's bytes are written; tests inject one that fails part-way, as a full disk. */
+  @FunctionalInterface
+  interface JournalWriter {
+    JournalWriter FILE = FileChannel::write;
+
+    /** Writes some of {@code buffer}'s remaining bytes, as {@link FileChannel#write} does. */
+    int write(FileChannel journal, ByteBuffer buffer) throws IOException;
+  }
+
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final Path dir;
   private final FileChannel lockChannel;
   private final FileLock lock;
+  private final JournalWriter writer;
   private FileChannel journal;
+  /**
+   * The journal's length before an append that failed and could not be cut back, else -1: the
+   * next append cuts it first, so a fragment never becomes a middle line.
+   */
+  private long cutTo = -1;
 
-  private LedgerFiles(Path dir, FileChannel lockChannel, FileLock lock) {
+  private LedgerFiles(Path dir, FileChannel lockChannel, FileLock lock, JournalWriter writer) {
     this.dir = dir;
     this.lockChannel = lockChannel;
     this.lock = lock;
+    this.writer = writer;
   }
 
   /**
@@ -61,7 +77,7 @@ final class LedgerFiles implements AutoCloseable {
    *
    * @throws IOException when another process (or another store in this one) holds it
    */
-  static LedgerFiles open(Path dir) throws IOException {
+  static LedgerFiles open(Path dir, JournalWriter writer) throws IOException {
     AtomicFiles.createPrivateDirectories(dir);
     FileChannel channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
         StandardOpenOption.WRITE);
@@ -76,7 +92,7 @@ final class LedgerFiles implements AutoCloseable {
       throw new IOException("another Keyward uses the budget directory " + dir + "; the embedded"
           + " budget store serves one process: for several replicas use budgets.store: redis");
     }
-    return new LedgerFiles(dir, channel, lock);
+    return new LedgerFiles(dir, channel, lock, writer);
   }
 
   /** The stored counters: the snapshot, then the journal replayed over it. */
@@ -118,16 +134,35 @@ final class LedgerFiles implements AutoCloseable {
     return counters;
   }
 
-  /** Appends one change; the bytes reach the OS before this returns (a process crash keeps them). */
+  /**
+   * Appends one change; the bytes reach the OS before this returns (a process crash keeps them).
+   * When the write fails part-way (a full disk), the journal is cut back to where it was: the
+   * change is all there or not at all, and the next line starts on a line of its own.
+   */
   void append(List<StoredCounter> changed) throws IOException {
     if (journal == null) {
       journal = FileChannel.open(dir.resolve(JOURNAL), StandardOpenOption.CREATE,
           StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
+    if (cutTo >= 0) {
+      journal.truncate(cutTo);
+      cutTo = -1;
+    }
     byte[] json = JSON.writeValueAsBytes(changed);
     ByteBuffer buffer = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
-    while (buffer.hasRemaining()) {
-      journal.write(buffer);
+    long before = journal.size();
+    try {
+      while (buffer.hasRemaining()) {
+        writer.write(journal, buffer);
+      }
+    } catch (IOException | RuntimeException e) {
+      try {
+        journal.truncate(before);
+      } catch (IOException cut) {
+        cutTo = before; // a crash now leaves the fragment last, where reading ignores it
+        e.addSuppressed(cut);
+      }
+      throw e;
     }
   }
 
@@ -147,6 +182,7 @@ final class LedgerFiles implements AutoCloseable {
     AtomicFiles.write(dir.resolve(SNAPSHOT), JSON.writeValueAsBytes(new Snapshot(1, all)));
     if (journal != null) {
       journal.truncate(0);
+      cutTo = -1;
       journal.force(true);
     } else {
       Files.deleteIfExists(dir.resolve(JOURNAL));

@@ -29,7 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Budget counters shared by every replica, in Redis. Reservation and settlement are each one Lua
  * script ({@code reserve.lua}, {@code settle.lua}), so read-check-reserve is atomic across
  * replicas; counters are keyed by window ({@code kw:budget:<budget>:<subject>:<window>}), so a
- * period reset is a new key that no replica can race; every key has an expiry.
+ * period reset is a new key that no replica can race; every key has an expiry. A settled
+ * reservation leaves a marker ({@code kw:budget:_settled:<reservation>}) for a hold lease, so a
+ * second settle counts nothing.
  *
  * <p>A standalone Redis (with replicas or Sentinel if wanted), not Redis Cluster: one request's
  * keys span budgets and would span hash slots. Redis must not evict these keys under memory
@@ -129,12 +131,14 @@ public final class RedisBudgetStore implements BudgetStore {
       return Future.succeededFuture();
     }
     WorstCase demand = reservation.demand();
-    List<String> keys = new ArrayList<>(reservation.holds().size() * 3);
-    List<String> args = new ArrayList<>(4 + reservation.holds().size() * 2);
+    List<String> keys = new ArrayList<>(1 + reservation.holds().size() * 3);
+    List<String> args = new ArrayList<>(5 + reservation.holds().size() * 2);
+    keys.add(KEY_PREFIX + CounterKeys.settled(reservation.id()));
     args.add(reservation.id());
     args.add(Long.toString(Settlement.spendDelta(false, demand.nanoUsd(), charge.nanoUsd())));
     args.add(Long.toString(Settlement.spendDelta(true, demand.nanoUsd(), charge.nanoUsd())));
     args.add(Long.toString(Settlement.tokensDelta(demand.tokens(), charge.tokens())));
+    args.add(Long.toString(holdLease.toMillis()));
     for (Reservation.Hold hold : reservation.holds()) {
       String moneyKey = KEY_PREFIX + hold.moneyWindow()
           .map(w -> CounterKeys.money(hold.budget(), hold.subject(), w))

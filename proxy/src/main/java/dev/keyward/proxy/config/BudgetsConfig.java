@@ -25,8 +25,11 @@ public record BudgetsConfig(Store store, Path dir, Duration holdLease, Optional<
    * @param passwordFile a file holding the password (or ACL user's password), if Redis wants one
    * @param endpoint {@code host:port}, how logs and errors name Redis
    * @param timeout the longest a budget check may wait for Redis before it counts as down
+   * @param tls true for {@code rediss://}: TLS, with Redis's certificate and host name verified
+   * @param caCert PEM of the CA that signed Redis's certificate; empty means the JDK's CAs
    */
-  public record Redis(String url, Optional<Path> passwordFile, String endpoint, Duration timeout) {}
+  public record Redis(String url, Optional<Path> passwordFile, String endpoint, Duration timeout,
+      boolean tls, Optional<Path> caCert) {}
 
   public static final String DEFAULT_DIR = "budgets";
   public static final Duration LEASE_MARGIN = Duration.ofMinutes(5);
@@ -82,6 +85,7 @@ public record BudgetsConfig(Store store, Path dir, Duration holdLease, Optional<
       return Optional.empty();
     }
     String endpoint;
+    boolean tls;
     try {
       URI uri = new URI(raw.url());
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
@@ -100,6 +104,7 @@ public record BudgetsConfig(Store store, Path dir, Duration holdLease, Optional<
         return Optional.empty();
       }
       endpoint = uri.getHost() + ":" + (uri.getPort() < 0 ? 6379 : uri.getPort());
+      tls = scheme.equals("rediss");
     } catch (URISyntaxException e) {
       problems.add("budgets.redis.url is not a URL: " + e.getReason());
       return Optional.empty();
@@ -115,7 +120,12 @@ public record BudgetsConfig(Store store, Path dir, Duration holdLease, Optional<
         problems.add("budgets.redis.timeout: " + e.getMessage());
       }
     }
+    if (raw.caCert() != null && !tls) {
+      problems.add("budgets.redis.ca_cert is the CA of a Redis spoken to over TLS; write the url"
+          + " as rediss:// or remove ca_cert");
+    }
     return Optional.of(new Redis(raw.url(),
-        Optional.ofNullable(raw.passwordFile()).map(base::resolve), endpoint, timeout));
+        Optional.ofNullable(raw.passwordFile()).map(base::resolve), endpoint, timeout, tls,
+        Optional.ofNullable(raw.caCert()).map(base::resolve)));
   }
 }

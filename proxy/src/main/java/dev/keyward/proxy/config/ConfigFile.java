@@ -68,7 +68,7 @@ record ConfigFile(
   record Budgets(String store, String dir, String holdLease, BudgetsRedis redis) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record BudgetsRedis(String url, String passwordFile, String timeout) {}
+  record BudgetsRedis(String url, String passwordFile, String timeout, String caCert) {}
 
   /** USD per million tokens by model, written here or in a file of the same shape. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

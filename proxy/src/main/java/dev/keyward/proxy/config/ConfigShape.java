@@ -1,7 +1,7 @@
 package dev.keyward.proxy.config;
 
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import dev.keyward.policies.Spelling;
+import dev.keyward.llm.Spelling;
 import dev.keyward.policies.YamlTree.Field;
 import dev.keyward.policies.YamlTree.Kind;
 import dev.keyward.policies.YamlTree.ListNode;

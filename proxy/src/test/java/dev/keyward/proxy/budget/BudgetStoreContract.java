@@ -179,6 +179,42 @@ abstract class BudgetStoreContract {
   }
 
   @Test
+  void settlingTwiceCountsTheChargeOnce() throws Exception {
+    List<ApplicableBudget> both = new ArrayList<>(Budgets.monthly());
+    both.addAll(Budgets.perAgent());
+    Reservation reservation = admitted(both, new WorstCase("m", 200, 600,
+        Cost.ofNanoUsd(60 * DOLLAR / 100)));
+    await(store().settle(reservation, new Charge(7 * DOLLAR / 100, 250)));
+    await(store().settle(reservation, new Charge(7 * DOLLAR / 100, 250)));
+    BudgetUsage money = usageOf("acme-monthly", "tenant:acme");
+    assertEquals(7 * DOLLAR / 100, money.spentNanoUsd());
+    assertEquals(0, money.heldNanoUsd());
+    assertEquals(250, usageOf("per-agent", "agent:acme/agent-7").tokensThisMinute());
+  }
+
+  @Test
+  void aReleaseAfterASettleAndASettleAfterAReleaseChangeNothing() throws Exception {
+    Reservation settled = admitted(Budgets.monthly(), costing(30 * DOLLAR / 100));
+    await(store().settle(settled, new Charge(7 * DOLLAR / 100, 0)));
+    await(store().release(settled));
+    Reservation released = admitted(Budgets.monthly(), costing(30 * DOLLAR / 100));
+    await(store().release(released));
+    await(store().settle(released, new Charge(20 * DOLLAR / 100, 0)));
+    assertEquals(7 * DOLLAR / 100, usageOf("acme-monthly", "tenant:acme").spentNanoUsd());
+  }
+
+  @Test
+  void aLateSettleOfAnExpiredHoldCorrectsTheChargeOnce() throws Exception {
+    clock.advance(Duration.ofDays(-10));
+    Reservation lost = admitted(Budgets.monthly(), costing(40 * DOLLAR / 100));
+    clock.advance(LEASE.plusSeconds(1));
+    admitted(Budgets.monthly(), costing(0)); // charges the expired hold
+    await(store().settle(lost, new Charge(5 * DOLLAR / 100, 0)));
+    await(store().settle(lost, new Charge(5 * DOLLAR / 100, 0)));
+    assertEquals(5 * DOLLAR / 100, usageOf("acme-monthly", "tenant:acme").spentNanoUsd());
+  }
+
+  @Test
   void noBudgetsMeansNothingToReserve() throws Exception {
     assertSame(Reservation.NONE, admitted(List.of(), costing(DOLLAR)));
   }

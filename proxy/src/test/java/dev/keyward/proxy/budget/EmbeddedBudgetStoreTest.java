@@ -4,6 +4,7 @@ import static dev.keyward.proxy.budget.Budgets.DOLLAR;
 import static dev.keyward.proxy.budget.Budgets.await;
 import static dev.keyward.proxy.budget.Budgets.costing;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import dev.keyward.policies.PolicySet;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +24,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +111,59 @@ class EmbeddedBudgetStoreTest extends BudgetStoreContract {
         StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     store = EmbeddedBudgetStore.open(vertx, dir, clock, LEASE, counters);
     assertEquals(DOLLAR / 10, usageOf("acme-monthly", "tenant:acme").spentNanoUsd());
+  }
+
+  @Test
+  void aSettleIsRememberedAcrossARestartAndACrash() throws Exception {
+    Reservation reservation = admitted(Budgets.monthly(), costing(DOLLAR / 2));
+    await(store.settle(reservation, new Charge(DOLLAR / 10, 0)));
+    restart();
+    await(store.settle(reservation, new Charge(DOLLAR / 10, 0)));
+    crashAndRestart();
+    await(store.release(reservation));
+    assertEquals(DOLLAR / 10, usageOf("acme-monthly", "tenant:acme").spentNanoUsd());
+  }
+
+  @Test
+  void settledReservationsAreForgottenAHoldLeaseLater() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      await(store.settle(admitted(Budgets.monthly(), costing(1)), new Charge(1, 0)));
+    }
+    assertEquals(3, store.settledCount());
+    clock.advance(LEASE.minusMinutes(1));
+    admitted(Budgets.perAgent(), WorstCase.UNMETERED); // a sweep
+    assertEquals(3, store.settledCount());
+    clock.advance(Duration.ofMinutes(2));
+    admitted(Budgets.perAgent(), WorstCase.UNMETERED);
+    assertEquals(0, store.settledCount());
+    restart();
+    assertEquals(0, store.settledCount());
+  }
+
+  @Test
+  void aJournalWriteCutByAFullDiskLeavesNoFragmentForTheNextStart() throws Exception {
+    await(store.close());
+    AtomicBoolean diskFull = new AtomicBoolean();
+    store = EmbeddedBudgetStore.open(vertx, dir, clock, LEASE, counters, (journal, buffer) -> {
+      if (!diskFull.get()) {
+        return journal.write(buffer);
+      }
+      ByteBuffer half = buffer.duplicate();
+      half.limit(half.position() + half.remaining() / 2);
+      buffer.position(buffer.position() + journal.write(half));
+      throw new IOException("No space left on device");
+    });
+    Reservation before = admitted(Budgets.monthly(), costing(DOLLAR / 10));
+    long journalSize = Files.size(dir.resolve(LedgerFiles.JOURNAL));
+    diskFull.set(true);
+    assertInstanceOf(BudgetStoreUnavailableException.class, assertThrows(ExecutionException.class,
+        () -> await(store.reserve(Budgets.monthly(), costing(DOLLAR / 10)))).getCause());
+    assertEquals(journalSize, Files.size(dir.resolve(LedgerFiles.JOURNAL)), "a fragment was left");
+    diskFull.set(false);
+    await(store.settle(before, new Charge(DOLLAR / 20, 0)));
+    crashAndRestart();
+    assertEquals(DOLLAR / 20, usageOf("acme-monthly", "tenant:acme").spentNanoUsd());
+    assertEquals(0, usageOf("acme-monthly", "tenant:acme").heldNanoUsd());
   }
 
   @Test

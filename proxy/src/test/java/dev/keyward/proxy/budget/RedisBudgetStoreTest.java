@@ -193,6 +193,16 @@ class RedisBudgetStoreTest extends BudgetStoreContract {
   }
 
   @Test
+  void aSettledReservationIsRememberedForAHoldLease() throws Exception {
+    Reservation reservation = admitted(Budgets.monthly(), costing(1));
+    await(store.settle(reservation, new Charge(1, 0)));
+    String marker = "kw:budget:_settled:" + reservation.id();
+    long ttl = await(admin.send(Request.cmd(Command.PTTL).arg(marker))).toLong();
+    assertTrue(ttl > LEASE.minusMinutes(1).toMillis() && ttl <= LEASE.toMillis(),
+        marker + " lives " + ttl + " ms");
+  }
+
+  @Test
   void keysAreNamedByBudgetSubjectAndWindow() throws Exception {
     admitted(Budgets.monthly(), costing(1));
     admitted(Budgets.perAgent(), costing(1));

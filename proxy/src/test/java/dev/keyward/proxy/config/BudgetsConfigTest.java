@@ -1,6 +1,7 @@
 package dev.keyward.proxy.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -46,6 +47,23 @@ class BudgetsConfigTest {
     assertEquals(dir.resolve("redis-password"), redis.passwordFile().orElseThrow());
     assertEquals(Duration.ofMillis(250), redis.timeout());
     assertEquals(Duration.ofHours(2), budgets.holdLease());
+  }
+
+  @Test
+  void aRedissUrlIsTlsWithItsCaFile() throws Exception {
+    BudgetsConfig.Redis redis = load(String.join("\n", "budgets:", "  store: redis", "  redis:",
+        "    url: rediss://budgets.internal", "    ca_cert: redis-ca.pem")).budgets().redis()
+        .orElseThrow();
+    assertTrue(redis.tls());
+    assertEquals(dir.resolve("redis-ca.pem"), redis.caCert().orElseThrow());
+    assertFalse(load("budgets: {store: redis, redis: {url: 'redis://r'}}").budgets().redis()
+        .orElseThrow().tls());
+  }
+
+  @Test
+  void aCaFileWithoutTlsIsAMistake() {
+    String message = problem("budgets: {store: redis, redis: {url: 'redis://r', ca_cert: ca.pem}}");
+    assertTrue(message.contains("write the url as rediss://"), message);
   }
 
   @Test
