@@ -180,7 +180,8 @@ class DevQuickStartTest {
         JsonObject body = new JsonObject(response.body());
         assertEquals("You said: Say hi", body.getJsonArray("choices").getJsonObject(0)
             .getJsonObject("message").getString("content"));
-        assertEquals("gpt-4o-mini", body.getString("model"));
+        assertEquals("gpt-5-mini", body.getString("model"));
+        assertEquals("gpt-5-mini", response.headers().firstValue("x-keyward-model").orElseThrow());
         assertTrue(body.getJsonObject("usage").getInteger("total_tokens") > 0);
         assertTrue(run.output().indexOf("/r/demo/") < run.output().indexOf("credential put"),
             "the demo comes before the quick start with a real provider");
@@ -194,8 +195,7 @@ class DevQuickStartTest {
     new DevRun(data).close();
     String policy = Files.readString(data.resolve("policy.yaml"));
     Files.writeString(data.resolve("policy.yaml"), policy
-        .replace("  - name: demo\n    upstream: http://demo.keyward.invalid/v1\n"
-            + "    credential: demo\n", ""));
+        .replaceAll("(?s)  - name: demo\n.*?(?=  - name: openrouter)", ""));
     try (DevRun run = new DevRun(data)) {
       assertFalse(run.output().contains("/r/demo/"), run.output());
       assertTrue(run.output().contains("has no `demo` route"), run.output());

@@ -28,6 +28,7 @@ public final class DataDirectory {
   public static final String KEK = "kek.json";
   public static final String POLICY = "policy.yaml";
   public static final String STORE = "store";
+  public static final String PRICES = "prices.yaml";
 
   private DataDirectory() {}
 
@@ -51,6 +52,7 @@ public final class DataDirectory {
     }
     copyResourceIfMissing("sample-policy.yaml", dir.resolve(POLICY));
     copyResourceIfMissing("dev-config.yaml", dir.resolve(CONFIG));
+    copyResourceIfMissing("/dev/keyward/llm/prices.yaml", dir.resolve(PRICES));
     return firstRun;
   }
 

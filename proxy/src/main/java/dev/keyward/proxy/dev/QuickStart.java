@@ -26,7 +26,7 @@ public final class QuickStart {
             "  curl -sS " + baseUrl + "/r/" + DemoProvider.ROUTE + "/chat/completions"
                 + " -H \"Authorization: Bearer $(" + tokenIssue + ")\""
                 + " -H 'Content-Type: application/json'"
-                + " -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
+                + " -d '{\"model\":\"gpt-5-mini\",\"messages\":[{\"role\":\"user\","
                 + "\"content\":\"Say hi\"}]}'",
             "",
             "Then with a real provider:")

@@ -96,15 +96,19 @@ class NodeSdkEndToEndTest {
           - name: openai
             upstream: http://127.0.0.1:%1$d/v1
             credential: openai
+            api: openai
           - name: anthropic
             upstream: http://127.0.0.1:%2$d
             credential: anthropic
+            api: anthropic
           - name: leaky
             upstream: http://127.0.0.1:%3$d/v1
             credential: leaky
+            api: openai
           - name: stale
             upstream: http://127.0.0.1:%2$d
             credential: stale
+            api: anthropic
         grants:
           - tenants: [acme]
             credentials: [openai, anthropic, leaky, stale]
@@ -223,6 +227,10 @@ class NodeSdkEndToEndTest {
     JsonObject sent = new JsonObject(upstream.body());
     assertEquals(Boolean.TRUE, sent.getBoolean("stream"));
     assertEquals(Boolean.TRUE, sent.getJsonObject("stream_options").getBoolean("include_usage"));
+    JsonObject metered = new AuditCapture(dir).forRequest(upstream.headers().get("X-Request-Id"))
+        .getJsonObject("usage");
+    assertEquals(result.getJsonObject("usage").getLong("completion_tokens"),
+        metered.getLong("output_tokens"), "Keyward metered what the SDK was told");
   }
 
   @Test
