@@ -291,6 +291,44 @@ class LlmEndToEndTest {
   }
 
   @Test
+  void anthropicMessagesNotStreamedAreMetered() throws Exception {
+    String body = new JsonObject().put("model", "claude-haiku-4-5").put("max_tokens", 100)
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user")
+            .put("content", "Say hi"))).encode();
+    HttpResponse<String> response = agent.send(agent.request("/r/anthropic/v1/messages")
+        .header("x-api-key", token()).header("anthropic-version", "2023-06-01")
+        .POST(HttpRequest.BodyPublishers.ofString(body)));
+    JsonObject answer = new JsonObject(response.body()).getJsonObject("usage");
+    JsonObject usage = usageOf(response);
+    assertEquals(answer.getLong("output_tokens"), usage.getLong("output_tokens"));
+    assertTrue(usage.getLong("input_tokens") >= answer.getLong("input_tokens"), usage.encode());
+  }
+
+  @Test
+  void openAiResponsesAreMetered() throws Exception {
+    HttpResponse<String> response = post("/r/openai/responses", token(),
+        new JsonObject().put("model", "gpt-5-mini").put("input", "Say hi").encode());
+    assertEquals(200, response.statusCode(), response.body());
+    JsonObject usage = usageOf(response);
+    assertEquals(new JsonObject(response.body()).getJsonObject("usage").getLong("output_tokens"),
+        usage.getLong("output_tokens"));
+  }
+
+  @Test
+  void geminiStreamedIsMeteredFromItsLastUsageMetadata() throws Exception {
+    String body = new JsonObject().put("contents", new JsonArray().add(new JsonObject()
+        .put("parts", new JsonArray().add(new JsonObject().put("text", "Say hi"))))).encode();
+    HttpResponse<String> response = post(
+        "/r/gemini/models/gemini-2.5-flash:streamGenerateContent?alt=sse", token(), body);
+    assertEquals(200, response.statusCode(), response.body());
+    assertTrue(response.body().startsWith("data: "), response.body());
+    JsonObject usage = usageOf(response);
+    assertTrue(usage.getLong("output_tokens") > 0, usage.encode());
+    assertEquals("gemini-2.5-flash", usage.getString("model"));
+    assertFalse(usage.getBoolean("estimated"));
+  }
+
+  @Test
   void geminiTakesTheModelFromThePathAndATierRewritesIt() throws Exception {
     String body = new JsonObject().put("contents", new JsonArray().add(new JsonObject()
         .put("parts", new JsonArray().add(new JsonObject().put("text", "Say hi"))))).encode();
