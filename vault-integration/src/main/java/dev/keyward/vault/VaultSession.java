@@ -6,6 +6,7 @@ import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.VaultConfig;
 import io.github.jopenlibs.vault.VaultException;
 import io.github.jopenlibs.vault.response.AuthResponse;
+import io.github.jopenlibs.vault.response.LogicalResponse;
 import io.github.jopenlibs.vault.response.LookupResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -464,6 +465,18 @@ public final class VaultSession implements AutoCloseable {
     }
     return new KvException("Vault " + what + " failed (no HTTP response: "
         + root.getClass().getSimpleName() + ")");
+  }
+
+  /**
+   * Vault's error strings from a response, to match against known phrases only (a CAS mismatch, a
+   * ciphertext too old): never put in a message, since they may echo request data.
+   */
+  static String errorStrings(LogicalResponse response) {
+    try {
+      return JSON.readTree(response.getRestResponse().getBody()).path("errors").toString();
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
   }
 
   private static String safeMessage(Exception e) {
