@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,9 +72,21 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     }
   }
 
-  /** What the writer last wrote, for the witness thread to record. */
+  /**
+   * What the writer last wrote, for the witness thread to record once it is on disk.
+   *
+   * @param channel the file it was appended to, forced before the head is witnessed
+   */
   private record Head(long checkpointSeq, String checkpointPrev, String checkpointTime,
-      long seq, String hash, String time) {}
+      long seq, String hash, String time, FileChannel channel) {}
+
+  /** Makes what was appended to a channel durable: {@link FileChannel#force}, or a test's probe. */
+  @FunctionalInterface
+  interface Fsync {
+    Fsync FORCE = channel -> channel.force(true);
+
+    void force(FileChannel channel) throws IOException;
+  }
 
   static final int QUEUE_CAPACITY = 100_000;
   private static final long BATCH_LINGER_MILLIS = 1;
@@ -92,6 +105,9 @@ public final class AuditLog implements AuditSink, AutoCloseable {
   private final Thread writer;
   private final ScheduledExecutorService witnessThread;
   private final AtomicReference<Head> head = new AtomicReference<>();
+  /** The highest sequence number known to be on disk (forced). */
+  private final AtomicLong durableSeq = new AtomicLong(-1);
+  private final Fsync fsync;
   private Head witnessed; // witness thread only
   private int witnessFailures; // witness thread only
   private volatile boolean healthy = true;
@@ -111,6 +127,12 @@ public final class AuditLog implements AuditSink, AutoCloseable {
 
   public AuditLog(Settings settings, PublicKeySign signer, KvStore witnessStore, Clock clock,
       PrintStream stdout) {
+    this(settings, signer, witnessStore, clock, stdout, Fsync.FORCE);
+  }
+
+  AuditLog(Settings settings, PublicKeySign signer, KvStore witnessStore, Clock clock,
+      PrintStream stdout, Fsync fsync) {
+    this.fsync = fsync;
     this.settings = settings;
     this.signer = signer;
     this.witnessStore = witnessStore;
@@ -178,19 +200,23 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     witness(); // the final checkpoint, before the store is closed
   }
 
-  /** Records the head and the latest checkpoint in the store, when they moved. */
+  /**
+   * Records the head and the latest checkpoint in the store, when they moved; forces the file
+   * first, so that the store never vouches for a line a power cut could still take back.
+   */
   private synchronized void witness() {
     Head latest = head.get();
     if (latest == null || latest.equals(witnessed)) {
       return;
     }
     try {
+      durable(latest);
       new AuditWitness(settings.instance(), latest.checkpointSeq(), latest.checkpointPrev(),
           latest.checkpointTime(), latest.seq(), latest.hash(), latest.time())
           .store(witnessStore);
       witnessed = latest;
       witnessFailures = 0;
-    } catch (KvException | RuntimeException e) {
+    } catch (IOException | KvException | RuntimeException e) {
       if (witnessFailures++ % 60 == 0) {
         LOG.warn("the audit log's head (seq {}) is written but not witnessed in the store; retrying"
             + ": {}", latest.seq(), e.getMessage());
@@ -198,10 +224,43 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     }
   }
 
+  /**
+   * Forces the file that holds {@code latest}, unless the writer already did (at a checkpoint).
+   * The writer forces every file before closing it, so a channel closed meanwhile is on disk.
+   */
+  private void durable(Head latest) throws IOException {
+    if (latest.seq() <= durableSeq.get()) {
+      return;
+    }
+    try {
+      fsync.force(latest.channel());
+    } catch (ClosedChannelException e) {
+      if (latest.seq() <= durableSeq.get()) {
+        return;
+      }
+      throw e;
+    }
+    durableSeq.accumulateAndGet(latest.seq(), Math::max);
+  }
+
   /** After the writer appended {@code line} as {@code lineSeq}: what the witness should record. */
   private void moved(long lineSeq, String lineHash) {
     head.set(new Head(checkpointSeq, checkpointPrev, checkpointTime, lineSeq, lineHash,
-        clock.instant().toString()));
+        clock.instant().toString(), channel));
+  }
+
+  /** Forces the current file and closes it: every line in a closed file is on disk. */
+  private void closeChannel() throws IOException {
+    FileChannel closing = channel;
+    channel = null;
+    try {
+      if (durableSeq.get() < seq - 1) { // not already forced by a checkpoint
+        fsync.force(closing);
+        durableSeq.accumulateAndGet(seq - 1, Math::max);
+      }
+    } finally {
+      closing.close();
+    }
   }
 
   private void run() {
@@ -256,7 +315,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         checkpoint();
       }
       if (channel != null) {
-        channel.close();
+        closeChannel();
       }
     } catch (IOException | GeneralSecurityException e) {
       LOG.error("final audit checkpoint failed: {}", e.getMessage());
@@ -358,7 +417,8 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     String line = json.encode();
     append(line + "\n");
     if (channel != null) {
-      channel.force(true);
+      fsync.force(channel);
+      durableSeq.accumulateAndGet(seq, Math::max);
     }
     if (stdout != null) {
       stdout.println(line);
@@ -377,9 +437,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
 
   private void rotate() throws IOException, GeneralSecurityException {
     checkpoint();
-    FileChannel full = channel;
-    channel = null; // if anything below fails, the writer reopens and the chain goes on
-    full.close();
+    closeChannel(); // if anything below fails, the writer reopens and the chain goes on
     Path file = settings.file().get();
     Path rotated = aside(file, "");
     Files.move(file, rotated);
@@ -404,7 +462,6 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         checkpointPrev = json.getString("prev", "");
         checkpointTime = json.getString("time", "");
       }
-      moved(seq - 1, prev);
     }
     if (tail.torn()) {
       // A crash tore the last line: keep that file as it is for the record (verify reports the
@@ -417,6 +474,9 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     }
     channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     size = channel.size();
+    if (tail.lastLine().isPresent()) {
+      moved(seq - 1, prev);
+    }
   }
 
   /**
