@@ -17,7 +17,8 @@ import java.util.Optional;
  * line's hash link to the one before, sequence numbers without gaps, the instance that wrote it,
  * checkpoint and anchor signatures, and that the log reaches what the shared store witnessed (the
  * latest checkpoint and the head). An edited byte, a deleted line, two swapped lines, a cut head,
- * a cut tail and a missing file each break one of these.
+ * a cut tail and a missing file each break one of these. A gap record (Keyward found its files
+ * cut when it opened them, and went on) is a problem in itself, wherever it is.
  */
 public final class AuditVerifier {
 
@@ -116,11 +117,13 @@ public final class AuditVerifier {
           problems.add(new Problem(name, lineNo, "hash chain broken: the line before it was"
               + " edited, removed or moved"));
         }
-        if (expectedSeq >= 0 && seq != expectedSeq) {
+        boolean gap = AuditChain.GAP.equals(type);
+        if (expectedSeq >= 0 && (gap ? seq < expectedSeq : seq != expectedSeq)) {
           problems.add(new Problem(name, lineNo, "sequence " + expectedSeq + " expected, found "
               + seq + ": a line was removed or moved"));
         }
-        boolean signed = AuditChain.CHECKPOINT.equals(type) || AuditChain.FILE.equals(type);
+        boolean signed = AuditChain.CHECKPOINT.equals(type) || AuditChain.FILE.equals(type)
+            || gap;
         if (signed && verifier.isEmpty() && options.signaturesRequired() && !keyMissingReported) {
           keyMissingReported = true;
           problems.add(new Problem(name, lineNo, "signed by instance "
@@ -148,6 +151,17 @@ public final class AuditVerifier {
                   + " witnessed in the store: the log before it was rewritten"));
             }
           }
+        } else if (gap) {
+          // Its sequence number skips the lines it says are missing; the gap itself is the problem.
+          problems.add(new Problem(name, lineNo, AuditChain.describeGap(
+              json.getLong("expected_seq", -1L), json.getString("expected_by", ""),
+              json.getString("expected_time", ""), json.getLong("found_seq", -1L),
+              json.getString("time", ""))));
+          checkSignature(json, AuditChain.gapMessage(json.getString("instance"), seq,
+              json.getString("time"), prev, json.getString("expected_by"),
+              json.getLong("expected_seq", -1L), json.getString("expected_hash"),
+              json.getLong("found_seq", -1L), json.getString("found_hash")), verifier, name,
+              lineNo, problems, "gap record signature invalid: the gap record was altered");
         } else if (!AuditChain.FILE.equals(type)) {
           entries++;
           unsealed++;

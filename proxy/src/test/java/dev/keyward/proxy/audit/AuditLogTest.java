@@ -189,6 +189,76 @@ class AuditLogTest {
     }
   }
 
+  AuditLog open(Path logFile) throws Exception {
+    return new AuditLog(new AuditLog.Settings(Optional.of(logFile), false, 1_000_000,
+        Duration.ofHours(1), AuditLog.OnFailure.FAIL_CLOSED, "test-1", Duration.ofMillis(5),
+        Optional.empty()), AuditKeys.signer(kv, kek, "test-1", Optional.empty()), kv,
+        Clock.systemUTC(), null);
+  }
+
+  long witnessedHead() throws Exception {
+    return AuditWitness.load(kv, "test-1").map(AuditWitness::headSeq).orElse(-1L);
+  }
+
+  @Test
+  void linesWrittenAfterTheLastWitnessBeforeACrashAreNoGap() throws Exception {
+    write(0, 3, 1_000_000);
+    long witnessed = AuditWitness.load(kv, "test-1").orElseThrow().headSeq();
+    // Lines the store never witnessed, correctly chained, as a crash right after writing leaves.
+    List<String> lines = Files.readAllLines(file);
+    String prev = AuditChain.hash(lines.get(lines.size() - 1).getBytes(StandardCharsets.UTF_8));
+    for (int i = 1; i <= 2; i++) {
+      String line = new JsonObject().put("seq", witnessed + i).mergeIn(entry(100 + i).toJson())
+          .put("prev", prev).encode();
+      Files.writeString(file, line + "\n", StandardOpenOption.APPEND);
+      prev = AuditChain.hash(line.getBytes(StandardCharsets.UTF_8));
+    }
+    write(3, 5, 1_000_000);
+    AuditVerifier.Result result = verifyAll();
+    assertTrue(result.ok(), result.problems().toString());
+    assertEquals(7, result.entries());
+  }
+
+  @Test
+  void aLineRewrittenBeforeTheWitnessedHeadIsAGapAtTheNextStart() throws Exception {
+    write(0, 3, 1_000_000);
+    List<String> lines = Files.readAllLines(file);
+    int last = lines.size() - 1; // the final checkpoint: the witnessed head
+    lines.set(last, lines.get(last).replace("\"time\":\"", "\"time\":\"1"));
+    Files.writeString(file, String.join("\n", lines) + "\n");
+    write(3, 5, 1_000_000);
+    AuditVerifier.Result result = verifyAll();
+    assertTrue(result.problems().stream().anyMatch(p -> p.message().contains("the line at seq "
+        + last + " in the files is not that line")), result.problems().toString());
+  }
+
+  @Test
+  void aLogNeverOverwritesTheWitnessOfAnotherLogOfItsInstance() throws Exception {
+    Path otherFile = dir.resolve("other").resolve("audit.jsonl");
+    try (AuditLog first = open(file)) {
+      for (int i = 0; i < 3; i++) {
+        first.record(entry(i));
+      }
+      Awaitility.await("the first log witnessed").atMost(Duration.ofSeconds(20))
+          .until(() -> witnessedHead() >= 3);
+      // A second Keyward under the same instance name, on another volume: it finds nothing of
+      // the witnessed log, records the gap and takes the witness over.
+      try (AuditLog second = open(otherFile)) {
+        second.record(entry(10));
+      }
+      AuditWitness taken = AuditWitness.load(kv, "test-1").orElseThrow();
+      assertTrue(Files.readString(otherFile).contains("\"type\":\"gap\""));
+      for (int i = 3; i < 40; i++) {
+        first.record(entry(i));
+      }
+      // The first log goes on, further than the second, but may not overwrite its witness.
+      Awaitility.await("the first log's entries written").atMost(Duration.ofSeconds(20))
+          .until(() -> Files.readAllLines(file).size() >= 41);
+      first.close();
+      assertEquals(taken, AuditWitness.load(kv, "test-1").orElseThrow());
+    }
+  }
+
   @Test
   void closingSealsEverythingWithASignedCheckpointWitnessedInTheStore() throws Exception {
     write(0, 2, 1_000_000);
