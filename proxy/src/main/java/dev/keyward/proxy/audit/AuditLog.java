@@ -525,19 +525,24 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     Tail tail = last == null ? new Tail(Optional.empty(), false) : tail(last);
     long foundSeq = -1;
     String foundHash = "";
+    JsonObject found = null;
     if (tail.lastLine().isPresent()) {
-      JsonObject json = new JsonObject(tail.lastLine().get());
-      foundSeq = json.getLong("seq");
+      found = new JsonObject(tail.lastLine().get());
+      foundSeq = found.getLong("seq");
       foundHash = AuditChain.hash(tail.lastLine().get().getBytes(StandardCharsets.UTF_8));
-      if (AuditChain.CHECKPOINT.equals(json.getString("type"))) {
-        checkpointSeq = foundSeq;
-        checkpointPrev = json.getString("prev", "");
-        checkpointTime = json.getString("time", "");
-      }
     }
     seq = foundSeq + 1;
     prev = foundSeq < 0 ? AuditChain.GENESIS : foundHash; // nothing left: a new log
     boolean gap = expected.isPresent() && !reaches(files, foundSeq, foundHash, expected.get());
+    if (found != null && AuditChain.CHECKPOINT.equals(found.getString("type"))) {
+      checkpointSeq = foundSeq;
+      checkpointPrev = found.getString("prev", "");
+      checkpointTime = found.getString("time", "");
+    } else if (gap) {
+      checkpointSeq = -1; // the one this process knew of may be among the missing lines
+      checkpointPrev = "";
+      checkpointTime = "";
+    }
     Optional<AuditWitness> witness = opened ? Optional.empty() : witnessAtStart;
     if (!gap && witness.isPresent() && checkpointSeq < witness.get().seq()) {
       checkpointSeq = witness.get().seq(); // still in the files, which reach the witness
