@@ -20,7 +20,7 @@ import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.Volume;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
@@ -93,12 +93,12 @@ class ManifestsTest {
     return found.get(0);
   }
 
-  private static Deployment deployment() {
-    return one(Deployment.class, APP);
+  private static StatefulSet statefulSet() {
+    return one(StatefulSet.class, APP);
   }
 
   private static Container container() {
-    return deployment().getSpec().getTemplate().getSpec().getContainers().get(0);
+    return statefulSet().getSpec().getTemplate().getSpec().getContainers().get(0);
   }
 
   /** The pod volume mounted where {@code file} lives in the container. */
@@ -106,7 +106,7 @@ class ManifestsTest {
     var mount = container().getVolumeMounts().stream()
         .filter(m -> file.startsWith(m.getMountPath())).findFirst()
         .orElseThrow(() -> new AssertionError("no volume is mounted at " + file));
-    return deployment().getSpec().getTemplate().getSpec().getVolumes().stream()
+    return statefulSet().getSpec().getTemplate().getSpec().getVolumes().stream()
         .filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
   }
 
@@ -131,7 +131,8 @@ class ManifestsTest {
     assertAll(
         () -> one(Namespace.class, APP),
         () -> one(ServiceAccount.class, APP),
-        () -> one(Deployment.class, APP),
+        () -> one(StatefulSet.class, APP),
+        () -> one(Service.class, "keyward-pods"),
         () -> one(Service.class, APP),
         () -> one(Service.class, "keyward-admin"),
         () -> one(HorizontalPodAutoscaler.class, APP),
@@ -152,18 +153,18 @@ class ManifestsTest {
   }
 
   @Test
-  void deploymentRunsThreeReplicasSpreadAcrossNodes() {
-    Deployment deployment = deployment();
-    assertEquals(3, deployment.getSpec().getReplicas());
+  void replicasRunThreeSpreadAcrossNodes() {
+    StatefulSet set = statefulSet();
+    assertEquals(3, set.getSpec().getReplicas());
     var antiAffinity =
-        deployment.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity();
+        set.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity();
     assertNotNull(antiAffinity);
     var terms = antiAffinity.getPreferredDuringSchedulingIgnoredDuringExecution();
     assertFalse(terms.isEmpty());
     var term = terms.get(0).getPodAffinityTerm();
     assertEquals("kubernetes.io/hostname", term.getTopologyKey());
     assertEquals(Map.of("app.kubernetes.io/name", APP), term.getLabelSelector().getMatchLabels());
-    assertEquals(deployment.getSpec().getSelector().getMatchLabels(),
+    assertEquals(set.getSpec().getSelector().getMatchLabels(),
         term.getLabelSelector().getMatchLabels());
   }
 
@@ -190,7 +191,7 @@ class ManifestsTest {
 
   @Test
   void containerRunsAsNonRootOnAReadOnlyRootWithNoCapabilities() {
-    PodSpec pod = deployment().getSpec().getTemplate().getSpec();
+    PodSpec pod = statefulSet().getSpec().getTemplate().getSpec();
     var security = container().getSecurityContext();
     assertAll(
         () -> assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot()),
@@ -210,17 +211,58 @@ class ManifestsTest {
 
   @Test
   void onlyTheAuditDirectoryAndTmpAreWritable() {
-    PodSpec pod = deployment().getSpec().getTemplate().getSpec();
-    Set<String> writableVolumes = pod.getVolumes().stream().filter(v -> v.getEmptyDir() != null)
-        .map(Volume::getName).collect(Collectors.toSet());
+    PodSpec pod = statefulSet().getSpec().getTemplate().getSpec();
+    Set<String> writableVolumes = new java.util.HashSet<>();
+    pod.getVolumes().stream().filter(v -> v.getEmptyDir() != null).map(Volume::getName)
+        .forEach(writableVolumes::add);
+    statefulSet().getSpec().getVolumeClaimTemplates().forEach(claim ->
+        writableVolumes.add(claim.getMetadata().getName()));
     assertEquals(Set.of("audit", "tmp"), writableVolumes);
     for (var mount : container().getVolumeMounts()) {
       boolean writable = !Boolean.TRUE.equals(mount.getReadOnly());
       assertEquals(writableVolumes.contains(mount.getName()), writable, mount.getName());
     }
-    KeywardConfig config = config();
-    assertEquals("audit", volumeHolding(config.audit().file().orElseThrow()).getName(),
-        "the audit file is on the audit volume");
+    Path auditFile = config().audit().file().orElseThrow();
+    var mount = container().getVolumeMounts().stream()
+        .filter(m -> auditFile.startsWith(m.getMountPath())).findFirst().orElseThrow();
+    assertEquals("audit", mount.getName(), "the audit file is on the audit volume");
+  }
+
+  /**
+   * A replica's name is its audit instance (its signing key, its witness) and its Vault identity:
+   * it must survive restarts, rollouts and rescheduling, or every new pod adds a key and a witness
+   * that `kek rotate` re-wraps forever. Its audit log must follow it too, or each start would find
+   * the witnessed log gone.
+   */
+  @Test
+  void eachReplicaKeepsItsNameAndItsAuditLogAcrossRestarts() {
+    StatefulSet set = statefulSet();
+    assertAll(
+        () -> assertEquals("Parallel", set.getSpec().getPodManagementPolicy(),
+            "replicas start together, as a Deployment's would"),
+        () -> assertEquals("RollingUpdate", set.getSpec().getUpdateStrategy().getType()),
+        () -> assertTrue(statefulSet().getSpec().getTemplate().getSpec().getVolumes().stream()
+            .noneMatch(v -> v.getName().equals("audit")),
+            "the audit log is not on a volume that dies with the pod"),
+        () -> assertEquals(List.of("audit"), set.getSpec().getVolumeClaimTemplates().stream()
+            .map(c -> c.getMetadata().getName()).toList()),
+        () -> assertEquals(List.of("ReadWriteOnce"),
+            set.getSpec().getVolumeClaimTemplates().get(0).getSpec().getAccessModes()),
+        () -> assertEquals("Retain",
+            set.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenScaled(),
+            "a scaled-down replica's log is kept for when it comes back"),
+        () -> assertEquals("Retain",
+            set.getSpec().getPersistentVolumeClaimRetentionPolicy().getWhenDeleted()));
+    Service governing = one(Service.class, set.getSpec().getServiceName());
+    assertEquals("None", governing.getSpec().getClusterIP(), "the governing Service is headless");
+    assertEquals(set.getSpec().getSelector().getMatchLabels(), governing.getSpec().getSelector());
+    assertEquals(List.of(ADMIN_PORT),
+        governing.getSpec().getPorts().stream().map(p -> p.getPort()).toList(),
+        "per-replica names reach the admin port only");
+    HorizontalPodAutoscaler hpa = one(HorizontalPodAutoscaler.class, APP);
+    assertEquals("StatefulSet", hpa.getSpec().getScaleTargetRef().getKind());
+    assertTrue(hpa.getSpec().getMaxReplicas() <= 12,
+        "at most 12 names, hence 12 audit keys: raise it knowingly (docs/deployment.md)");
   }
 
   @Test
@@ -302,7 +344,7 @@ class ManifestsTest {
         admin.getSpec().getPorts().stream().map(p -> p.getPort()).toList());
     assertEquals("ClusterIP", agents.getSpec().getType());
     assertEquals("ClusterIP", admin.getSpec().getType());
-    assertEquals(deployment().getSpec().getSelector().getMatchLabels(),
+    assertEquals(statefulSet().getSpec().getSelector().getMatchLabels(),
         agents.getSpec().getSelector());
   }
 
@@ -310,7 +352,7 @@ class ManifestsTest {
   void networkPolicyLetsAgentsInOnlyOnTheAgentsPort() {
     NetworkPolicy policy = one(NetworkPolicy.class, APP);
     assertTrue(policy.getSpec().getPolicyTypes().containsAll(List.of("Ingress", "Egress")));
-    assertEquals(deployment().getSpec().getSelector().getMatchLabels(),
+    assertEquals(statefulSet().getSpec().getSelector().getMatchLabels(),
         policy.getSpec().getPodSelector().getMatchLabels());
     for (NetworkPolicyIngressRule rule : policy.getSpec().getIngress()) {
       assertFalse(rule.getFrom() == null || rule.getFrom().isEmpty(), "no rule admits everyone");
@@ -363,14 +405,14 @@ class ManifestsTest {
   void disruptionBudgetAndAutoscalerKeepAQuorumOfReplicas() {
     PodDisruptionBudget pdb = one(PodDisruptionBudget.class, APP);
     HorizontalPodAutoscaler hpa = one(HorizontalPodAutoscaler.class, APP);
-    int replicas = deployment().getSpec().getReplicas();
-    assertEquals(deployment().getSpec().getSelector().getMatchLabels(),
+    int replicas = statefulSet().getSpec().getReplicas();
+    assertEquals(statefulSet().getSpec().getSelector().getMatchLabels(),
         pdb.getSpec().getSelector().getMatchLabels());
     assertTrue(pdb.getSpec().getMinAvailable().getIntVal() < replicas,
         "a node can still be drained");
     assertEquals(replicas, hpa.getSpec().getMinReplicas());
     assertTrue(hpa.getSpec().getMaxReplicas() > replicas);
-    assertEquals("Deployment", hpa.getSpec().getScaleTargetRef().getKind());
+    assertEquals("StatefulSet", hpa.getSpec().getScaleTargetRef().getKind());
     assertEquals(APP, hpa.getSpec().getScaleTargetRef().getName());
   }
 

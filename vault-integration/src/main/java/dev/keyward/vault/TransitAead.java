@@ -97,7 +97,8 @@ public final class TransitAead implements Aead {
               operation.equals("encrypt") ? "update (or create, if the key does not exist)"
                   : "update");
         }
-        if (status == 400 && errors(response).contains("disallowed by policy (too old)")) {
+        if (status == 400
+            && VaultSession.errorStrings(response).contains("disallowed by policy (too old)")) {
           throw new KvException("Vault " + what + " refused a ciphertext older than the Transit"
               + " key's min_decryption_version (HTTP 400): re-wrap what was sealed under older"
               + " versions (keyward kek rotate) before raising min_decryption_version");
@@ -113,15 +114,6 @@ public final class TransitAead implements Aead {
       });
     } catch (KvException e) {
       throw new GeneralSecurityException(e.getMessage());
-    }
-  }
-
-  /** Vault's error strings, matched against known phrases only: never put in a message. */
-  private static String errors(LogicalResponse response) {
-    try {
-      return JSON.readTree(response.getRestResponse().getBody()).path("errors").toString();
-    } catch (IOException e) {
-      return "";
     }
   }
 

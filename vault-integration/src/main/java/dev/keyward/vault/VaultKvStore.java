@@ -106,7 +106,7 @@ public final class VaultKvStore implements KvStore {
     return session.call("KV write of " + path, vault -> {
       LogicalResponse response = vault.logical().write(api, body);
       int status = response.getRestResponse().getStatus();
-      if (status == 400 && errors(response).contains("check-and-set")) {
+      if (status == 400 && VaultSession.errorStrings(response).contains("check-and-set")) {
         throw new CasMismatchException(path, cas);
       }
       expect(status, 200, "KV write of " + path, api, capability);
@@ -206,14 +206,6 @@ public final class VaultKvStore implements KvStore {
       return JSON.readTree(response.getRestResponse().getBody());
     } catch (IOException e) {
       throw new KvException("Vault answered with a body that is not JSON");
-    }
-  }
-
-  private static String errors(LogicalResponse response) {
-    try {
-      return JSON.readTree(response.getRestResponse().getBody()).path("errors").toString();
-    } catch (IOException e) {
-      return "";
     }
   }
 

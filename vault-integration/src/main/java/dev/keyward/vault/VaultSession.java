@@ -6,6 +6,7 @@ import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.VaultConfig;
 import io.github.jopenlibs.vault.VaultException;
 import io.github.jopenlibs.vault.response.AuthResponse;
+import io.github.jopenlibs.vault.response.LogicalResponse;
 import io.github.jopenlibs.vault.response.LookupResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -119,9 +120,11 @@ public final class VaultSession implements AutoCloseable {
 
   /**
    * Runs {@code call}. A 403 is looked into: if the token is no longer valid (lookup-self is
-   * refused too), one fresh login (shared with every caller that found the same token expired) and
-   * one retry; if the token is valid, the policy denies: a {@link PermissionDeniedException}
-   * naming the path and the capability. A 412 is retried a few times. Failures are counted.
+   * refused with 403 too), one fresh login (shared with every caller that found the same token
+   * expired) and one retry; if the token is valid, the policy denies: a {@link
+   * PermissionDeniedException} naming the path and the capability; if lookup-self fails otherwise
+   * (429, 503, no answer), the call fails as unavailable, without a login. A 412 is retried a few
+   * times. Failures are counted.
    */
   public <T> T call(String what, Call<T> call) throws KvException {
     try {
@@ -147,7 +150,7 @@ public final class VaultSession implements AutoCloseable {
     try {
       return runWithRetries(what, call, used);
     } catch (PermissionDeniedException denied) {
-      if (tokenStillValid(used)) {
+      if (tokenStillValid(used, what)) {
         throw denied;
       }
     }
@@ -174,13 +177,22 @@ public final class VaultSession implements AutoCloseable {
     }
   }
 
-  /** Lookup-self answers 200 for a valid token whatever its policies allow (Vault's default). */
-  private boolean tokenStillValid(Token used) {
+  /**
+   * Whether the refused token still exists. Lookup-self answers 200 for a valid token whatever its
+   * policies allow (Vault's default policy), and 403 once the token is expired or revoked: only that
+   * 403 means a login is due. Any other failure (429, 503, a timeout, a redirect) says nothing about
+   * the token, so it is Vault being unavailable, never a reason to log in and revoke a good token.
+   */
+  private boolean tokenStillValid(Token used, String what) throws KvException {
     try {
       used.vault().auth().lookupSelf();
       return true;
     } catch (VaultException e) {
-      return false;
+      if (e.getHttpStatusCode() == 403) {
+        return false;
+      }
+      throw new KvException("Vault refused " + what + " (HTTP 403), and checking Keyward's token"
+          + " failed too: " + failure("token lookup", e).getMessage());
     }
   }
 
@@ -464,6 +476,18 @@ public final class VaultSession implements AutoCloseable {
     }
     return new KvException("Vault " + what + " failed (no HTTP response: "
         + root.getClass().getSimpleName() + ")");
+  }
+
+  /**
+   * Vault's error strings from a response, to match against known phrases only (a CAS mismatch, a
+   * ciphertext too old): never put in a message, since they may echo request data.
+   */
+  static String errorStrings(LogicalResponse response) {
+    try {
+      return JSON.readTree(response.getRestResponse().getBody()).path("errors").toString();
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
   }
 
   private static String safeMessage(Exception e) {

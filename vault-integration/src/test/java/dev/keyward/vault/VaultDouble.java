@@ -68,8 +68,9 @@ import javax.net.ssl.SSLContext;
  * </ul>
  *
  * <p>Faults can be injected: down (connection refused), sealed (503), a standby redirecting (307),
- * any status for the next requests (e.g. 412, 429), latency, expired tokens. It serves HTTPS with
- * a test CA's certificate when started with {@link #startTls}.
+ * any status for the next requests (e.g. 412, 429) or for the next requests to one path, latency
+ * (everywhere or on one path), expired tokens. It serves HTTPS with a test CA's certificate when
+ * started with {@link #startTls}.
  */
 public final class VaultDouble implements AutoCloseable {
 
@@ -192,6 +193,8 @@ public final class VaultDouble implements AutoCloseable {
   private volatile Duration latency = Duration.ZERO;
   private final AtomicInteger failures = new AtomicInteger();
   private volatile int failureStatus;
+  /** Faults on one API path (after {@code /v1/}): how many failures are left, with what. */
+  private final Map<String, PathFault> pathFaults = new ConcurrentHashMap<>();
   private final SSLContext tls;
   private final int port;
   private HttpServer server;
@@ -408,6 +411,19 @@ public final class VaultDouble implements AutoCloseable {
     failures.set(count);
   }
 
+  /**
+   * The next {@code count} requests to {@code apiPath} (after {@code /v1/}, e.g. {@code
+   * auth/token/lookup-self}) fail with {@code status}; other paths are served as usual.
+   */
+  public void failNextOn(String apiPath, int count, int status) {
+    pathFaults.put(apiPath, new PathFault(new AtomicInteger(count), status, Duration.ZERO));
+  }
+
+  /** Requests to {@code apiPath} are answered only after {@code delay}: a hung endpoint. */
+  public void latencyOn(String apiPath, Duration delay) {
+    pathFaults.put(apiPath, new PathFault(new AtomicInteger(), 0, delay));
+  }
+
   /** Every token but the root token expires now: the next call with one gets 403. */
   public void expireLoginTokens() {
     Instant past = clock.instant().minusSeconds(1);
@@ -450,6 +466,8 @@ public final class VaultDouble implements AutoCloseable {
 
   // ---- dispatch ----
 
+  private record PathFault(AtomicInteger remaining, int status, Duration delay) {}
+
   /** One request as the handlers see it. */
   private record Request(HttpExchange exchange, String path, String method,
       Map<String, String> query, JsonNode body, Token token) {}
@@ -481,6 +499,14 @@ public final class VaultDouble implements AutoCloseable {
       }
       URI uri = exchange.getRequestURI();
       String path = uri.getPath();
+      PathFault fault = path.startsWith("/v1/") ? pathFaults.get(path.substring(4)) : null;
+      if (fault != null && !fault.delay().isZero()) {
+        Thread.sleep(fault.delay().toMillis());
+      }
+      if (fault != null && fault.remaining().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        respond(exchange, fault.status(), errors("injected failure"));
+        return;
+      }
       if (!path.startsWith("/v1/")) {
         respond(exchange, 404, errors("no handler for route"));
         return;

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 
 class VaultSessionTest {
@@ -176,6 +178,39 @@ class VaultSessionTest {
       assertTrue(e.getMessage().contains("HTTP 403"), e.getMessage());
       assertThrows(KvException.class, () -> touch(session));
       assertEquals(1, vault.calls("login.approle"), "a denial is not an expired token");
+    }
+  }
+
+  /** A session under {@link #READ_ONLY}, whose writes Vault denies while its token is valid. */
+  VaultSession readOnly(Duration timeout) throws Exception {
+    vault.policy("read-only", READ_ONLY).appRole("reader", "reader-role", SECRET_ID,
+        List.of("read-only"));
+    VaultSettings settings = appRoleSettings("reader-role", SECRET_ID);
+    return VaultSession.open(new VaultSettings(settings.address(), settings.namespace(),
+        settings.caCert(), timeout, settings.auth()), scheduler, Clock.systemUTC());
+  }
+
+  @ParameterizedTest(name = "lookup-self answers {0}")
+  @ValueSource(ints = {429, 503})
+  void aDenialWhoseTokenCheckFailsIsUnavailableAndNeverALogin(int status) throws Exception {
+    try (VaultSession session = readOnly(VaultSettings.DEFAULT_TIMEOUT)) {
+      vault.failNextOn("auth/token/lookup-self", 1, status);
+      KvException e = assertThrows(KvException.class, () -> touch(session));
+      assertTrue(e.getMessage().contains("token lookup failed (HTTP " + status), e.getMessage());
+      assertFalse(e instanceof VaultSession.PermissionDeniedException, e.getMessage());
+      assertEquals(1, vault.calls("login.approle"), "a failed token check led to a login");
+      assertEquals(1, vault.liveLoginTokens(), "the valid token was revoked");
+    }
+  }
+
+  @Test
+  void aDenialWhoseTokenCheckTimesOutIsUnavailableAndNeverALogin() throws Exception {
+    try (VaultSession session = readOnly(Duration.ofSeconds(1))) {
+      vault.latencyOn("auth/token/lookup-self", Duration.ofSeconds(3)); // past the 1 s timeout
+      KvException e = assertThrows(KvException.class, () -> touch(session));
+      assertTrue(e.getMessage().contains("token lookup failed (no HTTP response"), e.getMessage());
+      assertEquals(1, vault.calls("login.approle"), "a timed-out token check led to a login");
+      assertEquals(1, vault.liveLoginTokens(), "the valid token was revoked");
     }
   }
 

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,9 +72,27 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     }
   }
 
-  /** What the writer last wrote, for the witness thread to record. */
+  /**
+   * What the writer last wrote, for the witness thread to record once it is on disk.
+   *
+   * @param channel the file it was appended to, forced before the head is witnessed
+   */
   private record Head(long checkpointSeq, String checkpointPrev, String checkpointTime,
-      long seq, String hash, String time) {}
+      long seq, String hash, String time, FileChannel channel) {}
+
+  /**
+   * What the files must reach when the writer opens them: a line's sequence number and hash, and
+   * who knew of it ({@link AuditChain#BY_WITNESS}, {@link AuditChain#BY_WRITER}).
+   */
+  private record Expected(long seq, String hash, String time, String by) {}
+
+  /** Makes what was appended to a channel durable: {@link FileChannel#force}, or a test's probe. */
+  @FunctionalInterface
+  interface Fsync {
+    Fsync FORCE = channel -> channel.force(true);
+
+    void force(FileChannel channel) throws IOException;
+  }
 
   static final int QUEUE_CAPACITY = 100_000;
   private static final long BATCH_LINGER_MILLIS = 1;
@@ -92,12 +111,22 @@ public final class AuditLog implements AuditSink, AutoCloseable {
   private final Thread writer;
   private final ScheduledExecutorService witnessThread;
   private final AtomicReference<Head> head = new AtomicReference<>();
+  /** The highest sequence number known to be on disk (forced). */
+  private final AtomicLong durableSeq = new AtomicLong(-1);
+  private final Fsync fsync;
+  /** The store's witness when Keyward started, until the files were first compared with it. */
+  private final Optional<AuditWitness> witnessAtStart;
+  /** Names this log in the witness (set when the files are first opened). */
+  private volatile String chain;
+  /** The witness a gap was recorded against at start: the one this log may replace. */
+  private volatile Optional<AuditWitness> replacing = Optional.empty();
   private Head witnessed; // witness thread only
   private int witnessFailures; // witness thread only
   private volatile boolean healthy = true;
   private volatile boolean closing;
 
   // Writer-thread state.
+  private boolean opened;
   private FileChannel channel;
   private long size;
   private long seq;
@@ -111,12 +140,19 @@ public final class AuditLog implements AuditSink, AutoCloseable {
 
   public AuditLog(Settings settings, PublicKeySign signer, KvStore witnessStore, Clock clock,
       PrintStream stdout) {
+    this(settings, signer, witnessStore, clock, stdout, Fsync.FORCE);
+  }
+
+  AuditLog(Settings settings, PublicKeySign signer, KvStore witnessStore, Clock clock,
+      PrintStream stdout, Fsync fsync) {
+    this.fsync = fsync;
     this.settings = settings;
     this.signer = signer;
     this.witnessStore = witnessStore;
     this.clock = clock;
     this.stdout = settings.stdout() ? stdout : null;
     this.lastCheckpoint = clock.instant();
+    this.witnessAtStart = settings.file().isPresent() ? loadWitness() : Optional.empty();
     if (settings.file().isPresent()) {
       try {
         open(settings.file().get());
@@ -140,6 +176,20 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     });
     long every = Math.max(1, settings.witnessInterval().toMillis());
     witnessThread.scheduleWithFixedDelay(this::witness, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The store's witness, to compare the files with. Unreadable, the log still opens: a cut then
+   * shows as a witness the log does not reach (and another chain's is never overwritten).
+   */
+  private Optional<AuditWitness> loadWitness() {
+    try {
+      return AuditWitness.load(witnessStore, settings.instance());
+    } catch (KvException | RuntimeException e) {
+      LOG.error("cannot read the audit witness of instance {} from the store: the files are not"
+          + " compared with it at this start: {}", settings.instance(), e.getMessage());
+      return Optional.empty();
+    }
   }
 
   @Override
@@ -178,19 +228,29 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     witness(); // the final checkpoint, before the store is closed
   }
 
-  /** Records the head and the latest checkpoint in the store, when they moved. */
+  /**
+   * Records the head and the latest checkpoint in the store, when they moved; forces the file
+   * first, so that the store never vouches for a line a power cut could still take back.
+   */
   private synchronized void witness() {
     Head latest = head.get();
     if (latest == null || latest.equals(witnessed)) {
       return;
     }
     try {
+      durable(latest);
       new AuditWitness(settings.instance(), latest.checkpointSeq(), latest.checkpointPrev(),
-          latest.checkpointTime(), latest.seq(), latest.hash(), latest.time())
-          .store(witnessStore);
+          latest.checkpointTime(), latest.seq(), latest.hash(), latest.time(), chain)
+          .store(witnessStore, replacing);
       witnessed = latest;
       witnessFailures = 0;
-    } catch (KvException | RuntimeException e) {
+      replacing = Optional.empty(); // the witness is this log's now
+    } catch (AuditWitness.ForeignChainException e) {
+      if (witnessFailures++ % 60 == 0) {
+        LOG.error("the audit log's head (seq {}) is not witnessed: {}", latest.seq(),
+            e.getMessage());
+      }
+    } catch (IOException | KvException | RuntimeException e) {
       if (witnessFailures++ % 60 == 0) {
         LOG.warn("the audit log's head (seq {}) is written but not witnessed in the store; retrying"
             + ": {}", latest.seq(), e.getMessage());
@@ -198,10 +258,43 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     }
   }
 
+  /**
+   * Forces the file that holds {@code latest}, unless the writer already did (at a checkpoint).
+   * The writer forces every file before closing it, so a channel closed meanwhile is on disk.
+   */
+  private void durable(Head latest) throws IOException {
+    if (latest.seq() <= durableSeq.get()) {
+      return;
+    }
+    try {
+      fsync.force(latest.channel());
+    } catch (ClosedChannelException e) {
+      if (latest.seq() <= durableSeq.get()) {
+        return;
+      }
+      throw e;
+    }
+    durableSeq.accumulateAndGet(latest.seq(), Math::max);
+  }
+
   /** After the writer appended {@code line} as {@code lineSeq}: what the witness should record. */
   private void moved(long lineSeq, String lineHash) {
     head.set(new Head(checkpointSeq, checkpointPrev, checkpointTime, lineSeq, lineHash,
-        clock.instant().toString()));
+        clock.instant().toString(), channel));
+  }
+
+  /** Forces the current file and closes it: every line in a closed file is on disk. */
+  private void closeChannel() throws IOException {
+    FileChannel closing = channel;
+    channel = null;
+    try {
+      if (durableSeq.get() < seq - 1) { // not already forced by a checkpoint
+        fsync.force(closing);
+        durableSeq.accumulateAndGet(seq - 1, Math::max);
+      }
+    } finally {
+      closing.close();
+    }
   }
 
   private void run() {
@@ -256,7 +349,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
         checkpoint();
       }
       if (channel != null) {
-        channel.close();
+        closeChannel();
       }
     } catch (IOException | GeneralSecurityException e) {
       LOG.error("final audit checkpoint failed: {}", e.getMessage());
@@ -358,7 +451,8 @@ public final class AuditLog implements AuditSink, AutoCloseable {
     String line = json.encode();
     append(line + "\n");
     if (channel != null) {
-      channel.force(true);
+      fsync.force(channel);
+      durableSeq.accumulateAndGet(seq, Math::max);
     }
     if (stdout != null) {
       stdout.println(line);
@@ -377,46 +471,186 @@ public final class AuditLog implements AuditSink, AutoCloseable {
 
   private void rotate() throws IOException, GeneralSecurityException {
     checkpoint();
-    FileChannel full = channel;
-    channel = null; // if anything below fails, the writer reopens and the chain goes on
-    full.close();
+    closeChannel(); // if anything below fails, the writer reopens and the chain goes on
     Path file = settings.file().get();
     Path rotated = aside(file, "");
     Files.move(file, rotated);
     openNew(file, rotated.getFileName().toString());
   }
 
-  /** Opens the current file, continuing its chain, or starts one. */
+  /**
+   * Opens the current file and continues its chain (or the newest set-aside file's, when the
+   * current one is gone), or starts a log. Then checks that the files reach what the log is known
+   * to hold: at start, the head the store witnessed; when the writer reopens the file, what it
+   * wrote itself. If they do not (lines cut, the log deleted or replaced), Keyward still starts:
+   * it goes on from what is left, after a signed {@link AuditChain#GAP} record saying what is
+   * missing, which {@code audit verify} reports.
+   */
   private void open(Path file) throws IOException {
-    AtomicFiles.createPrivateDirectories(file.toAbsolutePath().getParent());
-    if (!Files.exists(file) || Files.size(file) == 0) {
-      Files.deleteIfExists(file);
-      openNew(file, null);
-      return;
-    }
-    Tail tail = tail(file);
-    if (tail.lastLine().isPresent()) {
-      JsonObject json = new JsonObject(tail.lastLine().get());
-      seq = json.getLong("seq") + 1;
-      prev = AuditChain.hash(tail.lastLine().get().getBytes(StandardCharsets.UTF_8));
-      if (AuditChain.CHECKPOINT.equals(json.getString("type"))) {
-        checkpointSeq = json.getLong("seq");
-        checkpointPrev = json.getString("prev", "");
-        checkpointTime = json.getString("time", "");
+    long seqBefore = seq;
+    String prevBefore = prev;
+    long checkpointSeqBefore = checkpointSeq;
+    String checkpointPrevBefore = checkpointPrev;
+    String checkpointTimeBefore = checkpointTime;
+    try {
+      openAndCheck(file);
+    } catch (IOException | RuntimeException e) {
+      // Nothing changed for the next attempt: it checks against the same expectation.
+      seq = seqBefore;
+      prev = prevBefore;
+      checkpointSeq = checkpointSeqBefore;
+      checkpointPrev = checkpointPrevBefore;
+      checkpointTime = checkpointTimeBefore;
+      if (channel != null) {
+        FileChannel failed = channel;
+        channel = null;
+        try {
+          failed.close();
+        } catch (IOException ignored) {
+          // already failing
+        }
       }
-      moved(seq - 1, prev);
+      throw e;
     }
-    if (tail.torn()) {
+  }
+
+  private void openAndCheck(Path file) throws IOException {
+    AtomicFiles.createPrivateDirectories(file.toAbsolutePath().getParent());
+    Optional<Expected> expected = expected();
+    if (Files.exists(file) && Files.size(file) == 0) {
+      Files.delete(file);
+    }
+    List<Path> files = AuditFiles.inOrder(file);
+    Path last = files.isEmpty() ? null : files.get(files.size() - 1);
+    Tail tail = last == null ? new Tail(Optional.empty(), false) : tail(last);
+    long foundSeq = -1;
+    String foundHash = "";
+    JsonObject found = null;
+    if (tail.lastLine().isPresent()) {
+      found = new JsonObject(tail.lastLine().get());
+      foundSeq = found.getLong("seq");
+      foundHash = AuditChain.hash(tail.lastLine().get().getBytes(StandardCharsets.UTF_8));
+    }
+    seq = foundSeq + 1;
+    prev = foundSeq < 0 ? AuditChain.GENESIS : foundHash; // nothing left: a new log
+    boolean gap = expected.isPresent() && !reaches(files, foundSeq, foundHash, expected.get());
+    if (found != null && AuditChain.CHECKPOINT.equals(found.getString("type"))) {
+      checkpointSeq = foundSeq;
+      checkpointPrev = found.getString("prev", "");
+      checkpointTime = found.getString("time", "");
+    } else if (gap) {
+      checkpointSeq = -1; // the one this process knew of may be among the missing lines
+      checkpointPrev = "";
+      checkpointTime = "";
+    }
+    Optional<AuditWitness> witness = opened ? Optional.empty() : witnessAtStart;
+    if (!gap && witness.isPresent() && checkpointSeq < witness.get().seq()) {
+      checkpointSeq = witness.get().seq(); // still in the files, which reach the witness
+      checkpointPrev = witness.get().prev();
+      checkpointTime = witness.get().time();
+    }
+    if (!opened && !gap && witness.map(w -> !w.chain().isEmpty()).orElse(false)) {
+      chain = witness.get().chain();
+    } else if (!opened && !files.isEmpty()) {
+      chain = AuditFiles.firstLineHash(files.get(0)).orElse(null);
+    }
+    boolean continuing = last != null && last.equals(file) && !tail.torn();
+    if (continuing) {
+      channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      size = channel.size();
+    } else if (last != null && last.equals(file)) {
       // A crash tore the last line: keep that file as it is for the record (verify reports the
       // torn line), and go on in a new file from the last complete line.
       Path torn = aside(file, "-torn");
       Files.move(file, torn);
       LOG.warn("the audit log ended with a torn line (crash?); kept as {}", torn);
       openNew(file, torn.getFileName().toString());
-      return;
+    } else {
+      // The current file is gone: go on from the newest file set aside, or start a log.
+      openNew(file, last == null ? null : last.getFileName().toString());
     }
-    channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    size = channel.size();
+    if (chain == null) {
+      chain = prev; // a log started here: named after its first line
+    }
+    if (gap) {
+      if (witness.isPresent()) {
+        replacing = witness; // the witness this gap is recorded against may be replaced
+      }
+      writeGap(file, expected.get(), foundSeq, foundHash);
+    } else if (continuing && foundSeq >= 0) {
+      moved(seq - 1, prev);
+    }
+    opened = true;
+  }
+
+  /** What the files must reach: the witnessed head at start, then what this process wrote. */
+  private Optional<Expected> expected() {
+    if (opened) {
+      return seq > 0 ? Optional.of(new Expected(seq - 1, prev, "", AuditChain.BY_WRITER))
+          : Optional.empty();
+    }
+    return witnessAtStart.map(w -> new Expected(w.headSeq(), w.headHash(), w.headTime(),
+        AuditChain.BY_WITNESS));
+  }
+
+  /** Whether the files, ending at {@code foundSeq}, hold the expected line. */
+  private static boolean reaches(List<Path> files, long foundSeq, String foundHash,
+      Expected expected) throws IOException {
+    if (foundSeq < expected.seq()) {
+      return false;
+    }
+    if (expected.hash().isEmpty()) {
+      return true; // a witness from before heads were hashed: the sequence number is all it has
+    }
+    if (foundSeq == expected.seq()) {
+      return foundHash.equals(expected.hash());
+    }
+    // Lines written after the head was last witnessed (a crash): find the head among them.
+    return AuditFiles.lineHash(files, expected.seq()).map(expected.hash()::equals).orElse(false);
+  }
+
+  /**
+   * Records, signed, that the files do not reach what the log was known to hold, and forces it to
+   * disk. Its sequence number goes past the missing lines, so the witness never moves back.
+   */
+  private void writeGap(Path file, Expected expected, long foundSeq, String foundHash)
+      throws IOException {
+    long at = Math.max(seq, expected.seq() + 1);
+    String time = clock.instant().toString();
+    String signature;
+    try {
+      signature = Base64.getEncoder().encodeToString(signer.sign(AuditChain.gapMessage(
+          settings.instance(), at, time, prev, expected.by(), expected.seq(), expected.hash(),
+          foundSeq, foundHash)));
+    } catch (GeneralSecurityException e) {
+      throw new IOException("cannot sign the audit log's gap record", e);
+    }
+    JsonObject json = new JsonObject()
+        .put("seq", at)
+        .put("type", AuditChain.GAP)
+        .put("time", time)
+        .put("instance", settings.instance())
+        .put("expected_by", expected.by())
+        .put("expected_seq", expected.seq())
+        .put("expected_hash", expected.hash())
+        .put("expected_time", expected.time())
+        .put("found_seq", foundSeq)
+        .put("found_hash", foundHash)
+        .put("signature", signature)
+        .put("prev", prev);
+    String line = json.encode();
+    append(line + "\n");
+    fsync.force(channel);
+    durableSeq.accumulateAndGet(at, Math::max);
+    if (stdout != null) {
+      stdout.println(line);
+    }
+    prev = AuditChain.hash(line.getBytes(StandardCharsets.UTF_8));
+    moved(at, prev);
+    seq = at + 1;
+    LOG.error("audit log {}: {} (seq {}); `keyward audit verify` fails on it", file,
+        AuditChain.describeGap(expected.seq(), expected.by(), expected.time(), foundSeq, time),
+        at);
   }
 
   /**

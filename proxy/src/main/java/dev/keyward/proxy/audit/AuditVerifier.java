@@ -17,7 +17,8 @@ import java.util.Optional;
  * line's hash link to the one before, sequence numbers without gaps, the instance that wrote it,
  * checkpoint and anchor signatures, and that the log reaches what the shared store witnessed (the
  * latest checkpoint and the head). An edited byte, a deleted line, two swapped lines, a cut head,
- * a cut tail and a missing file each break one of these.
+ * a cut tail and a missing file each break one of these. A gap record (Keyward found its files
+ * cut when it opened them, and went on) is a problem in itself, wherever it is.
  */
 public final class AuditVerifier {
 
@@ -55,16 +56,19 @@ public final class AuditVerifier {
    * @param instance the instance whose log this must be; every header and checkpoint must name it
    * @param wholeLog the files are every file of the log (not a chosen few): a missing predecessor
    *     is a problem, not a note
+   * @param signaturesRequired without a {@code verifier}, a signed line (anchor or checkpoint) is
+   *     a problem rather than a note (verify with a configuration: the instance's key is missing)
    */
   public record Options(Optional<PublicKeyVerify> verifier, Optional<AuditWitness> witness,
-      boolean witnessRequired, Optional<String> instance, boolean wholeLog) {}
+      boolean witnessRequired, Optional<String> instance, boolean wholeLog,
+      boolean signaturesRequired) {}
 
   private AuditVerifier() {}
 
   /** The chain, signatures and witness, without an expected instance or a required witness. */
   public static Result verify(List<Path> files, Optional<PublicKeyVerify> verifier,
       Optional<AuditWitness> witness) throws IOException {
-    return verify(files, new Options(verifier, witness, false, Optional.empty(), false));
+    return verify(files, new Options(verifier, witness, false, Optional.empty(), false, false));
   }
 
   public static Result verify(List<Path> files, Options options) throws IOException {
@@ -78,6 +82,7 @@ public final class AuditVerifier {
     long checkpoints = 0;
     long unsealed = 0;
     boolean checkpointWitnessed = false;
+    boolean keyMissingReported = false;
     String headHashSeen = null;
     for (Path file : files) {
       byte[] bytes = Files.readAllBytes(file);
@@ -112,12 +117,22 @@ public final class AuditVerifier {
           problems.add(new Problem(name, lineNo, "hash chain broken: the line before it was"
               + " edited, removed or moved"));
         }
-        if (expectedSeq >= 0 && seq != expectedSeq) {
+        boolean gap = AuditChain.GAP.equals(type);
+        if (expectedSeq >= 0 && (gap ? seq < expectedSeq : seq != expectedSeq)) {
           problems.add(new Problem(name, lineNo, "sequence " + expectedSeq + " expected, found "
               + seq + ": a line was removed or moved"));
         }
-        if ((AuditChain.CHECKPOINT.equals(type) || AuditChain.FILE.equals(type))
-            && options.instance().isPresent()
+        boolean signed = AuditChain.CHECKPOINT.equals(type) || AuditChain.FILE.equals(type)
+            || gap;
+        if (signed && verifier.isEmpty() && options.signaturesRequired() && !keyMissingReported) {
+          keyMissingReported = true;
+          problems.add(new Problem(name, lineNo, "signed by instance "
+              + json.getString("instance") + ", but there is no public key to check it: neither"
+              + " audit.public_key nor the store (" + AuditKeys.publicKeyPath(
+                  options.instance().orElse(json.getString("instance", "?"))) + ") has one."
+              + " The key was deleted from the store, or this is another instance's log"));
+        }
+        if (signed && options.instance().isPresent()
             && !options.instance().get().equals(json.getString("instance"))) {
           problems.add(new Problem(name, lineNo, "written by instance "
               + json.getString("instance") + ", not " + options.instance().get()
@@ -136,6 +151,17 @@ public final class AuditVerifier {
                   + " witnessed in the store: the log before it was rewritten"));
             }
           }
+        } else if (gap) {
+          // Its sequence number skips the lines it says are missing; the gap itself is the problem.
+          problems.add(new Problem(name, lineNo, AuditChain.describeGap(
+              json.getLong("expected_seq", -1L), json.getString("expected_by", ""),
+              json.getString("expected_time", ""), json.getLong("found_seq", -1L),
+              json.getString("time", ""))));
+          checkSignature(json, AuditChain.gapMessage(json.getString("instance"), seq,
+              json.getString("time"), prev, json.getString("expected_by"),
+              json.getLong("expected_seq", -1L), json.getString("expected_hash"),
+              json.getLong("found_seq", -1L), json.getString("found_hash")), verifier, name,
+              lineNo, problems, "gap record signature invalid: the gap record was altered");
         } else if (!AuditChain.FILE.equals(type)) {
           entries++;
           unsealed++;
@@ -177,7 +203,7 @@ public final class AuditVerifier {
           + options.instance().orElse("?") + ": a cut log cannot be told from an intact one (is"
           + " this the instance's log, and the store it writes to?)"));
     }
-    if (verifier.isEmpty()) {
+    if (verifier.isEmpty() && !options.signaturesRequired()) {
       notes.add("checkpoint signatures not checked: no public key (pass --config)");
     }
     if (witness.isEmpty() && !options.witnessRequired()) {

@@ -106,7 +106,7 @@ final class AuditCommand implements Runnable {
               : AuditKeys.publicKeyset(installation.storage().kv(), name);
           if (key.isPresent()) {
             verifier = Optional.of(AuditKeys.verifier(key.get()));
-          }
+          } // else every signed line is unverifiable: a failure (signaturesRequired below)
           // Every file of the configured log (even none left: the witness tells what is gone),
           // or chosen files ending with the current one.
           Path last = chosen.isEmpty() ? null : chosen.get(chosen.size() - 1);
@@ -126,7 +126,7 @@ final class AuditCommand implements Runnable {
         }
       }
       AuditVerifier.Result result = AuditVerifier.verify(chosen, new AuditVerifier.Options(
-          verifier, witness, witnessRequired, expected, files.isEmpty()));
+          verifier, witness, witnessRequired, expected, files.isEmpty(), config.isPresent()));
       notes.addAll(result.notes());
       JsonArray problems = new JsonArray();
       result.problems().forEach(p -> problems.add(new JsonObject().put("file", p.file())

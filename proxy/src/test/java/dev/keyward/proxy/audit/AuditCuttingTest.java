@@ -3,8 +3,10 @@ package dev.keyward.proxy.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyward.proxy.Keyward;
 import dev.keyward.proxy.cli.ExitCodes;
 import dev.keyward.proxy.storage.Storage;
+import dev.keyward.proxy.testing.Agent;
 import dev.keyward.proxy.testing.AuditCapture;
 import dev.keyward.proxy.testing.Cli;
 import dev.keyward.proxy.testing.ProxyHarness;
@@ -69,6 +71,29 @@ class AuditCuttingTest {
     long last = lastSeq();
     Awaitility.await("the log's head witnessed").atMost(Duration.ofSeconds(20))
         .until(() -> witnessedHead() >= last);
+  }
+
+  /**
+   * Starts Keyward again on the same installation (its audit files as they are now), sends {@code
+   * count} requests, each answered, and stops it once the last one is in the log.
+   */
+  void restartAndServe(int count) throws Exception {
+    try (Keyward again = proxy.installation().start()) {
+      Agent agent = new Agent(again.port());
+      String token = proxy.token();
+      String lastRequest = "";
+      for (int i = 0; i < count; i++) {
+        HttpResponse<String> response = agent.post("/r/local/chat/after-" + i, token, "{}");
+        assertEquals(200, response.statusCode(), "Keyward serves after the restart");
+        lastRequest = response.headers().firstValue("x-request-id").orElseThrow();
+      }
+      new AuditCapture(dir).forRequest(lastRequest);
+    } // stopping writes a final checkpoint and witnesses it
+  }
+
+  /** {@code audit verify --config} on every file of the configured log. */
+  Cli.Result verifyConfiguredLog() {
+    return Cli.run("audit", "verify", "--config", dir.resolve("keyward.yaml").toString());
   }
 
   long lastSeq() throws Exception {
@@ -203,6 +228,47 @@ class AuditCuttingTest {
     Files.writeString(config, Files.readString(config).replace(TestInstallation.AUDIT_FILE,
         files.get(0).getParent().resolve("audit.jsonl").toString()));
     assertTampered(Cli.run("audit", "verify", "--config", config.toString()), "truncated");
+  }
+
+  @Test
+  void cuttingTheTailWhileKeywardIsStoppedStaysVisibleAfterARestart() throws Exception {
+    start("100MiB");
+    requests(20); // lines 0-21: the header, 20 requests, the final checkpoint
+    proxy.keyward().close();
+    List<String> lines = lines(log());
+    assertEquals(22, lines.size(), lines.toString());
+    write(log(), lines.subList(0, 7)); // lines 7-21 cut
+    // More requests than were cut: the new lines pass the witnessed head, which must not make
+    // the cut disappear.
+    restartAndServe(25);
+    Cli.Result result = verifyConfiguredLog();
+    assertTampered(result, "gap: when Keyward started");
+    assertTrue(result.out().contains("the files ended at seq 6: 15 lines were cut"),
+        result.toString());
+  }
+
+  @Test
+  void deletingTheWholeLogWhileKeywardIsStoppedStaysVisibleAfterARestart() throws Exception {
+    start("2KiB");
+    requests(20);
+    proxy.keyward().close();
+    for (Path file : AuditFiles.inOrder(log())) {
+      Files.delete(file);
+    }
+    restartAndServe(25);
+    Cli.Result result = verifyConfiguredLog();
+    assertTampered(result, "gap: when Keyward started");
+    assertTrue(result.out().contains("the whole log was deleted"), result.toString());
+  }
+
+  @Test
+  void aRestartOnAnIntactLogRecordsNoGap() throws Exception {
+    start("2KiB");
+    requests(6);
+    proxy.keyward().close();
+    restartAndServe(3);
+    Cli.Result result = verifyConfiguredLog();
+    assertEquals(ExitCodes.OK, result.exit(), result.toString());
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.crypto.tink.Aead;
 import dev.keyward.vault.FileKvStore;
+import dev.keyward.vault.KvException;
 import dev.keyward.vault.KvStore;
 import dev.keyward.vault.LocalKek;
 import io.vertx.core.json.JsonObject;
@@ -15,8 +16,13 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -103,6 +109,154 @@ class AuditLogTest {
     assertEquals(1, result.problems().size(), result.problems().toString());
     assertTrue(result.problems().get(0).message().contains("middle of a line"));
     assertEquals(5, result.entries());
+  }
+
+  /** The store, with every witness write noted in {@code events} before it is made. */
+  record NotingWitnesses(KvStore store, List<String> events) implements KvStore {
+    @Override
+    public Optional<Document> read(String path, int version) throws KvException {
+      return store.read(path, version);
+    }
+
+    @Override
+    public Optional<Metadata> metadata(String path) throws KvException {
+      return store.metadata(path);
+    }
+
+    @Override
+    public int write(String path, Map<String, String> data, int cas) throws KvException {
+      if (path.endsWith("/witness")) {
+        events.add("witness " + data.get("head_seq"));
+      }
+      return store.write(path, data, cas);
+    }
+
+    @Override
+    public void putCustomMetadata(String path, Map<String, String> custom) throws KvException {
+      store.putCustomMetadata(path, custom);
+    }
+
+    @Override
+    public void destroy(String path, int version) throws KvException {
+      store.destroy(path, version);
+    }
+
+    @Override
+    public List<String> list(String folder) throws KvException {
+      return store.list(folder);
+    }
+  }
+
+  @Test
+  void theStoreWitnessesAHeadOnlyOnceTheLinesUpToItWereForcedToDisk() throws Exception {
+    List<String> events = Collections.synchronizedList(new ArrayList<>());
+    AuditLog.Fsync noting = channel -> {
+      long size = channel.size(); // everything written before force() is forced by it
+      channel.force(true);
+      events.add("forced " + size);
+    };
+    int entries = 200;
+    try (AuditLog log = new AuditLog(new AuditLog.Settings(Optional.of(file), false, 1_000_000,
+        Duration.ofHours(1), AuditLog.OnFailure.FAIL_CLOSED, "test-1", Duration.ofMillis(5),
+        Optional.empty()), AuditKeys.signer(kv, kek, "test-1", Optional.empty()),
+        new NotingWitnesses(kv, events), Clock.systemUTC(), null, noting)) {
+      for (int i = 0; i < entries; i++) {
+        log.record(entry(i));
+      }
+      // Witnessed while running (checkpoints are an hour apart): the head, not a checkpoint.
+      Awaitility.await("the last entry witnessed").atMost(Duration.ofSeconds(20)).until(() ->
+          AuditWitness.load(kv, "test-1").map(AuditWitness::headSeq).orElse(-1L) >= entries);
+    }
+    Map<Long, Long> endOf = new HashMap<>(); // seq -> the file offset just past its line
+    long offset = 0;
+    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+      offset += line.getBytes(StandardCharsets.UTF_8).length + 1;
+      endOf.put(new JsonObject(line).getLong("seq"), offset);
+    }
+    long forced = 0;
+    List<String> seen = List.copyOf(events);
+    assertTrue(seen.stream().anyMatch(e -> e.startsWith("witness")), seen.toString());
+    for (String event : seen) {
+      String[] parts = event.split(" ");
+      if (parts[0].equals("forced")) {
+        forced = Math.max(forced, Long.parseLong(parts[1]));
+      } else {
+        long headSeq = Long.parseLong(parts[1]);
+        assertTrue(endOf.get(headSeq) <= forced, "seq " + headSeq + " (ending at byte "
+            + endOf.get(headSeq) + ") was witnessed with only " + forced + " bytes forced: "
+            + seen);
+      }
+    }
+  }
+
+  AuditLog open(Path logFile) throws Exception {
+    return new AuditLog(new AuditLog.Settings(Optional.of(logFile), false, 1_000_000,
+        Duration.ofHours(1), AuditLog.OnFailure.FAIL_CLOSED, "test-1", Duration.ofMillis(5),
+        Optional.empty()), AuditKeys.signer(kv, kek, "test-1", Optional.empty()), kv,
+        Clock.systemUTC(), null);
+  }
+
+  long witnessedHead() throws Exception {
+    return AuditWitness.load(kv, "test-1").map(AuditWitness::headSeq).orElse(-1L);
+  }
+
+  @Test
+  void linesWrittenAfterTheLastWitnessBeforeACrashAreNoGap() throws Exception {
+    write(0, 3, 1_000_000);
+    long witnessed = AuditWitness.load(kv, "test-1").orElseThrow().headSeq();
+    // Lines the store never witnessed, correctly chained, as a crash right after writing leaves.
+    List<String> lines = Files.readAllLines(file);
+    String prev = AuditChain.hash(lines.get(lines.size() - 1).getBytes(StandardCharsets.UTF_8));
+    for (int i = 1; i <= 2; i++) {
+      String line = new JsonObject().put("seq", witnessed + i).mergeIn(entry(100 + i).toJson())
+          .put("prev", prev).encode();
+      Files.writeString(file, line + "\n", StandardOpenOption.APPEND);
+      prev = AuditChain.hash(line.getBytes(StandardCharsets.UTF_8));
+    }
+    write(3, 5, 1_000_000);
+    AuditVerifier.Result result = verifyAll();
+    assertTrue(result.ok(), result.problems().toString());
+    assertEquals(7, result.entries());
+  }
+
+  @Test
+  void aLineRewrittenBeforeTheWitnessedHeadIsAGapAtTheNextStart() throws Exception {
+    write(0, 3, 1_000_000);
+    List<String> lines = Files.readAllLines(file);
+    int last = lines.size() - 1; // the final checkpoint: the witnessed head
+    lines.set(last, lines.get(last).replace("\"time\":\"", "\"time\":\"1"));
+    Files.writeString(file, String.join("\n", lines) + "\n");
+    write(3, 5, 1_000_000);
+    AuditVerifier.Result result = verifyAll();
+    assertTrue(result.problems().stream().anyMatch(p -> p.message().contains("the line at seq "
+        + last + " in the files is not that line")), result.problems().toString());
+  }
+
+  @Test
+  void aLogNeverOverwritesTheWitnessOfAnotherLogOfItsInstance() throws Exception {
+    Path otherFile = dir.resolve("other").resolve("audit.jsonl");
+    try (AuditLog first = open(file)) {
+      for (int i = 0; i < 3; i++) {
+        first.record(entry(i));
+      }
+      Awaitility.await("the first log witnessed").atMost(Duration.ofSeconds(20))
+          .until(() -> witnessedHead() >= 3);
+      // A second Keyward under the same instance name, on another volume: it finds nothing of
+      // the witnessed log, records the gap and takes the witness over.
+      try (AuditLog second = open(otherFile)) {
+        second.record(entry(10));
+      }
+      AuditWitness taken = AuditWitness.load(kv, "test-1").orElseThrow();
+      assertTrue(Files.readString(otherFile).contains("\"type\":\"gap\""));
+      for (int i = 3; i < 40; i++) {
+        first.record(entry(i));
+      }
+      // The first log goes on, further than the second, but may not overwrite its witness.
+      Awaitility.await("the first log's entries written").atMost(Duration.ofSeconds(20))
+          .until(() -> Files.readAllLines(file).size() >= 41);
+      first.close();
+      assertEquals(taken, AuditWitness.load(kv, "test-1").orElseThrow());
+    }
   }
 
   @Test

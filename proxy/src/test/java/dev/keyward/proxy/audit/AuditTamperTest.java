@@ -155,6 +155,18 @@ class AuditTamperTest {
   }
 
   @Test
+  void aPublicKeyMissingFromTheStoreFailsVerificationWithAConfiguration() throws Exception {
+    try (Storage storage = Storage.open(KeywardConfig.load(Path.of(config), Map.of()).storage(),
+        Clock.systemUTC())) {
+      KvStore kv = storage.kv();
+      String path = AuditKeys.publicKeyPath(TestInstallation.INSTANCE);
+      kv.destroy(path, kv.read(path, 0).orElseThrow().version());
+      assertTrue(AuditKeys.publicKeyset(kv, TestInstallation.INSTANCE).isEmpty());
+    }
+    assertTampered("no public key to check it");
+  }
+
+  @Test
   void aForgedCheckpointSignatureIsDetected() throws Exception {
     List<String> lines = lines();
     int last = lines.size() - 1;
