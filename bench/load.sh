@@ -3,7 +3,10 @@
 #
 #   bash bench/load.sh                      # the full run (about 9 minutes)
 #   DURATION=10s SOAK=60 bash bench/load.sh # a quicker look
-#   PROFILE=/tmp/keyward.jfr bash bench/load.sh  # and a JFR recording of Keyward under load
+#   PROFILE=/tmp/keyward.jfr bash bench/load.sh  # and JFR recordings of Keyward under load
+#                                                # (/tmp/keyward-keyward.jfr, -before.jfr, -llm-keyward.jfr)
+#   BASELINE=/tmp/keyward-before bash bench/load.sh  # and an older build (its keyward.jar and lib/)
+#                                                    # on the plain path, in the same run
 #
 # Starts, all on 127.0.0.1:
 #   upstream  nginx answering a small JSON body             :18180
@@ -11,6 +14,9 @@
 #   keyward   `keyward dev` with a real agent token and credential, route → upstream :18182
 #   vertx     BareVertxProxy: the same static header on Vert.x, nothing else (the Vert.x floor) :18184
 # and drives each (and the upstream directly) with wrk: POST, small JSON body, c=64 and c=8.
+# The LLM scenario: an OpenAI-format route (api: openai: the body read, the model checked, the
+# stream metered and priced) answered with a stream of 200 SSE chunks, beside nginx proxying the
+# same stream.
 # Prints requests/s, p50, p99, errors and the proxy's CPU-seconds per 10,000 requests, the
 # Keyward/nginx ratios, then a steady run (SOAK seconds) sampling Keyward's resident memory, and
 # checks the targets of docs/performance.md. Exits 1 if a target is missed.
@@ -26,10 +32,12 @@ SOAK="${SOAK:-300}"              # seconds of the steady run for the memory chec
 THREADS="${THREADS:-2}"          # wrk threads
 # Keyward's heap as in the Kubernetes manifests (1 GiB limit, MaxRAMPercentage=75).
 KEYWARD_JAVA_OPTS="${KEYWARD_JAVA_OPTS:--Xmx768m}"
-# PROFILE=FILE.jfr: record Keyward's measured c=64 run with JDK Flight Recorder (Java stacks
+# PROFILE=FILE.jfr: record Keyward's measured c=64 runs with JDK Flight Recorder (Java stacks
 # sampled every millisecond).
 PROFILE="${PROFILE:-}"
 UPSTREAM_PORT=18180 NGINX_PORT=18181 KEYWARD_PORT=18182 ADMIN_PORT=18183 VERTX_PORT=18184
+BASELINE_PORT=18185 BASELINE_ADMIN_PORT=18186
+BASELINE="${BASELINE:-}"
 
 log() { printf '== %s\n' "$*" >&2; }
 
@@ -111,9 +119,26 @@ http {
 EOF
 }
 
+# The streamed answer, served as a file: 200 content chunks, the usage-only chunk, [DONE].
+mkdir -p "$work/llmroot/llm/v1/chat"
+python3 - "$work/llmroot/llm/v1/chat/completions" <<'PY'
+import sys
+chunk = ('data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","model":"gpt-5-mini",'
+         '"choices":[{"index":0,"delta":{"content":"word "},"finish_reason":null}]}\n\n')
+usage = ('data: {"id":"chatcmpl-bench","object":"chat.completion.chunk","model":"gpt-5-mini",'
+         '"choices":[],"usage":{"prompt_tokens":18,"completion_tokens":200,"total_tokens":218}}\n\n')
+open(sys.argv[1], "w").write(chunk * 200 + usage + 'data: [DONE]\n\n')
+PY
+chmod -R a+rX "$work/llmroot"
 nginx_conf upstream 1 "
   server {
     listen 127.0.0.1:$UPSTREAM_PORT;
+    location /llm/ {
+      # A POST to a static file is 405; answer it as a GET of the file.
+      default_type text/event-stream;
+      root $work/llmroot;
+      error_page 405 =200 \$uri;
+    }
     location / {
       default_type application/json;
       return 200 '{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"hi\"}}]}';
@@ -180,6 +205,10 @@ routes:
   - name: bench
     upstream: http://127.0.0.1:$UPSTREAM_PORT/v1
     credential: bench
+  - name: llm
+    upstream: http://127.0.0.1:$UPSTREAM_PORT/llm/v1
+    credential: bench
+    api: openai
 grants:
   - tenants: [bench]
     credentials: [bench]
@@ -189,6 +218,34 @@ printf 'sk-bench-%s' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   | keyward credential put bench --tenant bench --allowed-domain 127.0.0.1 --secret-stdin \
       --data-dir "$data" >/dev/null
 token="$(keyward token issue --agent bench-agent --tenant bench --ttl 1h --data-dir "$data")"
+
+if [[ -n "$BASELINE" ]]; then
+  # The older build in its own data directory (its store's formats may differ), with the same
+  # plain route, credential and grant, and its own token.
+  before_data="$work/keyward-data-before"
+  before() { java -jar "$BASELINE/keyward.jar" "$@"; }
+  start_before() {
+    KEYWARD_LOG_FORMAT=json java $KEYWARD_JAVA_OPTS -jar "$BASELINE/keyward.jar" dev \
+        --data-dir "$before_data" --port "$BASELINE_PORT" --admin-port "$BASELINE_ADMIN_PORT" \
+        > "$work/before.out" 2> "$work/before.err" &
+    before_pid=$!
+    pids+=("$before_pid")
+    await "http://127.0.0.1:$BASELINE_ADMIN_PORT/readyz"
+  }
+  start_before
+  kill "$before_pid"; wait "$before_pid" 2>/dev/null || true
+  python3 - "$data/policy.yaml" "$before_data/policy.yaml" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+open(sys.argv[2], "w").write(re.sub(r"(?m)^  - name: llm\n(?:    .*\n)*", "", text))
+PY
+  printf 'sk-bench-%s' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+    | before credential put bench --tenant bench --allowed-domain 127.0.0.1 --secret-stdin \
+        --data-dir "$before_data" >/dev/null
+  before_token="$(before token issue --agent bench-agent --tenant bench --ttl 1h \
+      --data-dir "$before_data")"
+  start_before
+fi
 
 java $KEYWARD_JAVA_OPTS -cp "$bench_jar:$repo/bench/target/lib/*" dev.keyward.bench.BareVertxProxy \
     "$VERTX_PORT" "$UPSTREAM_PORT" > "$work/vertx.log" 2>&1 &
@@ -214,25 +271,36 @@ done = function(summary, latency, requests)
 end
 EOF
 
+sed 's/"messages"/"stream":true,"messages"/; s/openai\/gpt-4o-mini/gpt-5-mini/' "$work/post.lua" \
+    > "$work/stream.lua"
+
 # run NAME URL CONNECTIONS PIDS... → one line: name c requests rps p50_us p99_us errors cpu_per_10k
+# (SCRIPT: the wrk script, post.lua unless set)
 run() {
-  local name="$1" url="$2" connections="$3"; shift 3
-  wrk -t"$THREADS" -c"$connections" -d"$WARMUP" -s "$work/post.lua" \
-      -H "Authorization: Bearer $token" "$url" >/dev/null
+  local name="$1" url="$2" connections="$3" script="$work/${SCRIPT:-post}.lua"; shift 3
+  local probe
+  probe="$(curl -s -o "$work/probe.out" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+      -H "Authorization: Bearer ${TOKEN:-$token}" -d '{"model":"gpt-5-mini","messages":[]}' "$url")"
+  if [[ "$probe" != 200 ]]; then
+    echo "load.sh: $name at $url answers $probe: $(head -c 300 "$work/probe.out")" >&2
+    return 1
+  fi
+  wrk -t"$THREADS" -c"$connections" -d"$WARMUP" -s "$script" \
+      -H "Authorization: Bearer ${TOKEN:-$token}" "$url" >/dev/null
   local before after out profiling=""
-  if [[ -n "$PROFILE" && "$name" == keyward && "$connections" == 64 ]]; then
-    profiling=1
+  if [[ -n "$PROFILE" && "$name" =~ ^(keyward|before|llm-keyward)$ && "$connections" == 64 ]]; then
+    profiling="${PROFILE%.jfr}-$name.jfr"
     sed '/method-sampling-java-interval/s/[0-9]* ms/1 ms/' "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")/lib/jfr/profile.jfc" \
       > "$work/profile.jfc"
-    jcmd "$keyward_pid" JFR.start name=load settings="$work/profile.jfc" >/dev/null
+    jcmd "$1" JFR.start name=load settings="$work/profile.jfc" >/dev/null
   fi
   before="$(cpu_ticks "$@")"
-  out="$(wrk -t"$THREADS" -c"$connections" -d"$DURATION" -s "$work/post.lua" \
-      -H "Authorization: Bearer $token" "$url" | grep '^RESULT')"
+  out="$(wrk -t"$THREADS" -c"$connections" -d"$DURATION" -s "$script" \
+      -H "Authorization: Bearer ${TOKEN:-$token}" "$url" | grep '^RESULT')"
   after="$(cpu_ticks "$@")"
   if [[ -n "$profiling" ]]; then
-    jcmd "$keyward_pid" JFR.stop name=load filename="$PROFILE" >/dev/null
-    log "profile of this run: $PROFILE (jfr print --events jdk.ExecutionSample $PROFILE)"
+    jcmd "$1" JFR.stop name=load filename="$profiling" >/dev/null
+    log "profile of this run: $profiling (jfr print --events jdk.ExecutionSample $profiling)"
   fi
   read -r _ requests socket_errors status_errors duration_us p50 p99 <<<"$out"
   awk -v n="$name" -v c="$connections" -v r="$requests" -v d="$duration_us" -v p50="$p50" \
@@ -256,6 +324,17 @@ for c in 64 8; do
   run vertx "http://127.0.0.1:$VERTX_PORT/v1/chat/completions" "$c" "$vertx_pid" >> "$results"
   log "c=$c: Keyward"
   run keyward "$keyward_url" "$c" "$keyward_pid" >> "$results"
+  if [[ -n "$BASELINE" ]]; then
+    log "c=$c: Keyward, the baseline build"
+    TOKEN="$before_token" run before "http://127.0.0.1:$BASELINE_PORT/r/bench/chat/completions" \
+        "$c" "$before_pid" >> "$results"
+  fi
+  log "c=$c: a stream of 200 SSE chunks, nginx"
+  SCRIPT=stream run llm-nginx "http://127.0.0.1:$NGINX_PORT/llm/v1/chat/completions" "$c" \
+      $(nginx_pids "$injector_pid") >> "$results"
+  log "c=$c: a stream of 200 SSE chunks, Keyward's LLM route (metered, priced)"
+  SCRIPT=stream run llm-keyward "http://127.0.0.1:$KEYWARD_PORT/r/llm/chat/completions" "$c" \
+      "$keyward_pid" >> "$results"
 done
 
 # --- steady run: resident memory ----------------------------------------------------------------
@@ -306,6 +385,14 @@ for c in (64, 8):
     v = rows[("vertx", c)]
     print(f"c={c}: Keyward/nginx  throughput {k['rps']/n['rps']:.2f}x  CPU per request {k['cpu']/n['cpu']:.2f}x  "
           f"p99 {k['p99']/n['p99']:.2f}x;  bare Vert.x/nginx CPU per request {v['cpu']/n['cpu']:.2f}x")
+    if ("before", c) in rows:
+        b = rows[("before", c)]
+        print(f"c={c}: Keyward/baseline build  CPU per request {k['cpu']/b['cpu']:.2f}x "
+              f"({k['cpu']:.2f} vs {b['cpu']:.2f} CPU-s per 10k)")
+    lk, ln = rows[("llm-keyward", c)], rows[("llm-nginx", c)]
+    print(f"c={c}: 200-chunk stream, Keyward LLM route/nginx  CPU per request "
+          f"{lk['cpu']/ln['cpu']:.2f}x ({lk['cpu']:.2f} vs {ln['cpu']:.2f} CPU-s per 10k)  "
+          f"throughput {lk['rps']/ln['rps']:.2f}x")
 print()
 k64, n64 = rows[("keyward", 64)], rows[("nginx", 64)]
 check("CPU per request at c=64 <= 2.5x nginx", k64["cpu"] <= 2.5 * n64["cpu"],
