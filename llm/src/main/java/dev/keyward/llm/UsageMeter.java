@@ -13,8 +13,9 @@ import java.util.Objects;
  * {@code include_usage} on a stream the agent did not ask usage of ({@link
  * RewrittenRequest#stripUsageChunk()}), the usage-only chunk ({@code "choices": []} with {@code
  * usage}) is metered and left out of what {@code feed} returns; to do that, the bytes of an event
- * are held until the event is complete. Otherwise {@code feed} returns its argument unchanged,
- * with no delay.
+ * are held until the event is complete. The same holds when the output is capped ({@link
+ * #capOutput}), so that the stream can be stopped between events. Otherwise {@code feed} returns
+ * its argument unchanged, with no delay.
  *
  * <p>Other bodies (JSON, and Gemini's JSON-array stream) are kept up to {@link
  * Limits#maxBodyBytes()} and parsed at the end; a larger body is metered as an estimate. A body
@@ -53,7 +54,11 @@ public final class UsageMeter {
   private final Limits limits;
 
   private final SseReader reader;
-  private final ByteArrayOutputStream forward;
+  private final boolean stripUsageChunk;
+  /** Non-null when whole events are forwarded (usage chunks stripped, or output capped). */
+  private ByteArrayOutputStream forward;
+  private long outputCap = Long.MAX_VALUE;
+  private boolean fed;
   private ByteArrayOutputStream body;
   private long bodyBytes;
   /** An event arrived: the upstream started answering, so the answer is not free. */
@@ -68,7 +73,8 @@ public final class UsageMeter {
     this.provider = ProviderUsage.of(endpoint);
     this.limits = limits;
     this.reader = eventStream ? new SseReader(limits.maxEventBytes(), new Events()) : null;
-    this.forward = stripUsageChunk && eventStream ? new ByteArrayOutputStream() : null;
+    this.stripUsageChunk = stripUsageChunk && eventStream;
+    this.forward = this.stripUsageChunk ? new ByteArrayOutputStream() : null;
     this.body = eventStream ? null : new ByteArrayOutputStream();
   }
 
@@ -104,13 +110,46 @@ public final class UsageMeter {
   }
 
   /**
-   * Meters a chunk and returns the bytes to send on: {@code chunk} itself unless usage chunks are
-   * stripped; then the complete events seen so far, less the usage-only one (possibly empty).
+   * Caps the output of an event stream: from now on {@link #feed} returns whole events only, so a
+   * stream can be stopped between two events, and {@link #outputCapPassed()} says when the output
+   * metered so far passed {@code maxOutputTokens}. Does nothing for a body that is not an event
+   * stream (it arrives whole, and cannot be stopped in a way the agent would notice). Call before
+   * the first {@link #feed}.
+   */
+  public void capOutput(long maxOutputTokens) {
+    if (fed) {
+      throw new IllegalStateException("cap the output before the body starts");
+    }
+    if (maxOutputTokens < 0) {
+      throw new IllegalArgumentException("the output cap cannot be negative");
+    }
+    if (reader != null) {
+      outputCap = maxOutputTokens;
+      if (forward == null) {
+        forward = new ByteArrayOutputStream();
+      }
+    }
+  }
+
+  /**
+   * True when the output metered so far (reported, else estimated from the text) passed the cap
+   * of {@link #capOutput}. The input is billed once the request is sent, so only the output is
+   * capped: stopping the stream saves that part.
+   */
+  public boolean outputCapPassed() {
+    return outputCap != Long.MAX_VALUE && soFar().outputTokens() > outputCap;
+  }
+
+  /**
+   * Meters a chunk and returns the bytes to send on: {@code chunk} itself unless whole events are
+   * forwarded (usage chunks stripped, or the output capped); then the complete events seen so far,
+   * less a usage-only one that is stripped (possibly none).
    */
   public byte[] feed(byte[] chunk) {
     if (ended) {
       throw new IllegalStateException("the body has already ended");
     }
+    fed = true;
     if (reader == null) {
       keepBody(chunk);
       return chunk;
@@ -244,7 +283,7 @@ public final class UsageMeter {
         provider.accept(message);
         usageOnly = isUsageOnlyChunk(message);
       }
-      if (forward != null && !usageOnly) {
+      if (forward != null && !(usageOnly && stripUsageChunk)) {
         forward.writeBytes(event.raw());
       }
     }

@@ -362,4 +362,72 @@ class UsageMeterTest {
     assertFalse(UsageMeter.isEventStream("application/json"));
     assertFalse(UsageMeter.isEventStream(null));
   }
+  /** An OpenAI chunk carrying {@code text} as generated content. */
+  private static String contentEvent(String text) {
+    return "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + text
+        + "\"}}]}\n\n";
+  }
+
+  @Test
+  void aCappedStreamForwardsWholeEventsOnlyAtEverySplit() throws Exception {
+    byte[] stream = bytes("responses/openai-chat-stream.sse");
+    for (int split = 0; split <= stream.length; split++) {
+      UsageMeter meter = UsageMeter.forResponse(chatRequest(true), false, SSE);
+      meter.capOutput(1_000_000);
+      byte[] first = meter.feed(Arrays.copyOfRange(stream, 0, split));
+      String sent = new String(first, UTF_8);
+      assertTrue(sent.isEmpty() || sent.endsWith("\n\n"), "split at " + split + ": " + sent);
+      ByteArrayOutputStream all = new ByteArrayOutputStream();
+      all.writeBytes(first);
+      all.writeBytes(meter.feed(Arrays.copyOfRange(stream, split, stream.length)));
+      all.writeBytes(meter.flush());
+      assertArrayEquals(stream, all.toByteArray(), "split at " + split);
+    }
+  }
+
+  @Test
+  void aCappedStreamKeepsTheUsageChunkTheAgentAskedFor() throws Exception {
+    byte[] stream = bytes("responses/openai-chat-stream.sse");
+    UsageMeter meter = UsageMeter.forResponse(chatRequest(true), false, SSE);
+    meter.capOutput(1_000_000);
+    Run run = run(meter, stream, false);
+    assertArrayEquals(stream, run.forwarded());
+    assertEquals(OPENAI_CHAT, run.usage());
+  }
+
+  @Test
+  void theOutputCapIsPassedOnceTheTextRunsPastIt() throws Exception {
+    UsageMeter meter = UsageMeter.forResponse(chatRequest(true), false, SSE);
+    meter.capOutput(10); // 10 tokens: about 40 bytes of text
+    meter.feed(utf8(contentEvent("x".repeat(40))));
+    assertFalse(meter.outputCapPassed());
+    meter.feed(utf8(contentEvent("y".repeat(8))));
+    assertTrue(meter.outputCapPassed());
+  }
+
+  @Test
+  void aPartialEventIsHeldBackWhenTheOutputIsCapped() throws Exception {
+    UsageMeter meter = UsageMeter.forResponse(chatRequest(true), false, SSE);
+    meter.capOutput(10);
+    String event = contentEvent("hello");
+    String half = event.substring(0, event.length() / 2);
+    assertEquals(0, meter.feed(utf8(half)).length);
+    assertEquals(event, new String(meter.feed(utf8(event.substring(half.length()))), UTF_8));
+  }
+
+  @Test
+  void capOutputDoesNothingToAJsonBody() throws Exception {
+    byte[] body = bytes("responses/openai-chat.json");
+    UsageMeter meter = UsageMeter.forResponse(chatRequest(false), false, JSON);
+    meter.capOutput(1);
+    assertSame(body, meter.feed(body));
+    assertFalse(meter.outputCapPassed());
+  }
+
+  @Test
+  void theOutputCapIsSetBeforeTheBodyStarts() throws Exception {
+    UsageMeter meter = UsageMeter.forResponse(chatRequest(true), false, SSE);
+    meter.feed(utf8(contentEvent("a")));
+    assertThrows(IllegalStateException.class, () -> meter.capOutput(10));
+  }
 }

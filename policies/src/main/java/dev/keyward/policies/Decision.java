@@ -44,6 +44,26 @@ public record Decision(Effect effect, String code, String reason, String credent
     return new Decision(effect, code.code(), reason, credentialId, rule);
   }
 
+  /**
+   * A budget's refusal: the budgets are part of the policy, so their refusals are decisions too,
+   * audited as {@code denied} with the budget's name as the rule.
+   *
+   * @param code one of the budgets' codes ({@link DenyCode#byBudget()})
+   * @param budget the budget that refused (or, for several, the ones that did, comma-separated)
+   */
+  public static Decision budgetDenial(DenyCode code, String credentialId, String budget,
+      String reason) {
+    if (!code.byBudget()) {
+      throw new IllegalArgumentException(code + " is not a budget's refusal");
+    }
+    return new Decision(Effect.DENY, code.code(), reason, credentialId, budget);
+  }
+
+  /** The status the agent gets for this denial: {@code 403}, or a budget's {@code 429}/{@code 503}. */
+  public int status() {
+    return DenyCode.of(code).map(DenyCode::status).orElse(403);
+  }
+
   /** What the agent is told: the reason, unless the code keeps its detail for the audit. */
   public String messageForAgent() {
     return DenyCode.of(code).flatMap(DenyCode::agentMessage).orElse(reason);

@@ -4,6 +4,7 @@ import java.util.Optional;
 
 /**
  * Every reason the policy denies a request; each has a stable code for errors, audit and metrics,
+ * the HTTP status the agent gets ({@code 403} but for the budgets' {@code 429} and {@code 503}),
  * and says whether a rule in report mode may let the request through anyway. Only the rules that
  * apply once a grant has matched the agent may be relaxed: the credential's scheme, domain and
  * port, and the grant's method and path. The rest (no grant at all, an unknown or disabled
@@ -26,20 +27,47 @@ public enum DenyCode {
    * gets a generic message: the key's domains are the customer's business, kept in the audit.
    */
   CREDENTIAL_DOMAIN_MISMATCH("credential_domain_mismatch", false,
-      "the stored credential may not be sent to this host");
+      "the stored credential may not be sent to this host"),
+  /** A budget's money limit would be passed, or a money budget meets a model with no price. */
+  BUDGET_EXCEEDED("budget_exceeded", 429),
+  /** A budget's requests or tokens per minute would be passed. */
+  RATE_LIMITED("rate_limited", 429),
+  /** A budget's counters cannot be reached and it says {@code on_store_failure: deny}. */
+  BUDGET_UNAVAILABLE("budget_unavailable", 503);
 
   private final String code;
+  private final int status;
   private final boolean reportModeMayRelax;
   private final String agentMessage;
 
   DenyCode(String code, boolean reportModeMayRelax) {
-    this(code, reportModeMayRelax, null);
+    this(code, 403, reportModeMayRelax, null);
   }
 
   DenyCode(String code, boolean reportModeMayRelax, String agentMessage) {
+    this(code, 403, reportModeMayRelax, agentMessage);
+  }
+
+  /** A budget's refusal: never relaxed by report mode (budgets have none). */
+  DenyCode(String code, int status) {
+    this(code, status, false, null);
+  }
+
+  DenyCode(String code, int status, boolean reportModeMayRelax, String agentMessage) {
     this.code = code;
+    this.status = status;
     this.reportModeMayRelax = reportModeMayRelax;
     this.agentMessage = agentMessage;
+  }
+
+  /** The HTTP status of the refusal. */
+  public int status() {
+    return status;
+  }
+
+  /** True for the budgets' own refusals. */
+  public boolean byBudget() {
+    return this == BUDGET_EXCEEDED || this == RATE_LIMITED || this == BUDGET_UNAVAILABLE;
   }
 
   /** The code whose {@link #code()} is {@code code}, if any. */

@@ -99,25 +99,32 @@ public final class Hosts {
     return true;
   }
 
+  /** Four dot-separated decimal parts, 0-255, without leading zeros; scanned, not split. */
   private static boolean isCanonicalIpv4(String host) {
-    String[] parts = host.split("\\.", -1);
-    if (parts.length != 4) {
-      return false;
-    }
-    for (String part : parts) {
-      if (part.isEmpty() || part.length() > 3 || (part.length() > 1 && part.charAt(0) == '0')) {
-        return false;
-      }
-      for (int i = 0; i < part.length(); i++) {
-        if (part.charAt(i) < '0' || part.charAt(i) > '9') {
+    int parts = 0;
+    int value = 0;
+    int digits = 0;
+    for (int i = 0; i <= host.length(); i++) {
+      char c = i < host.length() ? host.charAt(i) : '.';
+      if (c == '.') {
+        if (digits == 0 || ++parts > 4) {
           return false;
         }
-      }
-      if (Integer.parseInt(part) > 255) {
+        value = 0;
+        digits = 0;
+      } else if (c >= '0' && c <= '9') {
+        if ((digits == 1 && value == 0) || ++digits > 3) {
+          return false; // a leading zero, or too many digits
+        }
+        value = value * 10 + (c - '0');
+        if (value > 255) {
+          return false;
+        }
+      } else {
         return false;
       }
     }
-    return true;
+    return parts == 4;
   }
 
   private static String normalizeIpv6Literal(String host) {

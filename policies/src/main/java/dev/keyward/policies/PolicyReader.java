@@ -31,7 +31,7 @@ final class PolicyReader {
   private static final Set<String> CREDENTIAL_FIELDS = Set.of("id", "allowed_domains",
       "allowed_ports", "allow_insecure_http", "allow_addresses", "models", "mode");
   private static final Set<String> ROUTE_FIELDS = Set.of("name", "upstream", "credential",
-      "max_request_body", "api", "tiers", "models", "aliases");
+      "max_request_body", "api", "tiers", "models", "aliases", "max_output_tokens");
   private static final Set<String> GRANT_FIELDS = Set.of("name", "agents", "tenants", "groups",
       "credentials", "methods", "paths", "mode");
   private static final Set<String> METHODS =
@@ -221,14 +221,35 @@ final class PolicyReader {
     }
     Set<String> models = modelNames(map, "models");
     Map<String, String> aliases = modelMap(map, "aliases", label);
-    for (String field : List.of("tiers", "models", "aliases")) {
+    long maxOutput = maxOutputTokens(map, label);
+    for (String field : List.of("tiers", "models", "aliases", "max_output_tokens")) {
       Field set = map.fields().get(field);
       if (set != null && api == Api.NONE) {
         problem(set.keyLocation(), label + ": '" + field + "' needs the route's 'api' (openai,"
             + " anthropic or gemini): Keyward reads the model only on routes that say their API");
       }
     }
-    return new LlmRoute(api, tiers, models, aliases);
+    return new LlmRoute(api, tiers, models, aliases, maxOutput);
+  }
+
+  /** The route's default output cap for budgets: a whole number of tokens. */
+  private long maxOutputTokens(MapNode map, String label) {
+    Field field = map.fields().get("max_output_tokens");
+    if (field == null) {
+      return LlmRoute.DEFAULT_MAX_OUTPUT_TOKENS;
+    }
+    ScalarNode value = scalar(field.value(), "max_output_tokens");
+    if (value != null && value.kind() == Kind.NUMBER && value.text().matches("\\d{1,8}")) {
+      long tokens = Long.parseLong(value.text());
+      if (tokens >= 1 && tokens <= LlmRoute.MAX_OUTPUT_TOKENS_LIMIT) {
+        return tokens;
+      }
+    }
+    if (value != null) {
+      problem(value.location(), label + ": 'max_output_tokens' must be a whole number of tokens,"
+          + " 1 to " + LlmRoute.MAX_OUTPUT_TOKENS_LIMIT);
+    }
+    return LlmRoute.DEFAULT_MAX_OUTPUT_TOKENS;
   }
 
   /** A list of model names: visible ASCII, at most {@link LlmRequest#MAX_MODEL_LENGTH}. */

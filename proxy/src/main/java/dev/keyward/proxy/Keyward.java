@@ -12,6 +12,10 @@ import dev.keyward.proxy.admin.OperationError;
 import dev.keyward.proxy.admin.OperationException;
 import dev.keyward.proxy.audit.AuditKeys;
 import dev.keyward.proxy.audit.AuditLog;
+import dev.keyward.proxy.budget.BudgetCounters;
+import dev.keyward.proxy.budget.BudgetGate;
+import dev.keyward.proxy.budget.BudgetStore;
+import dev.keyward.proxy.budget.BudgetStores;
 import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.config.ConfigException;
 import dev.keyward.proxy.config.KeywardConfig;
@@ -32,6 +36,7 @@ import dev.keyward.proxy.stage.DeclaredLength;
 import dev.keyward.proxy.stage.ResolveTarget;
 import dev.keyward.proxy.stage.Authenticate;
 import dev.keyward.proxy.stage.RecordOutcome;
+import dev.keyward.proxy.stage.ReserveAndSettle;
 import dev.keyward.proxy.stage.UnsealAndInject;
 import dev.keyward.proxy.storage.Storage;
 import dev.keyward.proxy.tokens.TokenEndpoints;
@@ -170,9 +175,10 @@ public final class Keyward implements AutoCloseable {
       Metrics metrics = new Metrics();
       SealedCredentialCache cache = credentialCache(config, storage, clock, resources);
       Vertx vertx = vertx(metrics, resources);
+      BudgetGate budgets = openBudgets(config, policy, vertx, clock, metrics, resources);
       RecordOutcome recordOutcome = new RecordOutcome(audit, metrics, clock);
-      Pipeline pipeline = pipeline(config, vertx, policies, verifier, cache, recordOutcome,
-          metrics, resolver);
+      Pipeline pipeline = pipeline(config, vertx, policies, verifier, cache, budgets,
+          recordOutcome, metrics, resolver);
       SlowClientGuard slowClients =
           new SlowClientGuard(vertx, config.limits().requestHeaderTimeout());
       AgentPort agentPort = new AgentPort(pipeline,
@@ -183,7 +189,7 @@ public final class Keyward implements AutoCloseable {
       HttpServer adminServer = null;
       if (config.admin().enabled()) {
         Health health = observe(metrics, storage, tokens, verifier, cache, reloader, audit,
-            agentPort);
+            budgets, agentPort);
         AdminApi admin = new AdminApi(vertx, new LocalOperations(config, storage,
             Optional.of(reloader), appliedHere(tokens, cache), clock), verifier, audit, clock,
             health, metrics);
@@ -231,6 +237,21 @@ public final class Keyward implements AutoCloseable {
         SealedCredentialCache.DEFAULT_MAXIMUM_SIZE, Tickers.of(clock));
   }
 
+  /**
+   * The budget store that {@code budgets.store} names, closed before Vert.x: opened now when the
+   * policy has budgets (Redis is not contacted here: Keyward starts while it is down), else when
+   * a reloaded policy first needs it.
+   */
+  private static BudgetGate openBudgets(KeywardConfig config, PolicySet policy, Vertx vertx,
+      Clock clock, Metrics metrics, Deque<AutoCloseable> resources) throws Exception {
+    BudgetCounters counters = new BudgetCounters();
+    BudgetStore store = BudgetStores.openWhenNeeded(vertx, config.budgets(), clock, counters,
+        !policy.budgets().isEmpty());
+    resources.push(() -> await(store.close()));
+    counters.bindTo(metrics.registry());
+    return new BudgetGate(store, counters);
+  }
+
   private static Vertx vertx(Metrics metrics, Deque<AutoCloseable> resources) {
     Vertx vertx = Vertx.builder()
         .with(metrics.vertxMetrics(new VertxOptions()
@@ -251,8 +272,9 @@ public final class Keyward implements AutoCloseable {
    * around the upstream call and the relay.
    */
   private static Pipeline pipeline(KeywardConfig config, Vertx vertx, PolicyHolder policies,
-      TokenVerifier verifier, SealedCredentialCache cache, RecordOutcome recordOutcome,
-      Metrics metrics, HostResolver resolver) throws ConfigException {
+      TokenVerifier verifier, SealedCredentialCache cache, BudgetGate budgets,
+      RecordOutcome recordOutcome, Metrics metrics, HostResolver resolver)
+      throws ConfigException {
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(128).setHttp2MaxSize(8);
     HttpClientOptions tls = clientOptions(config);
     if (config.http2()) {
@@ -269,6 +291,9 @@ public final class Keyward implements AutoCloseable {
         new ResolveTarget(config.limits().maxRequestBody()),
         new Authorize(),
         new DeclaredLength(),
+        // Before the LLM interceptor: it reserves once the body was read, and settles after the
+        // call was metered (onEnd runs in reverse order).
+        new ReserveAndSettle(budgets, config.pricing()),
         new UnsealAndInject(cache, new HeaderHygiene(config.forwardAgentNetwork())),
         new LlmInterceptor(config.pricing(), metrics));
     return new Pipeline(vertx, policies, chain, upstream, new Relay(vertx, config.idleTimeout()),
@@ -387,7 +412,7 @@ public final class Keyward implements AutoCloseable {
   /** Registers what the metrics read from each part, and the readiness checks. */
   private static Health observe(Metrics metrics, Storage storage, TokenState tokens,
       TokenVerifier verifier, SealedCredentialCache cache, PolicyReloader reloader, AuditLog audit,
-      AgentPort agentPort) {
+      BudgetGate budgets, AgentPort agentPort) {
     metrics.cache("keyward_token_cache", verifier::cacheStats, verifier::cachedTokens);
     metrics.cache("keyward_credential_cache", cache::stats, cache::size);
     metrics.gauge("keyward_credential_cache_oldest_age_seconds",
@@ -408,7 +433,12 @@ public final class Keyward implements AutoCloseable {
         new Health.Check("audit", audit::accepting,
             "the audit log cannot be written (requests are refused: fail_closed)"),
         new Health.Check("store", () -> tokens.storeReachable() || cache.size() > 0,
-            "the store cannot be read and no credential is cached")));
+            "the store cannot be read and no credential is cached"),
+        // Shared by every replica: taking them all out of service would fail every call, not
+        // only those a budget counts (which get 503 budget_unavailable, or pass uncounted).
+        Health.Check.shown("budgets", budgets::storeAvailable,
+            () -> "the budget store is unavailable (calls that budgets count are refused, or"
+                + " pass uncounted where on_store_failure: allow): " + budgets.storeFailure())));
     metrics.gauge("keyward_ready", "1 while /readyz says ready", () -> health.ready() ? 1 : 0);
     return health;
   }

@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -130,9 +131,10 @@ public final class Pipeline implements Handler<HttpServerRequest> {
         })
         .onComplete(done -> {
           attempt.done();
-          end(call, deadline, done.succeeded()
-              ? Outcome.served(call.request().response().getStatusCode())
-              : failed(call, done.cause()));
+          end(call, deadline, done.failed() ? failed(call, done.cause())
+              : call.stoppedBy().map(denial -> Outcome.stopped(
+                  call.request().response().getStatusCode(), denial))
+              .orElseGet(() -> Outcome.served(call.request().response().getStatusCode())));
         });
   }
 
@@ -161,23 +163,34 @@ public final class Pipeline implements Handler<HttpServerRequest> {
   private Outcome refuse(Call call, Throwable failure) {
     ProxyError error;
     Optional<Decision> denial = Optional.empty();
+    Map<String, String> headers = Map.of();
     if (failure instanceof ProxyException e) {
       error = e.error();
       denial = e.denial();
+      headers = e.headers();
     } else {
       LOG.atError().addKeyValue("request_id", call.requestId()).setCause(failure)
           .log("request failed unexpectedly");
       error = ProxyError.of(ErrorCode.INTERNAL_ERROR);
     }
     HttpServerRequest request = call.request();
-    Map<String, String> headers = Map.of();
     if (!request.isEnded()) {
       // The unread body never goes anywhere; close rather than drain it.
-      headers = Map.of(HttpHeaders.CONNECTION.toString(), "close");
+      headers = withHeader(headers, HttpHeaders.CONNECTION.toString(), "close");
       request.resume();
     }
     ErrorResponses.send(request.response(), error, call.requestId(), headers);
     return Outcome.refused(error, denial);
+  }
+
+  private static Map<String, String> withHeader(Map<String, String> headers, String name,
+      String value) {
+    if (headers.isEmpty()) {
+      return Map.of(name, value);
+    }
+    Map<String, String> all = new LinkedHashMap<>(headers);
+    all.put(name, value);
+    return all;
   }
 
   private void end(Call call, long deadline, Outcome outcome) {

@@ -44,6 +44,23 @@ public final class BudgetStores {
   }
 
   /**
+   * The store, opened now when {@code openNow} (the policy has budgets: a store that cannot be
+   * used stops start-up), else when a budget first needs it. Blocking when {@code openNow}: call
+   * it at start-up, off the event loop.
+   *
+   * @throws Exception as {@link #open} does, when opened now
+   */
+  public static BudgetStore openWhenNeeded(Vertx vertx, BudgetsConfig config, Clock clock,
+      BudgetCounters counters, boolean openNow) throws Exception {
+    LazyBudgetStore store =
+        new LazyBudgetStore(vertx, () -> open(vertx, config, clock, counters), clock);
+    if (openNow) {
+      store.openNow();
+    }
+    return store;
+  }
+
+  /**
    * The client's options. For {@code rediss://}, TLS that checks Redis's certificate against the
    * configured CA (else the JDK's) and its host name against the URL's, as HTTPS does: Vert.x
    * refuses TLS without a host-name verification algorithm, and one that verifies nothing would

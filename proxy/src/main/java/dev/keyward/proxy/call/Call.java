@@ -9,6 +9,7 @@ import dev.keyward.policies.Decision;
 import dev.keyward.policies.PolicySet;
 import dev.keyward.policies.Route;
 import dev.keyward.policies.Target;
+import dev.keyward.proxy.budget.BudgetDecision;
 import dev.keyward.token.PlatformToken;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -44,7 +45,13 @@ public final class Call {
   private Usage usage;
   private Cost cost;
 
+  private BudgetDecision budget;
+  private long outputCap = Long.MAX_VALUE;
+  private Decision outputCapPassed;
+  private Decision stoppedBy;
+
   private int upstreamStatus;
+  private boolean sentUpstream;
   private long upstreamSentNanos;
   private long upstreamLatencyNanos = -1;
   private long overheadNanos;
@@ -207,6 +214,61 @@ public final class Call {
   public void metered(Usage used, Cost costed) {
     usage = once(usage, used, "usage");
     cost = once(cost, costed, "cost");
+  }
+
+  /** What the budgets said about the call; null when no budget applies (or not asked yet). */
+  public BudgetDecision budget() {
+    return budget;
+  }
+
+  public void budget(BudgetDecision value) {
+    budget = once(budget, value, "budget decision");
+  }
+
+  /**
+   * Caps the output of the response: a stream whose metered output passes {@code tokens} is
+   * stopped with a final error event, and the call ends refused by {@code ifPassed} (a budget's
+   * reservation holds that much output and no more).
+   */
+  public void capOutput(long tokens, Decision ifPassed) {
+    if (outputCapPassed != null) {
+      throw new IllegalStateException("the output cap is already set");
+    }
+    outputCap = tokens;
+    outputCapPassed = Objects.requireNonNull(ifPassed, "ifPassed");
+  }
+
+  /** The most output tokens the response may carry; {@code Long.MAX_VALUE} when uncapped. */
+  public long outputCap() {
+    return outputCap;
+  }
+
+  /** The refusal of a response that passes {@link #outputCap()}; null when uncapped. */
+  public Decision outputCapPassed() {
+    return outputCapPassed;
+  }
+
+  /** The response was stopped before the upstream finished it, refused by {@code denial}. */
+  public void stopped(Decision denial) {
+    stoppedBy = once(stoppedBy, denial, "stop");
+  }
+
+  /** Why the response was stopped early; empty when it was not. */
+  public Optional<Decision> stoppedBy() {
+    return Optional.ofNullable(stoppedBy);
+  }
+
+  /**
+   * True once a connection to the upstream carried (part of) the request: from then on the
+   * provider may have acted on it, and billed it.
+   */
+  public boolean sentUpstream() {
+    return sentUpstream;
+  }
+
+  /** A connection to the upstream is about to carry the request. */
+  public void sendingOnConnection() {
+    sentUpstream = true;
   }
 
   public int upstreamStatus() {

@@ -20,9 +20,12 @@ public record ProxyError(int status, String code, String message) {
     return new ProxyError(401, error.code(), error.message());
   }
 
-  /** A policy denial: 403 with the decision's code and what the agent may be told of it. */
+  /**
+   * A policy denial: 403 (a budget's: 429 or 503) with the decision's code and what the agent may
+   * be told of it.
+   */
   public static ProxyError of(Decision denial) {
-    return new ProxyError(403, denial.code(), denial.messageForAgent());
+    return new ProxyError(denial.status(), denial.code(), denial.messageForAgent());
   }
 
   public static ProxyError of(ErrorCode code) {

@@ -1,6 +1,7 @@
 package dev.keyward.proxy.error;
 
 import dev.keyward.policies.Decision;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -11,20 +12,32 @@ public final class ProxyException extends Exception {
 
   private final ProxyError error;
   private final Decision denial;
+  private final Map<String, String> headers;
 
   public ProxyException(ProxyError error) {
-    this(error, null);
+    this(error, null, Map.of());
   }
 
-  private ProxyException(ProxyError error, Decision denial) {
+  private ProxyException(ProxyError error, Decision denial, Map<String, String> headers) {
     super(error.code() + ": " + error.message(), null, false, false);
     this.error = error;
     this.denial = denial;
+    this.headers = Map.copyOf(headers);
   }
 
   /** The policy refused the request. */
   public static ProxyException denied(Decision denial) {
-    return new ProxyException(ProxyError.of(denial), denial);
+    return new ProxyException(ProxyError.of(denial), denial, Map.of());
+  }
+
+  /** The policy refused the request, and the answer carries {@code headers} ({@code Retry-After}). */
+  public static ProxyException denied(Decision denial, Map<String, String> headers) {
+    return new ProxyException(ProxyError.of(denial), denial, headers);
+  }
+
+  /** Headers the error response carries besides the usual ones. */
+  public Map<String, String> headers() {
+    return headers;
   }
 
   public ProxyError error() {

@@ -22,7 +22,8 @@ import java.util.Optional;
  * redacted, Keyward's own added), then the body through the taps: decoding of any content coding
  * first, then the redaction, then the attempt's own taps (usage metering). A failure after the
  * response started resets the agent's stream rather than ending it, so a truncated body never
- * looks complete.
+ * looks complete; a tap that stops the body early ends it with its own last bytes (an error event
+ * in the stream's format) and lets the upstream go.
  */
 public final class Relay {
 
@@ -80,7 +81,10 @@ public final class Relay {
       upstream.request().reset();
     };
     IdleWatch idle = new IdleWatch(vertx, idleTimeout, resetBoth);
-    Pipe<Buffer> download = new TappedStream(upstream, taps, idle::touch).pipe();
+    Pipe<Buffer> download = new TappedStream(upstream, taps, idle::touch, stop -> {
+      call.stopped(stop.denial());
+      upstream.request().reset(); // the rest of the answer is not wanted
+    }).pipe();
     download.endOnFailure(false);
     return download.to(response)
         .onFailure(failure -> resetBoth.run())

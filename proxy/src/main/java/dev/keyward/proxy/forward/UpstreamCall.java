@@ -59,7 +59,10 @@ public final class UpstreamCall {
     call.upstreamSending(System.nanoTime());
     return addresses.resolve(target, call.credentialId(), call.policy())
         .compose(address -> client.request(options(target, attempt, call, address)))
-        .compose(request -> send(call, attempt, request))
+        .compose(request -> {
+          call.sendingOnConnection();
+          return send(call, attempt, request);
+        })
         .recover(failure -> Future.failedFuture(UpstreamFailures.map(failure)))
         .onSuccess(head -> call.upstreamAnswered(head.statusCode(), System.nanoTime()));
   }
@@ -120,8 +123,6 @@ public final class UpstreamCall {
       request.setChunked(true);
     }
     long maxBody = call.maxRequestBody();
-    ProxyException tooLarge = ErrorCode.PAYLOAD_TOO_LARGE.exception(
-        "the request body may be at most " + maxBody + " bytes on this route");
     BodyTap limit = new BodyTap() {
       private long seen;
 
@@ -129,12 +130,13 @@ public final class UpstreamCall {
       public Buffer chunk(Buffer chunk) throws ProxyException {
         seen += chunk.length();
         if (seen > maxBody) {
-          throw tooLarge;
+          throw ErrorCode.PAYLOAD_TOO_LARGE.exception(
+              "the request body may be at most " + maxBody + " bytes on this route");
         }
         return chunk;
       }
     };
-    Pipe<Buffer> upload = new TappedStream(agent, List.of(limit), () -> { }).pipe();
+    Pipe<Buffer> upload = new TappedStream(agent, List.of(limit), () -> { }, stop -> { }).pipe();
     upload.endOnFailure(false);
     return upload.to(request);
   }

@@ -7,6 +7,7 @@ import dev.keyward.llm.LlmFormatException;
 import dev.keyward.llm.LlmRequest;
 import dev.keyward.llm.PriceTable;
 import dev.keyward.llm.RewrittenRequest;
+import dev.keyward.llm.StreamError;
 import dev.keyward.llm.Usage;
 import dev.keyward.llm.UsageMeter;
 import dev.keyward.policies.Decision;
@@ -143,12 +144,23 @@ public final class LlmInterceptor implements Interceptor {
     }
     UsageMeter meter = UsageMeter.forResponse(call.llmRequest(),
         call.rewritten().stripUsageChunk(), head.getHeader(HttpHeaders.CONTENT_TYPE));
+    Decision ifCapPassed = call.outputCapPassed();
+    if (ifCapPassed != null) {
+      meter.capOutput(call.outputCap());
+    }
     call.meter(meter);
     attempt.addResponseTap(new BodyTap() {
       @Override
-      public Buffer chunk(Buffer chunk) {
+      public Buffer chunk(Buffer chunk) throws Stop {
         byte[] in = chunk.getBytes();
         byte[] out = meter.feed(in);
+        if (ifCapPassed != null && meter.outputCapPassed()) {
+          // Stopped between two events, with an error the agent's SDK raises: never a
+          // truncated answer that reads as complete.
+          throw new Stop(Buffer.buffer(out).appendBytes(StreamError.event(
+              call.llmRequest().api(), ifCapPassed.code(), ifCapPassed.status(),
+              ifCapPassed.messageForAgent())), ifCapPassed);
+        }
         return out == in ? chunk : Buffer.buffer(out);
       }
 

@@ -133,8 +133,8 @@ class ObservabilityTest {
     HttpResponse<String> response = proxy.admin().get("/readyz", null);
     assertEquals(200, response.statusCode(), response.body());
     JsonObject checks = new JsonObject(response.body()).getJsonObject("checks");
-    assertEquals(new JsonObject().put("serving", "ok").put("audit", "ok").put("store", "ok"),
-        checks);
+    assertEquals(new JsonObject().put("serving", "ok").put("audit", "ok").put("store", "ok")
+        .put("budgets", "ok"), checks);
     assertEquals(1.0, sample(proxy.metrics(), "keyward_ready"));
   }
 

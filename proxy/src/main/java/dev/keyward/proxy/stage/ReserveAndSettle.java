@@ -1,0 +1,128 @@
+package dev.keyward.proxy.stage;
+
+import dev.keyward.llm.LlmRequest;
+import dev.keyward.llm.PriceTable;
+import dev.keyward.llm.budget.Charge;
+import dev.keyward.llm.budget.Refusal;
+import dev.keyward.llm.budget.WorstCase;
+import dev.keyward.policies.ApplicableBudget;
+import dev.keyward.policies.Decision;
+import dev.keyward.policies.DenyCode;
+import dev.keyward.policies.LlmRoute;
+import dev.keyward.policies.Route;
+import dev.keyward.proxy.budget.BudgetDecision;
+import dev.keyward.proxy.budget.BudgetGate;
+import dev.keyward.proxy.call.Attempt;
+import dev.keyward.proxy.call.Call;
+import dev.keyward.proxy.call.Interceptor;
+import dev.keyward.proxy.call.Outcome;
+import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.token.PlatformToken;
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Budgets on the request path. Just before the call first goes upstream (every other check has
+ * passed, the key is not yet unsealed) it reserves the call's worst case against every budget that
+ * applies, atomically; a call that does not fit is refused with {@code 429 budget_exceeded} or
+ * {@code rate_limited} and {@code Retry-After}, and one whose counters cannot be reached with
+ * {@code 503 budget_unavailable} (unless its budgets say {@code on_store_failure: allow}). An
+ * admitted stream is capped at the output it reserved. When the call ends (after the LLM
+ * interceptor metered it: this one comes before it in the chain) the reservation is settled to
+ * what the call was metered at.
+ */
+public final class ReserveAndSettle implements Interceptor {
+
+  private final BudgetGate gate;
+  private final PriceTable prices;
+
+  public ReserveAndSettle(BudgetGate gate, PriceTable prices) {
+    this.gate = gate;
+    this.prices = prices;
+  }
+
+  @Override
+  public Future<Void> onAttempt(Call call, Attempt attempt) {
+    if (call.budget() != null || call.policy().budgets().isEmpty()) {
+      return CONTINUE; // reserved once per call, whatever the number of attempts
+    }
+    PlatformToken token = call.token();
+    List<ApplicableBudget> budgets = call.policy().budgetsFor(token.agent(), token.tenant(),
+        token.groups(), call.credentialId());
+    if (budgets.isEmpty()) {
+      return CONTINUE;
+    }
+    WorstCase demand = worstCase(call);
+    return gate.reserve(budgets, demand).compose(decision -> {
+      call.budget(decision);
+      return act(call, decision, demand);
+    });
+  }
+
+  private WorstCase worstCase(Call call) {
+    LlmRequest request = call.llmRequest();
+    if (request == null) {
+      return WorstCase.UNMETERED;
+    }
+    long defaultCap = call.route().map(Route::llm).map(LlmRoute::maxOutputTokens)
+        .orElse(LlmRoute.DEFAULT_MAX_OUTPUT_TOKENS);
+    return WorstCase.of(prices, call.model(), request.inputTokenEstimate(),
+        request.maxOutputTokens(), defaultCap);
+  }
+
+  private static Future<Void> act(Call call, BudgetDecision decision, WorstCase demand) {
+    if (decision instanceof BudgetDecision.Admitted admitted) {
+      if (!admitted.reservation().isEmpty() && call.llmRequest() != null) {
+        call.capOutput(demand.outputTokens(), Decision.budgetDenial(DenyCode.BUDGET_EXCEEDED,
+            call.credentialId(), budgetNames(admitted),
+            "the answer passed the " + demand.outputTokens() + " output tokens its budget"
+                + " reservation holds; set max_tokens (or the route's max_output_tokens) to"
+                + " reserve more"));
+      }
+      return CONTINUE;
+    }
+    if (decision instanceof BudgetDecision.Refused refused) {
+      Refusal refusal = refused.refusal();
+      DenyCode code = DenyCode.of(refusal.errorCode()).orElseThrow();
+      return Future.failedFuture(ProxyException.denied(
+          Decision.budgetDenial(code, call.credentialId(), refusal.budget(), refusal.message()),
+          Map.of("Retry-After", Long.toString(refusal.retryAfterSeconds()))));
+    }
+    if (decision instanceof BudgetDecision.Unavailable unavailable) {
+      String names = String.join(", ", unavailable.budgets());
+      return Future.failedFuture(ProxyException.denied(Decision.budgetDenial(
+          DenyCode.BUDGET_UNAVAILABLE, call.credentialId(), names, unavailable.reason()
+              + "; budgets " + names + " refuse calls they cannot count"
+              + " (on_store_failure: deny)")));
+    }
+    return CONTINUE; // allowed uncounted
+  }
+
+  private static String budgetNames(BudgetDecision.Admitted admitted) {
+    return String.join(", ", admitted.reservation().holds().stream()
+        .map(hold -> hold.budget()).distinct().toList());
+  }
+
+  /**
+   * Settles what the call was metered at: the usage priced by the LLM interceptor (an estimate for
+   * a cut stream, never free). A call that never reached the upstream gives its reservation back;
+   * one that reached it but brought no metered answer (the upstream went silent) is charged its
+   * worst case, the most the provider can have billed.
+   */
+  @Override
+  public void onEnd(Call call, Outcome outcome) {
+    BudgetDecision decision = call.budget();
+    if (!(decision instanceof BudgetDecision.Admitted admitted)) {
+      return;
+    }
+    if (call.usage() != null) {
+      gate.settle(decision, Charge.of(call.cost(), call.usage()));
+    } else if (call.sentUpstream() && call.llmRequest() != null) {
+      WorstCase demand = admitted.reservation().demand();
+      gate.settle(decision, new Charge(demand.nanoUsd(), demand.tokens()));
+    } else {
+      gate.release(decision);
+    }
+  }
+}
