@@ -36,7 +36,9 @@ final class AnthropicUsage extends ProviderUsage {
           }
         }
       }
+      case "message_stop" -> done = true;
       case "message_delta" -> {
+        done |= !text(object(message, "delta"), "stop_reason").isEmpty();
         JsonNode usage = object(message, "usage");
         if (usage != null) {
           read(usage, true);
@@ -69,5 +71,6 @@ final class AnthropicUsage extends ProviderUsage {
     cached = cacheRead;
     reported = true;
     complete |= last;
+    done |= last;
   }
 }

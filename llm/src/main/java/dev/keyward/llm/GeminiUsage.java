@@ -34,6 +34,7 @@ final class GeminiUsage extends ProviderUsage {
       reported = true;
     }
     complete = reported && finished;
+    done = finished;
   }
 
   /** Each chunk carries the running totals, so the last one of a clean stream is final. */

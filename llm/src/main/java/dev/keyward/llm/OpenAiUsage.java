@@ -33,6 +33,12 @@ final class OpenAiUsage extends ProviderUsage {
     if (usage != null) {
       read(usage);
     }
+    JsonNode choices = message.get("choices");
+    if (choices != null && choices.isArray()) {
+      for (JsonNode choice : choices) {
+        done |= !text(choice, "finish_reason").isEmpty();
+      }
+    }
     if (countContent) {
       contentBytes += OutputText.bytes(message);
     }
@@ -44,6 +50,8 @@ final class OpenAiUsage extends ProviderUsage {
     if (type.endsWith(".delta") && delta != null && delta.isTextual()) {
       contentBytes += Tokens.utf8Length(delta.textValue());
     }
+    done |= type.equals("response.completed") || type.equals("response.incomplete")
+        || type.equals("response.failed");
     JsonNode response = object(event, "response");
     if (response != null) {
       model(response.get("model"));
@@ -75,5 +83,6 @@ final class OpenAiUsage extends ProviderUsage {
     reasoning = count(outputDetails, "reasoning_tokens");
     reported = true;
     complete = true;
+    done = true;
   }
 }

@@ -18,6 +18,11 @@ abstract class ProviderUsage {
   boolean reported;
   /** The final usage was seen: nothing later can change it. */
   boolean complete;
+  /**
+   * The provider said the generation is over (a finish reason, a stop event, the final usage):
+   * whatever follows is bookkeeping, and stopping the stream would save nothing.
+   */
+  boolean done;
   /** Generated text seen, for the estimate when the usage never completes. */
   long contentBytes;
 

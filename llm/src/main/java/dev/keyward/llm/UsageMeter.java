@@ -109,6 +109,11 @@ public final class UsageMeter {
     return type.trim().toLowerCase(Locale.ROOT).equals("text/event-stream");
   }
 
+  /** True when the response is read as an event stream (else as one body). */
+  public boolean eventStream() {
+    return reader != null;
+  }
+
   /**
    * Caps the output of an event stream: from now on {@link #feed} returns whole events only, so a
    * stream can be stopped between two events, and {@link #outputCapPassed()} says when the output
@@ -132,12 +137,18 @@ public final class UsageMeter {
   }
 
   /**
-   * True when the output metered so far (reported, else estimated from the text) passed the cap
-   * of {@link #capOutput}. The input is billed once the request is sent, so only the output is
-   * capped: stopping the stream saves that part.
+   * True when the output metered so far passed the cap of {@link #capOutput} by more than an
+   * eighth (the text is counted at four bytes a token, an average that real text runs either
+   * side of), while the provider is still generating. The input is billed once the request is
+   * sent, so only the output is capped: stopping the stream saves that part, and once the
+   * provider said the answer is over (a finish reason, a stop event, the final usage) there is
+   * nothing left to save, so a finished answer is never stopped.
    */
   public boolean outputCapPassed() {
-    return outputCap != Long.MAX_VALUE && soFar().outputTokens() > outputCap;
+    if (outputCap == Long.MAX_VALUE || provider.done) {
+      return false;
+    }
+    return soFar().outputTokens() > outputCap + outputCap / 8;
   }
 
   /**

@@ -406,6 +406,41 @@ class UsageMeterTest {
   }
 
   @Test
+  void theOutputCapAllowsAnEighthForTheEstimate() throws Exception {
+    UsageMeter meter = UsageMeter.forResponse(chatRequest(true), false, SSE);
+    meter.capOutput(80);
+    meter.feed(utf8(contentEvent("x".repeat(360)))); // 90 tokens: within 80 + 10
+    assertFalse(meter.outputCapPassed());
+    meter.feed(utf8(contentEvent("y".repeat(8))));
+    assertTrue(meter.outputCapPassed());
+  }
+
+  @Test
+  void anOpenAiAnswerWithAFinishReasonIsNeverStopped() throws Exception {
+    UsageMeter meter = UsageMeter.forResponse(chatRequest(true), false, SSE);
+    meter.capOutput(1);
+    meter.feed(utf8("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\""
+        + "z".repeat(400) + "\"},\"finish_reason\":\"stop\"}]}\n\n"));
+    assertFalse(meter.outputCapPassed());
+  }
+
+  @Test
+  void anAnthropicAnswerWithAStopReasonIsNeverStopped() throws Exception {
+    LlmRequest request = LlmRequest.parse(Endpoint.MESSAGES, "/v1/messages",
+        utf8("{\"model\":\"claude-haiku-4-5\",\"max_tokens\":10,\"stream\":true,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+    UsageMeter meter = UsageMeter.forResponse(request, false, SSE);
+    meter.capOutput(1);
+    meter.feed(utf8("event: content_block_delta\ndata: {\"type\":\"content_block_delta\","
+        + "\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"" + "w".repeat(400)
+        + "\"}}\n\n"));
+    assertTrue(meter.outputCapPassed());
+    meter.feed(utf8("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":"
+        + "{\"stop_reason\":\"end_turn\"}}\n\n"));
+    assertFalse(meter.outputCapPassed());
+  }
+
+  @Test
   void aPartialEventIsHeldBackWhenTheOutputIsCapped() throws Exception {
     UsageMeter meter = UsageMeter.forResponse(chatRequest(true), false, SSE);
     meter.capOutput(10);

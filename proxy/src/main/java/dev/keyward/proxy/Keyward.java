@@ -97,6 +97,8 @@ public final class Keyward implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   /** How long in-flight requests may take to finish on shutdown. */
   public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+  /** How long shutdown waits for the budget settles of the last calls. */
+  static final Duration SETTLE_GRACE = Duration.ofSeconds(5);
   /** An event loop blocked longer than this is logged by Vert.x (tests fail on it). */
   public static final Duration MAX_EVENT_LOOP_BLOCK = Duration.ofMillis(200);
   /** Failed token exchanges allowed per agent and source address, and per address, a minute. */
@@ -247,9 +249,18 @@ public final class Keyward implements AutoCloseable {
     BudgetCounters counters = new BudgetCounters();
     BudgetStore store = BudgetStores.openWhenNeeded(vertx, config.budgets(), clock, counters,
         !policy.budgets().isEmpty());
-    resources.push(() -> await(store.close()));
+    BudgetGate gate = new BudgetGate(store, counters);
+    resources.push(() -> {
+      // The calls that ended last settle before the store closes (else their holds are charged
+      // in full at the next start).
+      if (!gate.awaitSettles(SETTLE_GRACE)) {
+        LOG.warn("budget settles still in flight after {}: their holds are charged in full when"
+            + " their lease ends", SETTLE_GRACE);
+      }
+      await(store.close());
+    });
     counters.bindTo(metrics.registry());
-    return new BudgetGate(store, counters);
+    return gate;
   }
 
   private static Vertx vertx(Metrics metrics, Deque<AutoCloseable> resources) {

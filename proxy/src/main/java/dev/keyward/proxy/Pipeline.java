@@ -132,8 +132,10 @@ public final class Pipeline implements Handler<HttpServerRequest> {
         .onComplete(done -> {
           attempt.done();
           end(call, deadline, done.failed() ? failed(call, done.cause())
-              : call.stoppedBy().map(denial -> Outcome.stopped(
-                  call.request().response().getStatusCode(), denial))
+              // Stopped early (the answer passed what its budget reserved): cut, not denied,
+              // since the key was used and the provider bills what it generated.
+              : call.stoppedBy().map(why -> Outcome.cut(
+                  call.request().response().getStatusCode(), why))
               .orElseGet(() -> Outcome.served(call.request().response().getStatusCode())));
         });
   }

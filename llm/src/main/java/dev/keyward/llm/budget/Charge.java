@@ -19,6 +19,11 @@ public record Charge(long nanoUsd, long tokens) {
     }
   }
 
+  /** The larger of two charges, in money and in tokens each. */
+  public static Charge larger(Charge a, Charge b) {
+    return new Charge(Math.max(a.nanoUsd, b.nanoUsd), Math.max(a.tokens, b.tokens));
+  }
+
   /**
    * The charge of a metered call. An unpriced cost counts as no money: only budgets without a
    * money limit admit an unpriced model ({@link WorstCase}).

@@ -47,15 +47,23 @@ public record Refusal(String budget, String subject, LimitKind kind, long limit,
   public String message() {
     String who = "budget '" + budget + "' for " + subject;
     return switch (kind) {
-      case MONEY -> who + ": " + Usd.format(used) + " of " + Usd.format(limit)
-          + " spent or reserved this period; this request may cost up to " + Usd.format(requested)
-          + "; resets at " + resetsAt;
+      case MONEY -> requested > limit
+          ? who + ": this request may cost up to " + Usd.format(requested) + ", more than the"
+              + " whole limit of " + Usd.format(limit) + "; it cannot fit in any period: lower"
+              + " its max_tokens"
+          : who + ": " + Usd.format(used) + " of " + Usd.format(limit)
+              + " spent or reserved this period; this request may cost up to "
+              + Usd.format(requested) + "; resets at " + resetsAt;
       case UNPRICED_MODEL -> who + " limits spend, and this model has no price, so its cost"
           + " cannot be bounded; add the model to pricing.models";
       case REQUESTS -> who + ": " + used + " of " + limit + " requests this minute; resets at "
           + resetsAt;
-      case TOKENS -> who + ": " + used + " of " + limit + " tokens this minute; this request may"
-          + " use up to " + requested + "; resets at " + resetsAt;
+      case TOKENS -> requested > limit
+          ? who + ": this request may use up to " + requested + " tokens, more than the whole"
+              + " limit of " + limit + " a minute; it cannot fit in any minute: lower its"
+              + " max_tokens"
+          : who + ": " + used + " of " + limit + " tokens this minute; this request may use up"
+              + " to " + requested + "; resets at " + resetsAt;
     };
   }
 }

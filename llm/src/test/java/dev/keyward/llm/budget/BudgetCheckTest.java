@@ -52,6 +52,15 @@ class BudgetCheckTest {
   }
 
   @Test
+  void aRequestDearerThanTheWholeLimitIsToldItCanNeverFit() {
+    Refusal refusal = check(EIGHT_A_MONTH, CounterState.EMPTY, costing(9_000_000_000L)).get(0);
+    assertEquals("budget_exceeded", refusal.errorCode());
+    assertTrue(refusal.message().contains("more than the whole limit of 8.00 USD"),
+        refusal.message());
+    assertTrue(refusal.message().contains("lower its max_tokens"), refusal.message());
+  }
+
+  @Test
   void reservationsInFlightCountAgainstTheLimit() {
     assertFalse(check(EIGHT_A_MONTH, new CounterState(0, 7_900_000_000L, 0, 0),
         costing(200_000_000L)).isEmpty());

@@ -5,7 +5,10 @@ import dev.keyward.llm.budget.WorstCase;
 import dev.keyward.policies.ApplicableBudget;
 import dev.keyward.policies.OnStoreFailure;
 import io.vertx.core.Future;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +27,8 @@ public final class BudgetGate {
   private final BudgetCounters counters;
   /** Null while the store answers; the last failure's message while it does not. */
   private final AtomicReference<String> storeFailure = new AtomicReference<>();
+  /** Settles sent to the store and not answered yet (shutdown waits on {@code this}). */
+  private final AtomicInteger settling = new AtomicInteger();
 
   public BudgetGate(BudgetStore store, BudgetCounters counters) {
     this.store = store;
@@ -61,10 +66,12 @@ public final class BudgetGate {
         || admitted.reservation().isEmpty()) {
       return Future.succeededFuture();
     }
+    settling.incrementAndGet();
     return store.settle(admitted.reservation(), charge).onSuccess(v -> storeFailure.set(null))
+        .onComplete(done -> finished())
         .recover(e -> {
           counters.settleFailed();
-          storeFailure.set(e.getMessage());
+          storeFailure.set(describe(e));
           LOG.warn("budget settle failed for reservation {}; its hold is charged in full when"
               + " its lease ends: {}", admitted.reservation().id(), e.getMessage());
           return Future.succeededFuture();
@@ -74,6 +81,38 @@ public final class BudgetGate {
   /** Gives back the reservation of a request that never reached the upstream. */
   public Future<Void> release(BudgetDecision decision) {
     return settle(decision, Charge.NOTHING);
+  }
+
+  private void finished() {
+    if (settling.decrementAndGet() == 0) {
+      synchronized (this) {
+        notifyAll();
+      }
+    }
+  }
+
+  /**
+   * Waits, at most {@code bound}, for the settles in flight to be answered: at shutdown, before
+   * the store closes, so that the calls that ended last are not charged their worst case at the
+   * next start. Blocking.
+   *
+   * @return true when none is left
+   */
+  public synchronized boolean awaitSettles(Duration bound) throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (settling.get() > 0) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return true;
+  }
+
+  /** A failure's message, never null: null means "available" to {@code /readyz}. */
+  private static String describe(Throwable e) {
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   /** False after a store call failed, until one succeeds again. */
@@ -88,7 +127,7 @@ public final class BudgetGate {
 
   private BudgetDecision storeDown(List<ApplicableBudget> budgets, Throwable e) {
     counters.reserveFailed();
-    storeFailure.set(e.getMessage());
+    storeFailure.set(describe(e));
     List<String> closed = budgets.stream()
         .filter(b -> b.budget().onStoreFailure() == OnStoreFailure.DENY)
         .map(ApplicableBudget::name).toList();

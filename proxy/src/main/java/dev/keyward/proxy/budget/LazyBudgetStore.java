@@ -4,6 +4,7 @@ import dev.keyward.llm.budget.Charge;
 import dev.keyward.llm.budget.WorstCase;
 import dev.keyward.policies.ApplicableBudget;
 import dev.keyward.policies.Budget;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -30,8 +31,11 @@ final class LazyBudgetStore implements BudgetStore {
   private final Vertx vertx;
   private final Callable<BudgetStore> opener;
   private final Clock clock;
-  /** The open (or opening) store; null until first needed, or after a failure to retry. */
-  private Future<BudgetStore> store;
+  /** Once open, used directly: no lock and no future on the way to it. */
+  private volatile BudgetStore opened;
+  private boolean closed;
+  /** The open in progress; null when none is. */
+  private Future<BudgetStore> opening;
   private Instant failedAt;
   private Throwable failure;
 
@@ -43,30 +47,58 @@ final class LazyBudgetStore implements BudgetStore {
 
   /** Opens the store now, blocking: at start-up, off the event loop. */
   synchronized void openNow() throws Exception {
-    store = Future.succeededFuture(opener.call());
+    opened = opener.call();
   }
 
-  private synchronized Future<BudgetStore> store() {
+  /**
+   * The store, on the caller's own context: a store opened on first need answers the request
+   * that waited for it on that request's event loop, not on the loop that happened to open it.
+   */
+  private Future<BudgetStore> store() {
+    BudgetStore store = opened;
     if (store != null) {
-      return store;
+      return Future.succeededFuture(store);
     }
-    Instant now = clock.instant();
-    if (failedAt != null && now.isBefore(failedAt.plus(RETRY_OPEN))) {
+    Future<BudgetStore> pending = opening();
+    Context context = Vertx.currentContext();
+    return context == null ? pending
+        : Future.fromCompletionStage(pending.toCompletionStage(), context);
+  }
+
+  private synchronized Future<BudgetStore> opening() {
+    if (opened != null) {
+      return Future.succeededFuture(opened);
+    }
+    if (closed) {
+      return Future.failedFuture(new BudgetStoreUnavailableException("Keyward is stopping", null));
+    }
+    if (opening != null) {
+      return opening;
+    }
+    if (failedAt != null && clock.instant().isBefore(failedAt.plus(RETRY_OPEN))) {
       return Future.failedFuture(failure);
     }
-    Future<BudgetStore> opening = vertx.executeBlocking(opener, false)
-        .recover(e -> Future.failedFuture(new BudgetStoreUnavailableException(
-            "the budget store cannot be opened: " + e.getMessage(), e)));
-    store = opening;
-    opening.onFailure(e -> failed(opening, e));
-    return opening;
+    Future<BudgetStore> attempt = vertx.executeBlocking(opener, false);
+    opening = attempt;
+    attempt.onComplete(done -> opened(attempt, done.result(), done.cause()));
+    return attempt.recover(e -> Future.failedFuture(new BudgetStoreUnavailableException(
+        "the budget store cannot be opened: " + e.getMessage(), e)));
   }
 
-  private synchronized void failed(Future<BudgetStore> opening, Throwable e) {
-    if (store == opening) {
-      store = null;
+  private synchronized void opened(Future<BudgetStore> attempt, BudgetStore store,
+      Throwable error) {
+    if (opening != attempt) {
+      return;
+    }
+    opening = null;
+    if (store == null) {
       failedAt = clock.instant();
-      failure = e;
+      failure = new BudgetStoreUnavailableException(
+          "the budget store cannot be opened: " + error.getMessage(), error);
+    } else if (closed) {
+      store.close(); // opened while Keyward was stopping
+    } else {
+      opened = store;
     }
   }
 
@@ -95,10 +127,13 @@ final class LazyBudgetStore implements BudgetStore {
   }
 
   @Override
-  public synchronized Future<Void> close() {
-    Future<BudgetStore> opened = store;
-    store = Future.failedFuture(new BudgetStoreUnavailableException("Keyward is stopping", null));
-    return opened == null ? Future.succeededFuture()
-        : opened.compose(BudgetStore::close, e -> Future.succeededFuture());
+  public Future<Void> close() {
+    BudgetStore store;
+    synchronized (this) {
+      closed = true;
+      store = opened;
+      opened = null;
+    }
+    return store == null ? Future.succeededFuture() : store.close();
   }
 }

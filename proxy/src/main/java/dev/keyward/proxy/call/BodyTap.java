@@ -1,6 +1,6 @@
 package dev.keyward.proxy.call;
 
-import dev.keyward.policies.Decision;
+import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
 import io.vertx.core.buffer.Buffer;
 import java.util.Objects;
@@ -20,12 +20,12 @@ public interface BodyTap {
    */
   final class Stop extends Exception {
     private final transient Buffer last;
-    private final transient Decision denial;
+    private final transient ProxyError why;
 
-    public Stop(Buffer last, Decision denial) {
-      super(denial.code(), null, false, false);
+    public Stop(Buffer last, ProxyError why) {
+      super(why.code(), null, false, false);
       this.last = Objects.requireNonNull(last, "last");
-      this.denial = denial;
+      this.why = why;
     }
 
     public Buffer last() {
@@ -33,8 +33,8 @@ public interface BodyTap {
     }
 
     /** Why the body was stopped. */
-    public Decision denial() {
-      return denial;
+    public ProxyError why() {
+      return why;
     }
   }
 

@@ -10,6 +10,7 @@ import dev.keyward.policies.PolicySet;
 import dev.keyward.policies.Route;
 import dev.keyward.policies.Target;
 import dev.keyward.proxy.budget.BudgetDecision;
+import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.token.PlatformToken;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -47,8 +48,8 @@ public final class Call {
 
   private BudgetDecision budget;
   private long outputCap = Long.MAX_VALUE;
-  private Decision outputCapPassed;
-  private Decision stoppedBy;
+  private ProxyError outputCapPassed;
+  private ProxyError stoppedBy;
 
   private int upstreamStatus;
   private boolean sentUpstream;
@@ -227,10 +228,10 @@ public final class Call {
 
   /**
    * Caps the output of the response: a stream whose metered output passes {@code tokens} is
-   * stopped with a final error event, and the call ends refused by {@code ifPassed} (a budget's
+   * stopped with a final error event, and the call ends failed with {@code ifPassed} (a budget's
    * reservation holds that much output and no more).
    */
-  public void capOutput(long tokens, Decision ifPassed) {
+  public void capOutput(long tokens, ProxyError ifPassed) {
     if (outputCapPassed != null) {
       throw new IllegalStateException("the output cap is already set");
     }
@@ -243,18 +244,18 @@ public final class Call {
     return outputCap;
   }
 
-  /** The refusal of a response that passes {@link #outputCap()}; null when uncapped. */
-  public Decision outputCapPassed() {
+  /** The error of a response that passes {@link #outputCap()}; null when uncapped. */
+  public ProxyError outputCapPassed() {
     return outputCapPassed;
   }
 
-  /** The response was stopped before the upstream finished it, refused by {@code denial}. */
-  public void stopped(Decision denial) {
-    stoppedBy = once(stoppedBy, denial, "stop");
+  /** The response was stopped before the upstream finished it, because of {@code why}. */
+  public void stopped(ProxyError why) {
+    stoppedBy = once(stoppedBy, why, "stop");
   }
 
   /** Why the response was stopped early; empty when it was not. */
-  public Optional<Decision> stoppedBy() {
+  public Optional<ProxyError> stoppedBy() {
     return Optional.ofNullable(stoppedBy);
   }
 

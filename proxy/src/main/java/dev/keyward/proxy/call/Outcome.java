@@ -26,12 +26,4 @@ public record Outcome(int status, Optional<ProxyError> failure, Optional<Decisio
   public static Outcome cut(int status, ProxyError error) {
     return new Outcome(status, Optional.of(error), Optional.empty(), true);
   }
-
-  /**
-   * The response had started and the policy stopped it before the upstream finished (a budget's
-   * reservation ran out): cut, and refused by {@code denial}.
-   */
-  public static Outcome stopped(int status, Decision denial) {
-    return new Outcome(status, Optional.of(ProxyError.of(denial)), Optional.of(denial), true);
-  }
 }

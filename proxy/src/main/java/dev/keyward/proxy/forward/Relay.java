@@ -82,7 +82,7 @@ public final class Relay {
     };
     IdleWatch idle = new IdleWatch(vertx, idleTimeout, resetBoth);
     Pipe<Buffer> download = new TappedStream(upstream, taps, idle::touch, stop -> {
-      call.stopped(stop.denial());
+      call.stopped(stop.why());
       upstream.request().reset(); // the rest of the answer is not wanted
     }).pipe();
     download.endOnFailure(false);

@@ -21,6 +21,7 @@ import dev.keyward.proxy.call.Call;
 import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.call.Outcome;
 import dev.keyward.proxy.error.ErrorCode;
+import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.proxy.http.Bodies;
 import dev.keyward.proxy.metrics.Metrics;
@@ -144,7 +145,7 @@ public final class LlmInterceptor implements Interceptor {
     }
     UsageMeter meter = UsageMeter.forResponse(call.llmRequest(),
         call.rewritten().stripUsageChunk(), head.getHeader(HttpHeaders.CONTENT_TYPE));
-    Decision ifCapPassed = call.outputCapPassed();
+    ProxyError ifCapPassed = call.outputCapPassed();
     if (ifCapPassed != null) {
       meter.capOutput(call.outputCap());
     }
@@ -159,7 +160,7 @@ public final class LlmInterceptor implements Interceptor {
           // truncated answer that reads as complete.
           throw new Stop(Buffer.buffer(out).appendBytes(StreamError.event(
               call.llmRequest().api(), ifCapPassed.code(), ifCapPassed.status(),
-              ifCapPassed.messageForAgent())), ifCapPassed);
+              ifCapPassed.message())), ifCapPassed);
         }
         return out == in ? chunk : Buffer.buffer(out);
       }

@@ -12,10 +12,12 @@ import dev.keyward.policies.LlmRoute;
 import dev.keyward.policies.Route;
 import dev.keyward.proxy.budget.BudgetDecision;
 import dev.keyward.proxy.budget.BudgetGate;
+import dev.keyward.proxy.budget.Reservation;
 import dev.keyward.proxy.call.Attempt;
 import dev.keyward.proxy.call.Call;
 import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.call.Outcome;
+import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.token.PlatformToken;
 import io.vertx.core.Future;
@@ -73,13 +75,7 @@ public final class ReserveAndSettle implements Interceptor {
 
   private static Future<Void> act(Call call, BudgetDecision decision, WorstCase demand) {
     if (decision instanceof BudgetDecision.Admitted admitted) {
-      if (!admitted.reservation().isEmpty() && call.llmRequest() != null) {
-        call.capOutput(demand.outputTokens(), Decision.budgetDenial(DenyCode.BUDGET_EXCEEDED,
-            call.credentialId(), budgetNames(admitted),
-            "the answer passed the " + demand.outputTokens() + " output tokens its budget"
-                + " reservation holds; set max_tokens (or the route's max_output_tokens) to"
-                + " reserve more"));
-      }
+      capOutput(call, admitted.reservation(), demand);
       return CONTINUE;
     }
     if (decision instanceof BudgetDecision.Refused refused) {
@@ -99,16 +95,34 @@ public final class ReserveAndSettle implements Interceptor {
     return CONTINUE; // allowed uncounted
   }
 
-  private static String budgetNames(BudgetDecision.Admitted admitted) {
-    return String.join(", ", admitted.reservation().holds().stream()
-        .map(hold -> hold.budget()).distinct().toList());
+  /**
+   * Caps a streamed answer at the output reserved for it, when the reservation counts money or
+   * tokens and the request set no cap of its own (the route's {@code max_output_tokens} was
+   * reserved instead). A request's own cap is the provider's to enforce; a budget with only a
+   * request rate holds no output to pass.
+   */
+  private static void capOutput(Call call, Reservation reservation, WorstCase demand) {
+    if (call.llmRequest() == null || call.llmRequest().maxOutputTokens().isPresent()) {
+      return;
+    }
+    List<String> counting = reservation.holds().stream()
+        .filter(hold -> hold.moneyWindow().isPresent() || hold.tokenMinute().isPresent())
+        .map(Reservation.Hold::budget).distinct().toList();
+    if (!counting.isEmpty()) {
+      call.capOutput(demand.outputTokens(), new ProxyError(DenyCode.BUDGET_EXCEEDED.status(),
+          DenyCode.BUDGET_EXCEEDED.code(), "the answer passed the " + demand.outputTokens()
+              + " output tokens reserved for it by budget " + String.join(", ", counting)
+              + " (the route's max_output_tokens, as the request set no max_tokens); set"
+              + " max_tokens to reserve what the answer needs"));
+    }
   }
 
   /**
    * Settles what the call was metered at: the usage priced by the LLM interceptor (an estimate for
-   * a cut stream, never free). A call that never reached the upstream gives its reservation back;
-   * one that reached it but brought no metered answer (the upstream went silent) is charged its
-   * worst case, the most the provider can have billed.
+   * a cut stream, never free). A call that never reached the upstream gives its reservation back.
+   * The worst case is charged where the provider may have billed more than was metered: the
+   * upstream went silent after the request was sent, or it answered a whole body (not a stream:
+   * generated in full before its head arrived) that failed on its way to the agent.
    */
   @Override
   public void onEnd(Call call, Outcome outcome) {
@@ -116,11 +130,15 @@ public final class ReserveAndSettle implements Interceptor {
     if (!(decision instanceof BudgetDecision.Admitted admitted)) {
       return;
     }
+    WorstCase demand = admitted.reservation().demand();
+    Charge worstCase = new Charge(demand.nanoUsd(), demand.tokens());
     if (call.usage() != null) {
-      gate.settle(decision, Charge.of(call.cost(), call.usage()));
+      Charge metered = Charge.of(call.cost(), call.usage());
+      boolean wholeBodyLost = outcome.failure().isPresent() && !call.meter().eventStream()
+          && call.upstreamStatus() / 100 == 2;
+      gate.settle(decision, wholeBodyLost ? Charge.larger(metered, worstCase) : metered);
     } else if (call.sentUpstream() && call.llmRequest() != null) {
-      WorstCase demand = admitted.reservation().demand();
-      gate.settle(decision, new Charge(demand.nanoUsd(), demand.tokens()));
+      gate.settle(decision, worstCase);
     } else {
       gate.release(decision);
     }
