@@ -222,6 +222,35 @@ public final class PolicySet {
         "the upstream resolves to a " + addressClass.label() + " address, which is not allowed");
   }
 
+  /** Every credential some grant gives the agent, sorted. */
+  public List<String> grantedCredentials(String agent, String tenant, Set<String> groups) {
+    TreeSet<String> granted = new TreeSet<>();
+    addGranted(List.copyOf(grantsByCredential.keySet()), agent, tenant, groups, granted);
+    return List.copyOf(granted);
+  }
+
+  /**
+   * The route that sends {@code credentialId} to where {@code target} points (same scheme, host
+   * and port, the path under the route's base path), so that a forward-proxy request to an LLM
+   * API is read, metered and budgeted as that route's calls are; the route with the longest base
+   * path when several match.
+   */
+  public Optional<Route> routeFor(String credentialId, Target target) {
+    Route best = null;
+    for (Route route : routes.values()) {
+      Target base = route.upstream();
+      String prefix = base.path();
+      boolean under = prefix.equals("/") || target.path().equals(prefix)
+          || target.path().startsWith(prefix + "/");
+      if (route.credentialId().equals(credentialId) && base.scheme().equals(target.scheme())
+          && base.host().equals(target.host()) && base.port() == target.port() && under
+          && (best == null || prefix.length() > best.upstream().path().length())) {
+        best = route;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
   /** The egress rules, in the order the policy lists them. */
   public List<EgressRule> egress() {
     return egress;
