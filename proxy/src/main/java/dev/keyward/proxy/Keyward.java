@@ -359,7 +359,8 @@ public final class Keyward implements AutoCloseable {
         addresses, config.connectTimeout(), slowClients, recordOutcome, agentPort::draining);
     HttpServerOptions options = new HttpServerOptions(base)
         .setHost(config.forwardProxy().host())
-        .setPort(config.forwardProxy().port() == 0 ? -1 : config.forwardProxy().port());
+        // Port 0 as -2: every instance shares one free port (-1 is the agent port's).
+        .setPort(config.forwardProxy().port() == 0 ? -2 : config.forwardProxy().port());
     List<HttpServer> listening = listenOnEveryCore(vertx, () -> vertx.createHttpServer(options)
         .connectionHandler(slowClients::connected)
         .invalidRequestHandler(new InvalidRequests(recordOutcome))

@@ -52,7 +52,8 @@ public final class ForwardProxy {
    * or HTTP/2 where the agent's client offers it (ALPN).
    */
   public HttpServerOptions interceptingOptions(HttpServerOptions base, Duration handshakeTimeout) {
-    return new HttpServerOptions(base).setHost("127.0.0.1").setPort(0).setSsl(true)
+    // -3: one free port shared by the server's instances (-1 and -2 are the agents' ports).
+    return new HttpServerOptions(base).setHost("127.0.0.1").setPort(-3).setSsl(true)
         .setKeyCertOptions(KeyCertOptions.wrap(leaves))
         .setSslHandshakeTimeout(handshakeTimeout.toMillis())
         .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
