@@ -1,9 +1,16 @@
 package dev.keyward.proxy.testing;
 
 import dev.keyward.proxy.Keyward;
+import dev.keyward.proxy.dev.FakeProvider;
 import dev.keyward.proxy.forwardproxy.ForwardProxyCa;
 import dev.keyward.proxy.storage.Storage;
 import dev.keyward.vault.Injection;
+import dev.keyward.vault.Secret;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -21,7 +28,8 @@ import javax.net.ssl.TrustManagerFactory;
  * <ul>
  *   <li>{@value #API} and {@value #OTHER}: credentials {@code api} (Bearer) and {@code other}
  *       (x-api-key), intercepted;
- *   <li>{@value #GIT}: credential {@code git}, Basic credentials ({@code x-access-token});
+ *   <li>{@value #GIT}: credential {@code git}, Basic credentials ({@code x-access-token}), a git
+ *       server ({@link GitHttpServer}) for the repositories under {@link #gitRoot()};
  *   <li>{@value #TUNNELLED}: no credential, allowed by an egress rule: tunnelled untouched;
  *   <li>{@value #UNLISTED}: nothing: refused;
  *   <li>{@value #PLAIN} on port 80: credential {@code plain}, which allows plain HTTP, on a second,
@@ -37,6 +45,9 @@ public final class ForwardProxyHarness implements AutoCloseable {
   public static final String TUNNELLED = "tunnel.tool.test";
   public static final String UNLISTED = "unlisted.tool.test";
   public static final String PLAIN = "plain.tool.test";
+  /** An OpenAI-compatible API (the fake provider, over TLS), with a route that meters it. */
+  public static final String LLM = "llm.tool.test";
+  public static final String LLM_KEY = "sk-llm-0123456789abcdef0123456789";
   public static final String KEY = "sk-forward-0123456789abcdef0123";
   public static final String GIT_KEY = "ghp_forward0123456789abcdefABCDEF";
   public static final String OTHER_KEY = "sk-other-0123456789abcdef012345";
@@ -45,6 +56,9 @@ public final class ForwardProxyHarness implements AutoCloseable {
   private final Vertx vertx;
   private final RecordingUpstream upstream;
   private final RecordingUpstream plainUpstream;
+  private final FakeProvider llm;
+  private final GitHttpServer git;
+  private final Path gitRoot;
   private final TestInstallation installation;
   private final Keyward keyward;
   private final Path bundle;
@@ -52,13 +66,23 @@ public final class ForwardProxyHarness implements AutoCloseable {
   private final String gitPlaceholder;
   private final String otherPlaceholder;
   private final String plainPlaceholder;
+  private final String llmPlaceholder;
 
   private ForwardProxyHarness(Path dir) throws Exception {
     vertx = Vertx.vertx();
-    TestTls tls = TestTls.selfSigned(dir, API, OTHER, GIT, TUNNELLED);
+    TestTls tls = TestTls.selfSigned(dir, API, OTHER, GIT, TUNNELLED, LLM);
     upstream = RecordingUpstream.https(vertx, tls, false).respondWith(ForwardProxyHarness::echo);
     plainUpstream = RecordingUpstream.http(vertx).respondWith(ForwardProxyHarness::echo);
     int port = upstream.port();
+    gitRoot = Files.createDirectories(dir.resolve("git-root"));
+    Secrets.register(GIT_KEY);
+    git = GitHttpServer.start(vertx, tls, gitRoot, GIT_KEY);
+    Secrets.register(LLM_KEY);
+    llm = FakeProvider.start(vertx, Secret.copyOf(LLM_KEY.getBytes(StandardCharsets.US_ASCII)),
+        Clock.systemUTC(), new HttpServerOptions().setSsl(true).setKeyCertOptions(
+            new PemKeyCertOptions().setCertPath(tls.certificate().toString())
+                .setKeyPath(tls.privateKey().toString())))
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     installation = new TestInstallation(dir).policy("""
         credentials:
           - id: api
@@ -75,21 +99,30 @@ public final class ForwardProxyHarness implements AutoCloseable {
             allowed_ports: [80]
             allow_insecure_http: true
             allow_addresses: ["127.0.0.1/32"]
+          - id: openai
+            allowed_domains: ["%6$s"]
+            allow_addresses: ["127.0.0.1/32"]
+        routes:
+          - name: openai
+            upstream: https://%6$s/v1
+            credential: openai
+            api: openai
         grants:
           - tenants: [acme]
-            credentials: [api, other, git, plain]
+            credentials: [api, other, git, plain, openai]
         egress:
           - allow: "%5$s"
             allow_addresses: ["127.0.0.1/32"]
-        """.formatted(API, OTHER, GIT, PLAIN, TUNNELLED));
+        """.formatted(API, OTHER, GIT, PLAIN, TUNNELLED, LLM));
     installation.trust(tls).config(String.join("\n",
         "  connect_to:",
         "    - " + API + ":443=127.0.0.1:" + port,
         "    - " + OTHER + ":443=127.0.0.1:" + port,
-        "    - " + GIT + ":443=127.0.0.1:" + port,
+        "    - " + GIT + ":443=127.0.0.1:" + git.port(),
         "    - " + TUNNELLED + ":443=127.0.0.1:" + port,
         "    - " + UNLISTED + ":443=127.0.0.1:" + port,
         "    - " + PLAIN + ":80=127.0.0.1:" + plainUpstream.port(),
+        "    - " + LLM + ":443=127.0.0.1:" + llm.port(),
         "forward_proxy:",
         "  listen: 127.0.0.1:0"));
     apiPlaceholder = installation.putCredential("acme", "api", KEY, List.of(API),
@@ -99,6 +132,8 @@ public final class ForwardProxyHarness implements AutoCloseable {
     gitPlaceholder = installation.putCredential("acme", "git", GIT_KEY, List.of(GIT),
         Injection.basic("x-access-token")).placeholder();
     plainPlaceholder = installation.putCredential("acme", "plain", PLAIN_KEY, List.of(PLAIN),
+        Injection.bearer()).placeholder();
+    llmPlaceholder = installation.putCredential("acme", "openai", LLM_KEY, List.of(LLM),
         Injection.bearer()).placeholder();
     keyward = installation.start();
     String caPem;
@@ -171,6 +206,30 @@ public final class ForwardProxyHarness implements AutoCloseable {
     return plainPlaceholder;
   }
 
+  public String llmPlaceholder() {
+    return llmPlaceholder;
+  }
+
+  /** The git server behind {@value #GIT}. */
+  public GitHttpServer git() {
+    return git;
+  }
+
+  /** Where the git server's repositories are. */
+  public Path gitRoot() {
+    return gitRoot;
+  }
+
+  /** The fake OpenAI-compatible provider behind {@value #LLM}. */
+  public FakeProvider llm() {
+    return llm;
+  }
+
+  /** The installation's directory (its audit log, its CA bundle). */
+  public Path dir() {
+    return installation.dir();
+  }
+
   public RecordingUpstream upstream() {
     return upstream;
   }
@@ -199,6 +258,8 @@ public final class ForwardProxyHarness implements AutoCloseable {
     } finally {
       upstream.close();
       plainUpstream.close();
+      llm.close();
+      git.close();
       vertx.close().toCompletionStage().toCompletableFuture().get();
     }
   }
