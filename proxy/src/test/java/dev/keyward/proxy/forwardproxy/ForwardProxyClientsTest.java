@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyward.proxy.testing.AuditCapture;
 import dev.keyward.proxy.testing.ExternalTool;
 import dev.keyward.proxy.testing.ForwardProxyHarness;
+import dev.keyward.proxy.testing.GitHttpServer;
 import dev.keyward.proxy.testing.NodeClients;
 import dev.keyward.proxy.testing.Secrets;
 import io.vertx.core.json.JsonObject;
@@ -141,6 +142,7 @@ class ForwardProxyClientsTest {
   @Test
   void gitClonesOverHttpsWithOnlyAPlaceholder() throws Exception {
     ExternalTool git = ExternalTool.require("git", dir);
+    git.requireProgram(GitHttpServer.BACKEND);
     Path source = Files.createDirectories(dir.resolve("source"));
     Map<String, String> local = Map.of("HOME", dir.toString(), "GIT_CONFIG_NOSYSTEM", "1");
     assertEquals(0, git.run(source, local, "init", "-q", "-b", "main").exit());

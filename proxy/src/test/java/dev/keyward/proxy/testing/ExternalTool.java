@@ -43,7 +43,6 @@ public final class ExternalTool {
    * or fails under {@code KEYWARD_REQUIRE_<NAME>=1}.
    */
   public static ExternalTool require(String name, Path work) {
-    String requireEnv = "KEYWARD_REQUIRE_" + name.toUpperCase(java.util.Locale.ROOT);
     String problem;
     try {
       Path out = Files.createTempFile(work, name, ".version");
@@ -53,14 +52,26 @@ public final class ExternalTool {
     } catch (IOException e) {
       problem = "`" + name + "` is not installed (not on the PATH)";
     }
-    if (problem != null) {
-      if ("1".equals(System.getenv(requireEnv))) {
-        fail(problem + " (" + requireEnv + "=1 makes this a failure instead of a skip)");
-      }
-      Assumptions.abort(problem + ". Skipped; install " + name + ", or set " + requireEnv
-          + "=1 to make this a failure.");
-    }
+    unavailableIf(problem, name);
     return new ExternalTool(name, work);
+  }
+
+  /** A program that comes with {@code tool} (git's http-backend): there, or skip or fail. */
+  public void requireProgram(Path program) {
+    unavailableIf(Files.isExecutable(program) ? null : program + " (part of " + name
+        + ") is not installed", name);
+  }
+
+  private static void unavailableIf(String problem, String name) {
+    if (problem == null) {
+      return;
+    }
+    String requireEnv = "KEYWARD_REQUIRE_" + name.toUpperCase(java.util.Locale.ROOT);
+    if ("1".equals(System.getenv(requireEnv))) {
+      fail(problem + " (" + requireEnv + "=1 makes this a failure instead of a skip)");
+    }
+    Assumptions.abort(problem + ". Skipped; install " + name + ", or set " + requireEnv
+        + "=1 to make this a failure.");
   }
 
   /** Runs {@code name args…} in {@code dir} with {@code env} added, a 2 min deadline. */

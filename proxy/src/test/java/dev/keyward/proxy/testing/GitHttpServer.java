@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GitHttpServer implements AutoCloseable {
 
-  private static final String BACKEND = "/usr/lib/git-core/git-http-backend";
+  /** Where Debian's git package puts it. */
+  public static final Path BACKEND = Path.of("/usr/lib/git-core/git-http-backend");
 
   private final Vertx vertx;
   private final HttpServer server;
@@ -79,7 +80,7 @@ public final class GitHttpServer implements AutoCloseable {
   /** Runs git http-backend for the request; its output is CGI: headers, a blank line, body. */
   private Buffer cgi(HttpServerRequest request, Buffer body) throws IOException,
       InterruptedException {
-    ProcessBuilder builder = new ProcessBuilder(BACKEND);
+    ProcessBuilder builder = new ProcessBuilder(BACKEND.toString());
     Map<String, String> env = builder.environment();
     env.put("GIT_PROJECT_ROOT", root.toString());
     env.put("GIT_HTTP_EXPORT_ALL", "1");
