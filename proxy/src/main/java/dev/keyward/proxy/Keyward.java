@@ -343,6 +343,8 @@ public final class Keyward implements AutoCloseable {
       throw new ConfigException("cannot load the forward proxy's CA: " + rootMessage(e), e);
     }
     ForwardProxy forward = new ForwardProxy(ca, clock);
+    metrics.gauge("keyward_forward_proxy_tunnels", "Intercepted forward-proxy tunnels open now",
+        forward::openTunnels);
     Pipeline pipeline = pipeline(config, vertx, policies, upstream, requestPath(config,
         recordOutcome, forward.authenticate(verifier),
         forward.resolve(cache, config.limits().maxRequestBody()), cache, budgets, metrics));

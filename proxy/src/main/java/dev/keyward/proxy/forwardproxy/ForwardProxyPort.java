@@ -71,7 +71,12 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
 
   @Override
   public void handle(HttpServerRequest request) {
-    slowClients.requestArrived(request);
+    if (request.method() == HttpMethod.CONNECT) {
+      // Answered with a tunnel, or refused (which waits for the next request head again).
+      slowClients.tunnelled(request.connection());
+    } else {
+      slowClients.requestArrived(request);
+    }
     RecordOutcome.Unrouted unrouted = RecordOutcome.Unrouted.of(
         RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id")), System.nanoTime(),
         request.method().name(), request.method() == HttpMethod.CONNECT ? "" : request.path());
@@ -135,7 +140,6 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
                   ErrorCode.HOST_MISMATCH.status(), ErrorCode.HOST_MISMATCH.exception(
                       "the TLS handshake named " + requested + " inside a CONNECT to "
                           + target.host()).error(), 0, 0)));
-          slowClients.tunnelled(request.connection());
           request.toNetSocket()
               .onFailure(failure -> {
                 tunnels.remove(innerPort);
@@ -159,7 +163,6 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
       refuse(request, unrouted, target.host(), denial, mapped.error(), Map.of());
     });
     upstream.onSuccess(socket -> {
-      slowClients.tunnelled(request.connection());
       request.toNetSocket()
           .onFailure(failure -> socket.close())
           .onSuccess(agent -> Splice.join(agent, socket, (in, out) -> record.connection(
@@ -169,6 +172,9 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
 
   private void refuse(HttpServerRequest request, RecordOutcome.Unrouted unrouted, String host,
       Decision decision, ProxyError error, Map<String, String> headers) {
+    if (request.method() == HttpMethod.CONNECT) {
+      slowClients.requestArrived(request);
+    }
     ErrorResponses.send(request.response(), error, unrouted.requestId(), headers);
     PolicySet policy = policies.get();
     record.connection(unrouted, host, policy.version(), decision, error.status(), error, 0, 0);

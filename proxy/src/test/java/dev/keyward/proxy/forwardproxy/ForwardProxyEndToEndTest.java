@@ -193,6 +193,15 @@ class ForwardProxyEndToEndTest {
   }
 
   @Test
+  void aTunnelOutlivesTheRequestHeaderTimeout() throws Exception {
+    ProxyClient.Response response = client.https(API + ":443", ProxyClient.basic(proxy.token()),
+        proxy.clientTls(), API, "GET", "/v1/user",
+        Map.of("Authorization", "Bearer " + proxy.apiPlaceholder()),
+        ForwardProxyHarness.HEADER_TIMEOUT.plusSeconds(1));
+    assertEquals(200, response.status(), response.everything());
+  }
+
+  @Test
   void aMissingProxyTokenGets407WithAChallenge() throws Exception {
     ProxyClient.Response[] answer = new ProxyClient.Response[1];
     client.connect(API + ":443", null, answer).close();

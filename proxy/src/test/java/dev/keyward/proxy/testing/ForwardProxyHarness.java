@@ -48,6 +48,8 @@ public final class ForwardProxyHarness implements AutoCloseable {
   /** An OpenAI-compatible API (the fake provider, over TLS), with a route that meters it. */
   public static final String LLM = "llm.tool.test";
   public static final String LLM_KEY = "sk-llm-0123456789abcdef0123456789";
+  /** The request-header timeout (slowloris): a tunnel must outlive it. */
+  public static final java.time.Duration HEADER_TIMEOUT = java.time.Duration.ofSeconds(2);
   public static final String KEY = "sk-forward-0123456789abcdef0123";
   public static final String GIT_KEY = "ghp_forward0123456789abcdefABCDEF";
   public static final String OTHER_KEY = "sk-other-0123456789abcdef012345";
@@ -124,7 +126,9 @@ public final class ForwardProxyHarness implements AutoCloseable {
         "    - " + PLAIN + ":80=127.0.0.1:" + plainUpstream.port(),
         "    - " + LLM + ":443=127.0.0.1:" + llm.port(),
         "forward_proxy:",
-        "  listen: 127.0.0.1:0"));
+        "  listen: 127.0.0.1:0",
+        "limits:",
+        "  request_header_timeout: " + HEADER_TIMEOUT.toSeconds() + "s"));
     apiPlaceholder = installation.putCredential("acme", "api", KEY, List.of(API),
         Injection.bearer()).placeholder();
     otherPlaceholder = installation.putCredential("acme", "other", OTHER_KEY, List.of(OTHER),

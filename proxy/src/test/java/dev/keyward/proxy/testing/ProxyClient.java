@@ -66,6 +66,14 @@ public final class ProxyClient {
   public Response https(String authority, String proxyAuthorization, SSLContext tls,
       String serverName, String method, String path, Map<String, String> headers)
       throws IOException {
+    return https(authority, proxyAuthorization, tls, serverName, method, path, headers,
+        java.time.Duration.ZERO);
+  }
+
+  /** As {@link #https}, the client pausing {@code pause} after the TLS handshake: a slow agent. */
+  public Response https(String authority, String proxyAuthorization, SSLContext tls,
+      String serverName, String method, String path, Map<String, String> headers,
+      java.time.Duration pause) throws IOException {
     Response[] answer = new Response[1];
     try (Socket tunnel = connect(authority, proxyAuthorization, answer)) {
       if (answer[0].status() != 200) {
@@ -78,6 +86,12 @@ public final class ProxyClient {
       parameters.setServerNames(List.of(new SNIHostName(serverName)));
       socket.setSSLParameters(parameters);
       socket.startHandshake();
+      try {
+        Thread.sleep(pause.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
       return request(socket, method, path, authority, headers);
     }
   }
