@@ -28,6 +28,16 @@ public enum DenyCode {
    */
   CREDENTIAL_DOMAIN_MISMATCH("credential_domain_mismatch", false,
       "the stored credential may not be sent to this host"),
+  /**
+   * The forward proxy: no granted credential applies to the host, and no egress rule allows it
+   * (or a deny rule names it). Egress is deny by default.
+   */
+  EGRESS_DENIED("egress_denied", false),
+  /**
+   * The forward proxy: a request carries a credential's placeholder to a host outside that
+   * credential's domains (or a placeholder of no credential granted to the agent).
+   */
+  PLACEHOLDER_WRONG_HOST("placeholder_wrong_host", false),
   /** A budget's money limit would be passed, or a money budget meets a model with no price. */
   BUDGET_EXCEEDED("budget_exceeded", 429),
   /** A budget's requests or tokens per minute would be passed. */

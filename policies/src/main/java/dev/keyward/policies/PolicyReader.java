@@ -27,13 +27,15 @@ import java.util.Set;
 final class PolicyReader {
 
   private static final Set<String> TOP_FIELDS =
-      Set.of("version", "mode", "credentials", "routes", "grants", "plans", "budgets");
+      Set.of("version", "mode", "credentials", "routes", "grants", "plans", "budgets", "egress");
   private static final Set<String> CREDENTIAL_FIELDS = Set.of("id", "allowed_domains",
       "allowed_ports", "allow_insecure_http", "allow_addresses", "models", "mode");
   private static final Set<String> ROUTE_FIELDS = Set.of("name", "upstream", "credential",
       "max_request_body", "api", "tiers", "models", "aliases", "max_output_tokens");
   private static final Set<String> GRANT_FIELDS = Set.of("name", "agents", "tenants", "groups",
       "credentials", "methods", "paths", "mode");
+  private static final Set<String> EGRESS_FIELDS = Set.of("allow", "deny", "ports",
+      "allow_addresses");
   private static final Set<String> METHODS =
       Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS");
 
@@ -94,11 +96,18 @@ final class PolicyReader {
       }
     }
     List<Budget> budgets = new BudgetReader(this).read(doc, credentials.keySet());
+    List<EgressRule> egress = new ArrayList<>();
+    for (Node item : items(doc, "egress")) {
+      EgressRule rule = egressRule(item);
+      if (rule != null) {
+        egress.add(rule);
+      }
+    }
     if (!problems.isEmpty()) {
       return null;
     }
     return new PolicySet(version, defaultMode, List.copyOf(credentials.values()),
-        List.copyOf(routes.values()), grants, budgets);
+        List.copyOf(routes.values()), grants, budgets, egress);
   }
 
   private CredentialRule credential(Node node, Mode defaultMode) {
@@ -144,6 +153,59 @@ final class PolicyReader {
       return null;
     }
     return new CredentialRule(id, domains, ports, insecure, addresses, models, mode);
+  }
+
+  /** {@code - allow: PATTERN} (with optional ports and allow_addresses) or {@code - deny: PATTERN}. */
+  private EgressRule egressRule(Node node) {
+    MapNode map = map(node, "an egress rule");
+    if (map == null) {
+      return null;
+    }
+    checkFields(map, EGRESS_FIELDS);
+    boolean allow = map.fields().containsKey("allow");
+    if (allow == map.fields().containsKey("deny")) {
+      problem(map.location(), "an egress rule needs exactly one of 'allow' or 'deny', e.g."
+          + " '- allow: \"*.pypi.org\"'");
+      return null;
+    }
+    ScalarNode patternNode = scalar(map.fields().get(allow ? "allow" : "deny").value(),
+        allow ? "allow" : "deny");
+    DomainPattern pattern = null;
+    if (patternNode != null) {
+      try {
+        pattern = DomainPattern.parse(patternNode.text());
+      } catch (IllegalArgumentException e) {
+        problem(patternNode.location(), e.getMessage());
+      }
+    }
+    if (!allow) {
+      for (String field : List.of("ports", "allow_addresses")) {
+        Field set = map.fields().get(field);
+        if (set != null) {
+          problem(set.keyLocation(), "'" + field + "' belongs to allow rules; a deny rule refuses"
+              + " the host on every port and address");
+        }
+      }
+    }
+    Set<Integer> ports = new LinkedHashSet<>();
+    for (ScalarNode item : scalars(map, "ports", "a port number")) {
+      Integer port = port(item);
+      if (port != null) {
+        ports.add(port);
+      }
+    }
+    if (allow && ports.isEmpty()) {
+      ports.add(CredentialRule.DEFAULT_PORT);
+    }
+    List<AddressRange> addresses = new ArrayList<>();
+    for (ScalarNode item : strings(map, "allow_addresses")) {
+      try {
+        addresses.add(AddressRange.parse(item.text()));
+      } catch (IllegalArgumentException e) {
+        problem(item.location(), e.getMessage());
+      }
+    }
+    return pattern == null ? null : new EgressRule(allow, pattern, ports, addresses);
   }
 
   private Route route(Node node, Map<String, CredentialRule> credentials) {

@@ -26,9 +26,10 @@ public final class PolicySet {
   private final Map<String, List<String>> credentialsByHost;
   private final Map<String, List<String>> credentialsBySuffix;
   private final List<Budget> budgets;
+  private final List<EgressRule> egress;
 
   PolicySet(String version, Mode defaultMode, List<CredentialRule> credentials, List<Route> routes,
-      List<Grant> grants, List<Budget> budgets) {
+      List<Grant> grants, List<Budget> budgets, List<EgressRule> egress) {
     this.version = version;
     this.defaultMode = defaultMode;
     Map<String, CredentialRule> byId = new HashMap<>();
@@ -63,6 +64,7 @@ public final class PolicySet {
     this.credentialsByHost = Map.copyOf(byHost);
     this.credentialsBySuffix = Map.copyOf(bySuffix);
     this.budgets = List.copyOf(budgets);
+    this.egress = List.copyOf(egress);
   }
 
   /** Short digest of the policy document, recorded in audit records and reload logs. */
@@ -182,21 +184,155 @@ public final class PolicySet {
    * the proxy is about to connect to. Report mode never relaxes this guard.
    */
   public Decision decideAddress(String credentialId, InetAddress address) {
+    CredentialRule credential = credentials.get(credentialId);
+    return decideAddress(credentialId, credentialId,
+        credential == null ? List.of() : credential.allowAddresses(), address);
+  }
+
+  /**
+   * The SSRF guard for what the forward proxy sends without a key: a tunnel an egress rule allows
+   * (its {@code allow_addresses}), or a request without a placeholder to an intercepted host (the
+   * {@code allow_addresses} of the credentials that apply to it).
+   */
+  public Decision decideForwardAddress(ForwardPlan plan, InetAddress address) {
+    if (plan.egress().isPresent()) {
+      EgressRule rule = plan.egress().get();
+      return decideAddress("", rule.name(), rule.allowAddresses(), address);
+    }
+    List<AddressRange> ranges = new ArrayList<>();
+    for (String id : plan.credentials()) {
+      ranges.addAll(credentials.get(id).allowAddresses());
+    }
+    return decideAddress("", String.join(",", plan.credentials()), ranges, address);
+  }
+
+  private static Decision decideAddress(String credentialId, String rule,
+      List<AddressRange> allowed, InetAddress address) {
     AddressClass addressClass = AddressClass.classify(address);
     if (addressClass == AddressClass.PUBLIC) {
       return Decision.allow(credentialId, "", "public address");
     }
-    CredentialRule credential = credentials.get(credentialId);
-    if (credential != null) {
-      for (AddressRange range : credential.allowAddresses()) {
-        if (range.contains(address)) {
-          return Decision.allow(credentialId, credentialId,
-              addressClass.label() + " address allowed by allow_addresses " + range);
-        }
+    for (AddressRange range : allowed) {
+      if (range.contains(address)) {
+        return Decision.allow(credentialId, rule,
+            addressClass.label() + " address allowed by allow_addresses " + range);
       }
     }
-    return Decision.deny(DenyCode.ADDRESS_NOT_ALLOWED, Mode.ENFORCE, credentialId, credentialId,
+    return Decision.deny(DenyCode.ADDRESS_NOT_ALLOWED, Mode.ENFORCE, credentialId, rule,
         "the upstream resolves to a " + addressClass.label() + " address, which is not allowed");
+  }
+
+  /** Every credential some grant gives the agent, sorted. */
+  public List<String> grantedCredentials(String agent, String tenant, Set<String> groups) {
+    TreeSet<String> granted = new TreeSet<>();
+    addGranted(List.copyOf(grantsByCredential.keySet()), agent, tenant, groups, granted);
+    return List.copyOf(granted);
+  }
+
+  /**
+   * The route that sends {@code credentialId} to where {@code target} points (same scheme, host
+   * and port, the path under the route's base path), so that a forward-proxy request to an LLM
+   * API is read, metered and budgeted as that route's calls are; the route with the longest base
+   * path when several match.
+   */
+  public Optional<Route> routeFor(String credentialId, Target target) {
+    Route best = null;
+    for (Route route : routes.values()) {
+      Target base = route.upstream();
+      String prefix = base.path();
+      boolean under = prefix.equals("/") || target.path().equals(prefix)
+          || target.path().startsWith(prefix + "/");
+      if (route.credentialId().equals(credentialId) && base.scheme().equals(target.scheme())
+          && base.host().equals(target.host()) && base.port() == target.port() && under
+          && (best == null || prefix.length() > best.upstream().path().length())) {
+        best = route;
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  /** The egress rules, in the order the policy lists them. */
+  public List<EgressRule> egress() {
+    return egress;
+  }
+
+  /**
+   * What the forward proxy does with a connection the agent asks for to {@code host:port} over
+   * {@code scheme}: intercept it when credentials granted to the agent may be sent there (their
+   * domains, ports and scheme allow it); else tunnel it when an egress rule allows the host and
+   * port and no deny rule names it; else refuse it ({@code egress_denied}: egress is deny by
+   * default).
+   */
+  public ForwardPlan forwardPlan(String agent, String tenant, Set<String> groups, String scheme,
+      String normalizedHost, int port) {
+    List<String> applicable = new ArrayList<>();
+    for (String id : credentialsFor(agent, tenant, groups, normalizedHost).candidates()) {
+      CredentialRule credential = credentials.get(id);
+      if (credential.allowedPorts().contains(port)
+          && (scheme.equals("https") || credential.allowInsecureHttp())) {
+        applicable.add(id);
+      }
+    }
+    String where = normalizedHost + ":" + port;
+    if (!applicable.isEmpty()) {
+      return new ForwardPlan(ForwardPlan.Kind.INTERCEPT, Decision.allow("", "",
+          "credentials " + applicable + " apply to " + where + ": intercepted"), applicable,
+          Optional.empty());
+    }
+    for (EgressRule rule : egress) {
+      if (!rule.allow() && rule.matches(normalizedHost)) {
+        return refuseEgress(rule.name(), where + " is refused by " + rule.name());
+      }
+    }
+    EgressRule hostOnly = null;
+    for (EgressRule rule : egress) {
+      if (rule.allow() && rule.matches(normalizedHost)) {
+        if (rule.ports().contains(port)) {
+          return new ForwardPlan(ForwardPlan.Kind.TUNNEL, Decision.allow("", rule.name(),
+              where + " is allowed by " + rule.name() + "; tunnelled without a key"), List.of(),
+              Optional.of(rule));
+        }
+        hostOnly = hostOnly == null ? rule : hostOnly;
+      }
+    }
+    if (hostOnly != null) {
+      return refuseEgress(hostOnly.name(), "port " + port + " is not in the ports of "
+          + hostOnly.name());
+    }
+    return refuseEgress("", "no credential granted to agent '" + agent + "' of tenant '" + tenant
+        + "' applies to " + where + " and no egress rule allows it (egress is deny by default)");
+  }
+
+  private static ForwardPlan refuseEgress(String rule, String reason) {
+    return new ForwardPlan(ForwardPlan.Kind.REFUSE,
+        Decision.deny(DenyCode.EGRESS_DENIED, Mode.ENFORCE, "", rule, reason), List.of(),
+        Optional.empty());
+  }
+
+  /**
+   * Decides a forward-proxy request that carries no placeholder: it goes without a key, where the
+   * forward plan for its target lets it go at all.
+   */
+  public Decision decideWithoutKey(String agent, String tenant, Set<String> groups,
+      Target target) {
+    ForwardPlan plan = forwardPlan(agent, tenant, groups, target.scheme(), target.host(),
+        target.port());
+    return switch (plan.kind()) {
+      case INTERCEPT -> Decision.allow("", "", "no placeholder: sent to " + target.host()
+          + " without a key");
+      case TUNNEL -> plan.decision();
+      case REFUSE -> plan.decision();
+    };
+  }
+
+  /**
+   * The refusal of a request that carries the placeholder of {@code credentialId} to a host the
+   * credential may not be sent to (or the placeholder of no credential granted to the agent):
+   * what exfiltration looks like. Never relaxed by report mode.
+   */
+  public Decision placeholderWrongHost(String credentialId, String normalizedHost, String why) {
+    return Decision.deny(DenyCode.PLACEHOLDER_WRONG_HOST, Mode.ENFORCE, credentialId,
+        credentialId, why + "; it is not swapped for " + normalizedHost);
   }
 
   /** True when the credential, or the route, limits the models a request may use. */

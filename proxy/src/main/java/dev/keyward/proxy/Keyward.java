@@ -20,6 +20,8 @@ import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.config.ConfigException;
 import dev.keyward.proxy.config.KeywardConfig;
 import dev.keyward.proxy.forward.HeaderHygiene;
+import dev.keyward.proxy.forwardproxy.ForwardProxy;
+import dev.keyward.proxy.forwardproxy.ForwardProxyCa;
 import dev.keyward.proxy.forward.HostResolver;
 import dev.keyward.proxy.forward.Relay;
 import dev.keyward.proxy.forward.UpstreamAddresses;
@@ -52,6 +54,7 @@ import dev.keyward.vault.SealedCredentialCache;
 import dev.keyward.vault.Tickers;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -59,6 +62,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -70,6 +74,7 @@ import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
@@ -108,6 +113,7 @@ public final class Keyward implements AutoCloseable {
   private final Vertx vertx;
   private final List<HttpServer> servers;
   private final HttpServer adminServer;
+  private final List<HttpServer> forwardServers;
   private final AgentPort agentPort;
   private final PolicyReloader policyReloader;
   private final TokenState tokens;
@@ -116,11 +122,12 @@ public final class Keyward implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Keyward(Vertx vertx, List<HttpServer> servers, HttpServer adminServer,
-      AgentPort agentPort, PolicyReloader policyReloader, TokenState tokens, AuditLog audit,
-      Deque<AutoCloseable> resources) {
+      List<HttpServer> forwardServers, AgentPort agentPort, PolicyReloader policyReloader,
+      TokenState tokens, AuditLog audit, Deque<AutoCloseable> resources) {
     this.vertx = vertx;
     this.servers = List.copyOf(servers);
     this.adminServer = adminServer;
+    this.forwardServers = List.copyOf(forwardServers);
     this.agentPort = agentPort;
     this.policyReloader = policyReloader;
     this.tokens = tokens;
@@ -179,8 +186,11 @@ public final class Keyward implements AutoCloseable {
       Vertx vertx = vertx(metrics, resources);
       BudgetGate budgets = openBudgets(config, policy, vertx, clock, metrics, resources);
       RecordOutcome recordOutcome = new RecordOutcome(audit, metrics, clock);
-      Pipeline pipeline = pipeline(config, vertx, policies, verifier, cache, budgets,
-          recordOutcome, metrics, resolver);
+      UpstreamAddresses addresses = new UpstreamAddresses(vertx, config.connectTo(), resolver);
+      UpstreamCall upstream = upstreamCall(config, vertx, addresses);
+      Pipeline pipeline = pipeline(config, vertx, policies, upstream, requestPath(config,
+          recordOutcome, new Authenticate(verifier),
+          new ResolveTarget(config.limits().maxRequestBody()), cache, budgets, metrics));
       SlowClientGuard slowClients =
           new SlowClientGuard(vertx, config.limits().requestHeaderTimeout());
       AgentPort agentPort = new AgentPort(pipeline,
@@ -188,6 +198,10 @@ public final class Keyward implements AutoCloseable {
           slowClients, recordOutcome);
       List<HttpServer> servers = listenForAgents(config, vertx, agentPort, slowClients,
           recordOutcome);
+      List<HttpServer> forwardServers = config.forwardProxy().enabled()
+          ? listenAsForwardProxy(config, vertx, storage, clock, policies, verifier, cache,
+              budgets, metrics, upstream, addresses, recordOutcome, agentPort)
+          : List.of();
       HttpServer adminServer = null;
       if (config.admin().enabled()) {
         Health health = observe(metrics, storage, tokens, verifier, cache, reloader, audit,
@@ -199,12 +213,14 @@ public final class Keyward implements AutoCloseable {
             .requestHandler(admin.router());
         await(adminServer.listen());
       }
-      LOG.info("Keyward listening on {}:{} (policy {} with {} routes; {}){}", config.host(),
+      LOG.info("Keyward listening on {}:{} (policy {} with {} routes; {}){}{}", config.host(),
           servers.get(0).actualPort(), policy.version(), policy.routeCount(), storage.describe(),
           adminServer == null ? "; admin API off" : "; admin API on " + config.admin().host()
-              + ":" + adminServer.actualPort());
-      return new Keyward(vertx, servers, adminServer, agentPort, reloader, tokens, audit,
-          resources);
+              + ":" + adminServer.actualPort(),
+          forwardServers.isEmpty() ? "" : "; forward proxy on " + config.forwardProxy().host()
+              + ":" + forwardServers.get(0).actualPort());
+      return new Keyward(vertx, servers, adminServer, forwardServers, agentPort, reloader,
+          tokens, audit, resources);
     } catch (ConfigException e) {
       closeAll(resources);
       throw e;
@@ -278,28 +294,32 @@ public final class Keyward implements AutoCloseable {
     return vertx;
   }
 
-  /**
-   * The request path: the interceptors in order (the outcome's record first, so it ends last),
-   * around the upstream call and the relay.
-   */
-  private static Pipeline pipeline(KeywardConfig config, Vertx vertx, PolicyHolder policies,
-      TokenVerifier verifier, SealedCredentialCache cache, BudgetGate budgets,
-      RecordOutcome recordOutcome, Metrics metrics, HostResolver resolver)
-      throws ConfigException {
+  /** Sends attempts upstream: pooled clients, HTTP/2 where TLS upstreams offer it. */
+  private static UpstreamCall upstreamCall(KeywardConfig config, Vertx vertx,
+      UpstreamAddresses addresses) throws ConfigException {
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(128).setHttp2MaxSize(8);
     HttpClientOptions tls = clientOptions(config);
     if (config.http2()) {
       tls.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true);
     }
-    UpstreamCall upstream = new UpstreamCall(vertx, vertx.createHttpClient(tls, pool),
-        vertx.createHttpClient(clientOptions(config), pool),
-        new UpstreamAddresses(vertx, config.connectTo(), resolver),
+    return new UpstreamCall(vertx, vertx.createHttpClient(tls, pool),
+        vertx.createHttpClient(clientOptions(config), pool), addresses,
         new UpstreamTimeouts(config.connectTimeout(), config.firstByteTimeout(),
             config.idleTimeout()));
-    List<Interceptor> chain = List.of(
+  }
+
+  /**
+   * The interceptors of a request path in order (the outcome's record first, so it ends last):
+   * who is asking and where the request goes (the reverse path's or the forward proxy's), then
+   * the same policy, budgets, key and LLM steps for both.
+   */
+  private static List<Interceptor> requestPath(KeywardConfig config,
+      RecordOutcome recordOutcome, Interceptor authenticate, Interceptor resolve,
+      SealedCredentialCache cache, BudgetGate budgets, Metrics metrics) {
+    return List.of(
         recordOutcome,
-        new Authenticate(verifier),
-        new ResolveTarget(config.limits().maxRequestBody()),
+        authenticate,
+        resolve,
         new Authorize(),
         new DeclaredLength(),
         // Before the LLM interceptor: it reserves once the body was read, and settles after the
@@ -307,8 +327,60 @@ public final class Keyward implements AutoCloseable {
         new ReserveAndSettle(budgets, config.pricing()),
         new UnsealAndInject(cache, new HeaderHygiene(config.forwardAgentNetwork())),
         new LlmInterceptor(config.pricing(), metrics));
+  }
+
+  /** The request path: the interceptors around the upstream call and the relay. */
+  private static Pipeline pipeline(KeywardConfig config, Vertx vertx, PolicyHolder policies,
+      UpstreamCall upstream, List<Interceptor> chain) {
     return new Pipeline(vertx, policies, chain, upstream, new Relay(vertx, config.idleTimeout()),
         config.limits().maxRequestDuration());
+  }
+
+  /**
+   * The forward proxy ({@code forward_proxy.listen}): its CA from the store (made on first use),
+   * the intercepting TLS server on loopback, and the port agents' tools reach as {@code
+   * HTTPS_PROXY}. Requests inside intercepted tunnels, and plain-HTTP ones, go through the same
+   * request path as the reverse proxy's, with the forward proxy's authentication and resolution.
+   */
+  private static List<HttpServer> listenAsForwardProxy(KeywardConfig config, Vertx vertx,
+      Storage storage, Clock clock, PolicyHolder policies, TokenVerifier verifier,
+      SealedCredentialCache cache, BudgetGate budgets, Metrics metrics, UpstreamCall upstream,
+      UpstreamAddresses addresses, RecordOutcome recordOutcome, AgentPort agentPort)
+      throws Exception {
+    ForwardProxyCa ca;
+    try {
+      ca = ForwardProxyCa.loadOrCreate(storage.kv(), storage.kek(), clock);
+    } catch (KvException | GeneralSecurityException e) {
+      throw new ConfigException("cannot load the forward proxy's CA: " + rootMessage(e), e);
+    }
+    ForwardProxy forward = new ForwardProxy(ca, clock);
+    metrics.gauge("keyward_forward_proxy_tunnels", "Intercepted forward-proxy tunnels open now",
+        forward::openTunnels);
+    Pipeline pipeline = pipeline(config, vertx, policies, upstream, requestPath(config,
+        recordOutcome, forward.authenticate(verifier),
+        forward.resolve(cache, config.limits().maxRequestBody()), cache, budgets, metrics));
+    HttpServerOptions base = agentOptions(config);
+    List<HttpServer> intercepting = listenOnEveryCore(vertx, () -> vertx.createHttpServer(
+            forward.interceptingOptions(base, config.limits().requestHeaderTimeout()))
+        .connectionHandler(forward.interceptingConnections())
+        .invalidRequestHandler(new InvalidRequests(recordOutcome))
+        .requestHandler(pipeline));
+    forward.interceptingPort(intercepting.get(0).actualPort());
+    SlowClientGuard slowClients =
+        new SlowClientGuard(vertx, config.limits().requestHeaderTimeout());
+    Handler<HttpServerRequest> port = forward.port(vertx, policies::current, verifier, pipeline,
+        addresses, config.connectTimeout(), slowClients, recordOutcome, agentPort::draining);
+    HttpServerOptions options = new HttpServerOptions(base)
+        .setHost(config.forwardProxy().host())
+        // Port 0 as -2: every instance shares one free port (-1 is the agent port's).
+        .setPort(config.forwardProxy().port() == 0 ? -2 : config.forwardProxy().port());
+    List<HttpServer> listening = listenOnEveryCore(vertx, () -> vertx.createHttpServer(options)
+        .connectionHandler(slowClients::connected)
+        .invalidRequestHandler(new InvalidRequests(recordOutcome))
+        .requestHandler(port));
+    List<HttpServer> all = new ArrayList<>(listening);
+    all.addAll(intercepting);
+    return all;
   }
 
   private static TokenExchange tokenExchange(Storage storage, TokenState tokens, Clock clock) {
@@ -323,11 +395,20 @@ public final class Keyward implements AutoCloseable {
   private static List<HttpServer> listenForAgents(KeywardConfig config, Vertx vertx,
       AgentPort agentPort, SlowClientGuard slowClients, RecordOutcome recordOutcome)
       throws Exception {
-    KeywardConfig.Limits limits = config.limits();
-    HttpServerOptions options = new HttpServerOptions()
+    HttpServerOptions options = new HttpServerOptions(agentOptions(config))
         .setHost(config.host())
         // Port 0 as -1: every instance shares the one free port picked for the first.
-        .setPort(config.port() == 0 ? -1 : config.port())
+        .setPort(config.port() == 0 ? -1 : config.port());
+    return listenOnEveryCore(vertx, () -> vertx.createHttpServer(options)
+        .connectionHandler(slowClients::connected)
+        .invalidRequestHandler(new InvalidRequests(recordOutcome))
+        .requestHandler(agentPort));
+  }
+
+  /** What every server agents reach shares: its limits and timeouts. */
+  private static HttpServerOptions agentOptions(KeywardConfig config) {
+    KeywardConfig.Limits limits = config.limits();
+    return new HttpServerOptions()
         .setMaxHeaderSize(limits.maxHeaderSize())
         .setIdleTimeout((int) limits.clientIdleTimeout().toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
@@ -335,15 +416,19 @@ public final class Keyward implements AutoCloseable {
         // Agents speak HTTP/1.1. Sniffing for h2c would also hold a connection outside
         // the slow-client guard while its first bytes trickle in.
         .setHttp2ClearTextEnabled(false);
-    return listenOnEveryCore(vertx, () -> vertx.createHttpServer(options)
-        .connectionHandler(slowClients::connected)
-        .invalidRequestHandler(new InvalidRequests(recordOutcome))
-        .requestHandler(agentPort));
   }
 
   /** The port the agent-facing server listens on (useful when configured as 0). */
   public int port() {
     return servers.get(0).actualPort();
+  }
+
+  /** The forward-proxy port ({@code forward_proxy.listen}). */
+  public int forwardProxyPort() {
+    if (forwardServers.isEmpty()) {
+      throw new IllegalStateException("the forward proxy is off (forward_proxy.listen is unset)");
+    }
+    return forwardServers.get(0).actualPort();
   }
 
   /** The admin API's port. */
@@ -368,7 +453,9 @@ public final class Keyward implements AutoCloseable {
     agentPort.drain();
     LOG.info("shutting down: finishing requests in flight (up to {})", SHUTDOWN_GRACE);
     try {
-      Future.all(servers.stream()
+      List<HttpServer> agentFacing = new ArrayList<>(servers);
+      agentFacing.addAll(forwardServers);
+      Future.all(agentFacing.stream()
               .map(server -> server.shutdown(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS))
               .toList())
           .toCompletionStage().toCompletableFuture()

@@ -8,12 +8,14 @@ import java.util.regex.Pattern;
 
 /**
  * How a credential is written into the upstream request: a header whose value is a template around
- * the secret ({@code Authorization: Bearer {secret}}), or a query parameter; plus fixed extra
- * headers (e.g. {@code anthropic-version}).
+ * the secret ({@code Authorization: Bearer {secret}}), HTTP Basic credentials ({@code
+ * Authorization: Basic base64(user:secret)}, as git over HTTPS sends a token), or a query
+ * parameter; plus fixed extra headers (e.g. {@code anthropic-version}).
  *
- * @param location {@link Location#HEADER} or {@link Location#QUERY}
+ * @param location {@link Location#HEADER}, {@link Location#BASIC} or {@link Location#QUERY}
  * @param name header or query-parameter name
- * @param template the value, containing {@link #PLACEHOLDER} exactly once
+ * @param template the value, containing {@link #PLACEHOLDER} exactly once; for Basic credentials
+ *     {@code user:{secret}}
  * @param extraHeaders fixed headers to set as well; never secret
  */
 public record Injection(Location location, String name, String template,
@@ -25,6 +27,8 @@ public record Injection(Location location, String name, String template,
   /** Where the secret goes. */
   public enum Location {
     HEADER,
+    /** A header whose value is {@code Basic base64(template)}: the template is {@code user:{secret}}. */
+    BASIC,
     QUERY
   }
 
@@ -40,6 +44,11 @@ public record Injection(Location location, String name, String template,
     if (at < 0 || template.indexOf(PLACEHOLDER, at + 1) >= 0) {
       throw new IllegalArgumentException("the template must contain " + PLACEHOLDER + " exactly once");
     }
+    if (location == Location.BASIC && (!template.endsWith(":" + PLACEHOLDER)
+        || template.indexOf(':') != template.length() - PLACEHOLDER.length() - 1)) {
+      throw new IllegalArgumentException("Basic credentials are 'user:" + PLACEHOLDER
+          + "', with no ':' in the user");
+    }
     for (int i = 0; i < template.length(); i++) {
       char c = template.charAt(i);
       if (c < 0x20 || c == 0x7f) {
@@ -54,7 +63,7 @@ public record Injection(Location location, String name, String template,
       extras.put(k, v);
     });
     extraHeaders = Map.copyOf(extras);
-    if (location == Location.HEADER && extras.containsKey(name)) {
+    if (location != Location.QUERY && extras.containsKey(name)) {
       throw new IllegalArgumentException("extra header '" + name + "' clashes with the credential header");
     }
   }
@@ -66,6 +75,11 @@ public record Injection(Location location, String name, String template,
 
   public static Injection header(String name, String template) {
     return new Injection(Location.HEADER, name, template, Map.of());
+  }
+
+  /** {@code Authorization: Basic base64(user:secret)}. */
+  public static Injection basic(String user) {
+    return new Injection(Location.BASIC, "Authorization", user + ":" + PLACEHOLDER, Map.of());
   }
 
   public static Injection query(String name) {
@@ -89,8 +103,18 @@ public record Injection(Location location, String name, String template,
     };
   }
 
-  /** The value with the secret in place. */
+  /** True when the secret goes into a header (as a template or Basic credentials). */
+  public boolean inHeader() {
+    return location != Location.QUERY;
+  }
+
+  /** The value with the secret in place: the header value, or the query parameter's. */
   public String render(String secret) {
-    return template.replace(PLACEHOLDER, secret);
+    String value = template.replace(PLACEHOLDER, secret);
+    if (location == Location.BASIC) {
+      return "Basic " + java.util.Base64.getEncoder().encodeToString(
+          value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return value;
   }
 }

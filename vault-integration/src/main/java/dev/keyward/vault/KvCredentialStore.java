@@ -62,7 +62,7 @@ public abstract class KvCredentialStore implements CredentialStore {
       throws CredentialStoreException {
     String path = path(spec.tenant(), spec.id());
     try {
-      return writeVersion(path, spec, secret, actor, "", 0);
+      return writeVersion(path, spec, secret, actor, "", 0, Placeholders.generate());
     } catch (CasMismatchException e) {
       throw new CredentialStoreException(ALREADY_EXISTS, "credential " + spec.tenant() + "/"
           + spec.id() + " already exists; use rotate to change its secret");
@@ -122,8 +122,10 @@ public abstract class KvCredentialStore implements CredentialStore {
       SealedCredential current = current(tenant, id);
       Secret secret = source.secretFor(current);
       try {
+        String placeholder = current.metadata().placeholder();
         return writeVersion(path, current.metadata().spec(), secret, actor, note,
-            current.metadata().version());
+            current.metadata().version(),
+            placeholder.isEmpty() ? Placeholders.generate() : placeholder);
       } catch (CasMismatchException e) {
         // Another writer got in first: read the new current version and try again.
       } finally {
@@ -133,8 +135,10 @@ public abstract class KvCredentialStore implements CredentialStore {
     throw new CredentialStoreException(CONFLICT, "too many concurrent writes to " + tenant + "/" + id);
   }
 
+  /** Writes version {@code cas + 1}; the placeholder is carried from version to version. */
   private CredentialMetadata writeVersion(String path, CredentialSpec spec, Secret secret,
-      String actor, String note, int cas) throws CredentialStoreException, CasMismatchException {
+      String actor, String note, int cas, String placeholder)
+      throws CredentialStoreException, CasMismatchException {
     int version = cas + 1;
     Instant now = clock.instant();
     SealedSecret sealed;
@@ -153,6 +157,7 @@ public abstract class KvCredentialStore implements CredentialStore {
     data.put("created_by", actor);
     data.put("created_at", now.toString());
     data.put("note", note);
+    data.put("placeholder", placeholder);
     data.put("wrapped_key", Base64.getEncoder().encodeToString(sealed.wrappedKey()));
     data.put("ciphertext", Base64.getEncoder().encodeToString(sealed.ciphertext()));
     try {
@@ -168,7 +173,7 @@ public abstract class KvCredentialStore implements CredentialStore {
     } catch (KvException e) {
       throw unavailable(e);
     }
-    return new CredentialMetadata(spec, version, actor, now, false, note);
+    return new CredentialMetadata(spec, version, actor, now, false, note, placeholder);
   }
 
   @Override
@@ -314,7 +319,7 @@ public abstract class KvCredentialStore implements CredentialStore {
           JSON.readValue(d.get("labels"), STRING_MAP));
       CredentialMetadata metadata = new CredentialMetadata(spec, document.version(),
           d.get("created_by"), Instant.parse(d.get("created_at")), disabled,
-          d.getOrDefault("note", ""));
+          d.getOrDefault("note", ""), d.getOrDefault("placeholder", ""));
       SealedSecret sealed = new SealedSecret(Base64.getDecoder().decode(d.get("wrapped_key")),
           Base64.getDecoder().decode(d.get("ciphertext")),
           legacy ? SealedSecret.Binding.LEGACY_ID_VERSION : SealedSecret.Binding.SPEC);

@@ -67,6 +67,28 @@ abstract class CredentialStoreContract {
   }
 
   @Test
+  void eachCredentialGetsItsOwnPlaceholderWhichEveryVersionKeeps() throws Exception {
+    String placeholder = store.create(spec("openrouter"), secret(SECRET_1), "alice").placeholder();
+    assertTrue(Placeholders.isPlaceholder(placeholder), placeholder);
+    assertFalse(placeholder.equals(store.create(spec("other"), secret(SECRET_2), "alice")
+        .placeholder()));
+    assertEquals(placeholder, store.rotate(TENANT, "openrouter", secret(SECRET_2), "bob")
+        .placeholder());
+    assertEquals(placeholder, store.rollback(TENANT, "openrouter", 1, "carol").placeholder());
+    assertEquals(placeholder, store.current(TENANT, "openrouter").metadata().placeholder());
+    assertEquals(placeholder, store.version(TENANT, "openrouter", 1).metadata().placeholder());
+  }
+
+  @Test
+  void basicCredentialsAreStoredAndReadBack() throws Exception {
+    CredentialSpec git = new CredentialSpec(TENANT, "git", "github",
+        Injection.basic("x-access-token"), List.of("github.com"), List.of(), Map.of());
+    store.create(git, secret(SECRET_1), "alice");
+    assertEquals(Injection.basic("x-access-token"),
+        store.current(TENANT, "git").metadata().spec().injection());
+  }
+
+  @Test
   void createRefusesAnExistingId() throws Exception {
     store.create(spec("openrouter"), secret(SECRET_1), "alice");
     CredentialStoreException e = assertThrows(CredentialStoreException.class,

@@ -108,4 +108,14 @@ class LegacyCredentialFormatTest {
         .data().get("format"));
     assertEquals(SECRET, unsealed(store.version("acme", "legacy", 1)));
   }
+
+  @Test
+  void aCredentialStoredWithoutAPlaceholderGetsOneAtItsNextWrite() throws Exception {
+    writeLegacyVersion();
+    assertEquals("", store.current("acme", "legacy").metadata().placeholder());
+    store.rotate("acme", "legacy", Secret.copyOf("sk-new".getBytes(StandardCharsets.US_ASCII)),
+        "bob");
+    assertTrue(Placeholders.isPlaceholder(store.current("acme", "legacy").metadata()
+        .placeholder()));
+  }
 }

@@ -16,9 +16,11 @@ public final class CredentialJson {
 
   /** {@code Authorization: Bearer <secret>}, {@code query parameter key}, … for people. */
   public static String describe(Injection injection) {
-    String where = injection.location() == Injection.Location.HEADER
-        ? injection.name() + ": " + injection.template()
-        : "query parameter " + injection.name();
+    String where = switch (injection.location()) {
+      case HEADER -> injection.name() + ": " + injection.template();
+      case BASIC -> injection.name() + ": Basic base64(" + injection.template() + ")";
+      case QUERY -> "query parameter " + injection.name();
+    };
     return where.replace(Injection.PLACEHOLDER, "<secret>");
   }
 
@@ -34,17 +36,25 @@ public final class CredentialJson {
         .put("created_by", m.createdBy())
         .put("created_at", m.createdAt().toString())
         .put("disabled", m.disabled())
-        .put("note", m.note());
+        .put("note", m.note())
+        .put("placeholder", m.placeholder());
   }
 
   /**
    * The injection for a provider, optionally overridden: a header (with a template, default
-   * {@code {secret}}), or a query parameter; plus fixed extra headers.
+   * {@code {secret}}), Basic credentials with a user, or a query parameter; plus fixed extra
+   * headers.
    */
   public static Injection injection(String provider, String header, String template,
-      String queryParam, Map<String, String> extraHeaders) {
+      String queryParam, String basicUser, Map<String, String> extraHeaders) {
     Injection base;
-    if (queryParam != null) {
+    if (basicUser != null) {
+      if (header != null || template != null || queryParam != null) {
+        throw new IllegalArgumentException("Basic credentials take a user only: no header,"
+            + " template or query parameter");
+      }
+      base = Injection.basic(basicUser);
+    } else if (queryParam != null) {
       if (header != null) {
         throw new IllegalArgumentException("use either a header or a query parameter, not both");
       }
@@ -77,7 +87,7 @@ public final class CredentialJson {
     JsonObject extraJson = json.getJsonObject("extra_headers", new JsonObject());
     extraJson.forEach(e -> extras.put(e.getKey(), String.valueOf(e.getValue())));
     Injection injection = injection(provider, json.getString("header"), json.getString("template"),
-        json.getString("query_param"), extras);
+        json.getString("query_param"), json.getString("basic_user"), extras);
     return new CredentialSpec(json.getString("tenant", "default"), id, provider, injection,
         strings(json.getJsonArray("allowed_domains")), strings(json.getJsonArray("models")),
         Map.of());
@@ -94,6 +104,9 @@ public final class CredentialJson {
         .put("models", new JsonArray(spec.models()));
     if (injection.location() == Injection.Location.QUERY) {
       json.put("query_param", injection.name());
+    } else if (injection.location() == Injection.Location.BASIC) {
+      String template = injection.template();
+      json.put("basic_user", template.substring(0, template.indexOf(':')));
     } else {
       json.put("header", injection.name()).put("template", injection.template());
     }

@@ -6,6 +6,7 @@ import dev.keyward.llm.RewrittenRequest;
 import dev.keyward.llm.Usage;
 import dev.keyward.llm.UsageMeter;
 import dev.keyward.policies.Decision;
+import dev.keyward.policies.ForwardPlan;
 import dev.keyward.policies.PolicySet;
 import dev.keyward.policies.Route;
 import dev.keyward.policies.Target;
@@ -31,6 +32,7 @@ public final class Call {
   private final PolicySet policy;
 
   private PlatformToken token;
+  private ForwardPlan forward;
   private Target target;
   private Optional<Route> route = Optional.empty();
   private String credentialId = "";
@@ -102,6 +104,18 @@ public final class Call {
 
   public void token(PlatformToken value) {
     token = once(token, value, "token");
+  }
+
+  /**
+   * The forward proxy's plan for the host the call goes to (it came through the forward-proxy
+   * port); null on the reverse path.
+   */
+  public ForwardPlan forward() {
+    return forward;
+  }
+
+  public void forward(ForwardPlan plan) {
+    forward = once(forward, plan, "forward plan");
   }
 
   /**

@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "agent", mixinStandardHelpOptions = true,
     description = "Agents: identities that exchange a secret for platform tokens at POST /v1/tokens.",
     subcommands = {AgentCommand.Create.class, AgentCommand.ListAgents.class,
-        AgentCommand.Disable.class, AgentCommand.Enable.class})
+        AgentCommand.Disable.class, AgentCommand.Enable.class, AgentEnvCommand.class})
 final class AgentCommand implements Runnable {
 
   @Spec

@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
     subcommands = {CredentialCommand.Put.class, CredentialCommand.Rotate.class,
         CredentialCommand.Rollback.class, CredentialCommand.ListCredentials.class,
         CredentialCommand.History.class, CredentialCommand.Disable.class,
-        CredentialCommand.Enable.class, CredentialCommand.DestroyVersion.class})
+        CredentialCommand.Enable.class, CredentialCommand.DestroyVersion.class,
+        CredentialCommand.Placeholder.class})
 final class CredentialCommand implements Runnable {
 
   @Spec
@@ -139,6 +140,11 @@ final class CredentialCommand implements Runnable {
         description = "Inject as this query parameter instead of a header.")
     String queryParam;
 
+    @Option(names = "--basic-user", paramLabel = "USER",
+        description = "Inject as HTTP Basic credentials: this user, the secret as password (git"
+            + " over HTTPS to GitHub: x-access-token).")
+    String basicUser;
+
     @Option(names = "--extra-header", paramLabel = "NAME=VALUE",
         description = "Fixed header to send along, e.g. anthropic-version=2023-06-01; repeatable.")
     Map<String, String> extraHeaders = new LinkedHashMap<>();
@@ -159,7 +165,7 @@ final class CredentialCommand implements Runnable {
       try {
         credential = new CredentialSpec(tenant, id, provider == null ? id : provider,
             CredentialJson.injection(provider == null ? id : provider, header, template,
-                queryParam, extraHeaders), allowedDomains, models, Map.of());
+                queryParam, basicUser, extraHeaders), allowedDomains, models, Map.of());
       } catch (IllegalArgumentException e) {
         throw new CliException(ExitCodes.INVALID, e.getMessage());
       }
@@ -313,6 +319,38 @@ final class CredentialCommand implements Runnable {
             .append('\n');
       }
       print(io, json, versions, lines.toString().stripTrailing());
+      return ExitCodes.OK;
+    }
+  }
+
+  /** {@code keyward credential placeholder}: what an agent holds instead of the key. */
+  @Command(name = "placeholder", mixinStandardHelpOptions = true,
+      description = "Print the credential's placeholder (kw_ph_...): what an agent behind the"
+          + " forward proxy holds instead of the key. Not a secret: Keyward swaps it for the key"
+          + " only on requests from agents granted the credential, to its allowed domains.")
+  static final class Placeholder implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Target target;
+
+    @Mixin
+    Ref ref;
+
+    @Override
+    public Integer call() throws Exception {
+      JsonArray versions = target.run(ops -> ops.credentialHistory(ref.tenant, ref.id));
+      List<JsonObject> all = objects(versions);
+      String placeholder = all.isEmpty() ? "" : all.get(all.size() - 1).getString("placeholder",
+          "");
+      if (placeholder.isEmpty()) {
+        throw new CliException(ExitCodes.NOT_FOUND, ref.tenant + "/" + ref.id + " was stored"
+            + " before credentials had placeholders; rotate it (or `keyward kek rotate`) to give"
+            + " it one");
+      }
+      KeywardCommand.io(spec).out().println(placeholder);
       return ExitCodes.OK;
     }
   }

@@ -1,6 +1,7 @@
 package dev.keyward.proxy.cli;
 
 import dev.keyward.proxy.audit.AuditKeys;
+import dev.keyward.proxy.forwardproxy.ForwardProxyCa;
 import dev.keyward.vault.CredentialStoreException;
 import dev.keyward.vault.KvException;
 import io.vertx.core.json.JsonObject;
@@ -59,11 +60,16 @@ final class KekCommand implements Runnable {
         // Everything else sealed under the KEK: each instance's audit signing key.
         int auditKeys = AuditKeys.rewrapAll(installation.storage().kv(),
             installation.storage().kek());
+        // And the forward proxy's CA key, once it exists.
+        boolean caKey = ForwardProxyCa.rewrap(installation.storage().kv(),
+            installation.storage().kek());
         CredentialCommand.print(io, json, new JsonObject().put("rewrapped_credentials", count)
             .put("rewrapped_signing_keys", installation.config().jwks().isEmpty())
-            .put("rewrapped_audit_keys", auditKeys),
+            .put("rewrapped_audit_keys", auditKeys)
+            .put("rewrapped_forward_proxy_ca", caKey),
             "Rotated the KEK; rewrapped " + count + " credential" + (count == 1 ? "" : "s")
                 + (installation.config().jwks().isEmpty() ? ", the signing keys" : "")
+                + (caKey ? ", the forward proxy's CA key" : "")
                 + " and " + auditKeys + " audit signing key" + (auditKeys == 1 ? "" : "s"));
         return ExitCodes.OK;
       } catch (CredentialStoreException e) {

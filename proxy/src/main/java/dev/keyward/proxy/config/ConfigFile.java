@@ -21,7 +21,8 @@ record ConfigFile(
     Admin admin,
     CredentialsCache credentialsCache,
     Budgets budgets,
-    Pricing pricing) {
+    Pricing pricing,
+    ForwardProxy forwardProxy) {
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Listen(String host, Integer port) {}
@@ -73,6 +74,9 @@ record ConfigFile(
   /** USD per million tokens by model, written here or in a file of the same shape. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Pricing(Map<String, Object> models, String file) {}
+
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record ForwardProxy(String listen) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Admin(String host, Integer port, Boolean enabled, String tlsCert, String tlsKey) {}

@@ -50,7 +50,8 @@ public record KeywardConfig(
     Duration credentialTtl,
     Duration credentialStaleWindow,
     BudgetsConfig budgets,
-    PriceTable pricing) {
+    PriceTable pricing,
+    ForwardProxy forwardProxy) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -149,7 +150,7 @@ public record KeywardConfig(
     return new KeywardConfig(newHost, newPort, policy, policyReloadInterval, storage, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
         forwardAgentNetwork, connectTo, limits, audit, admin, credentialTtl, credentialStaleWindow,
-        budgets, pricing);
+        budgets, pricing, forwardProxy);
   }
 
   /** The same configuration with the admin API on another port (0: any free one). */
@@ -158,7 +159,7 @@ public record KeywardConfig(
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
         forwardAgentNetwork, connectTo, limits, audit,
         new Admin(admin.enabled(), admin.host(), newPort, admin.tls()), credentialTtl,
-        credentialStaleWindow, budgets, pricing);
+        credentialStaleWindow, budgets, pricing, forwardProxy);
   }
 
   /** The same configuration with these {@code upstream.connect_to} rules instead. */
@@ -166,7 +167,49 @@ public record KeywardConfig(
     return new KeywardConfig(host, port, policy, policyReloadInterval, storage, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
         forwardAgentNetwork, rules, limits, audit, admin, credentialTtl, credentialStaleWindow,
-        budgets, pricing);
+        budgets, pricing, forwardProxy);
+  }
+
+  /**
+   * The forward-proxy port ({@code forward_proxy.listen}); off unless set.
+   *
+   * @param port 0 picks a free port
+   */
+  public record ForwardProxy(boolean enabled, String host, int port) {
+    public static final ForwardProxy OFF = new ForwardProxy(false, DEFAULT_HOST, 0);
+  }
+
+  /** The same configuration with the forward proxy listening on {@code host:port}. */
+  public KeywardConfig withForwardProxy(String newHost, int newPort) {
+    return new KeywardConfig(host, port, policy, policyReloadInterval, storage, issuer, jwks,
+        tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
+        forwardAgentNetwork, connectTo, limits, audit, admin, credentialTtl,
+        credentialStaleWindow, budgets, pricing, new ForwardProxy(true, newHost, newPort));
+  }
+
+  private static ForwardProxy forwardProxy(ConfigFile.ForwardProxy raw, List<String> problems) {
+    if (raw == null || raw.listen() == null) {
+      return ForwardProxy.OFF;
+    }
+    String listen = raw.listen().trim();
+    int colon = listen.lastIndexOf(':');
+    if (colon <= 0 || colon < listen.lastIndexOf(']')) {
+      problems.add("forward_proxy.listen: write host:port, e.g. 127.0.0.1:3128");
+      return ForwardProxy.OFF;
+    }
+    String host = listen.substring(0, colon);
+    int port;
+    try {
+      port = Integer.parseInt(listen.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      port = -1;
+    }
+    if (port < 0 || port > 65535) {
+      problems.add("forward_proxy.listen: the port must be 0-65535 (0 picks a free port)");
+      return ForwardProxy.OFF;
+    }
+    return new ForwardProxy(true, host.startsWith("[") ? host.substring(1, host.length() - 1)
+        : host, port);
   }
 
   /** The configuration with defaults applied; every problem found goes to {@code problems}. */
@@ -221,6 +264,7 @@ public record KeywardConfig(
     AuditLog.Settings audit = audit(raw.audit(), base, env, problems);
     Admin admin = admin(raw.admin(), base, problems);
     PriceTable pricing = pricing(raw.pricing(), base, problems);
+    ForwardProxy forwardProxy = forwardProxy(raw.forwardProxy(), problems);
     if (!problems.isEmpty()) {
       return null;
     }
@@ -228,7 +272,7 @@ public record KeywardConfig(
         tokens.issuer() == null ? DEFAULT_ISSUER : tokens.issuer(), jwks, tokenRefresh, trustCa,
         connectTimeout, firstByteTimeout, idleTimeout, !Boolean.FALSE.equals(upstream.http2()),
         Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo, limits, audit, admin, ttl,
-        stale, budgets, pricing);
+        stale, budgets, pricing, forwardProxy);
   }
 
   private static Limits limits(ConfigFile.Limits raw, List<String> problems) {

@@ -74,14 +74,14 @@ public final class FakeProvider implements AutoCloseable {
   private final FakeGemini gemini;
   private final Deque<Received> recent = new ArrayDeque<>();
 
-  private FakeProvider(Vertx vertx, Secret key, Clock clock) {
+  private FakeProvider(Vertx vertx, Secret key, Clock clock, HttpServerOptions options) {
     this.key = key;
     FakeIds ids = new FakeIds(clock);
     this.openAi = new FakeOpenAi(ids);
     this.anthropic = new FakeAnthropic(ids);
     this.gemini = new FakeGemini(ids);
-    this.server = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
-        .setHandle100ContinueAutomatically(true)).requestHandler(this::handle);
+    this.server = vertx.createHttpServer(new HttpServerOptions(options).setHost("127.0.0.1")
+        .setPort(0).setHandle100ContinueAutomatically(true)).requestHandler(this::handle);
   }
 
   /**
@@ -90,8 +90,15 @@ public final class FakeProvider implements AutoCloseable {
    * @param key the only key it accepts; the fake owns it and destroys it when closed
    */
   public static Future<FakeProvider> start(Vertx vertx, Secret key, Clock clock) {
+    return start(vertx, key, clock, new HttpServerOptions());
+  }
+
+  /** As {@link #start(Vertx, Secret, Clock)}, with server options (TLS, for one). */
+  public static Future<FakeProvider> start(Vertx vertx, Secret key, Clock clock,
+      HttpServerOptions options) {
     Objects.requireNonNull(key, "key");
-    FakeProvider fake = new FakeProvider(vertx, key, Objects.requireNonNull(clock, "clock"));
+    FakeProvider fake = new FakeProvider(vertx, key, Objects.requireNonNull(clock, "clock"),
+        options);
     return fake.server.listen().map(server -> fake);
   }
 

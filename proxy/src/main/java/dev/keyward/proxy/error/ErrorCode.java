@@ -10,6 +10,12 @@ public enum ErrorCode {
   BAD_TARGET(400, "bad_target", "the target host or port is not valid"),
   AMBIGUOUS_CREDENTIAL(400, "ambiguous_credential",
       "more than one credential could serve this target; name one in the Keyward-Credential header"),
+  NOT_PROXY_REQUEST(400, "not_proxy_request", "this is Keyward's forward-proxy port: send"
+      + " CONNECT host:port, or a plain-HTTP request with an absolute http:// URL"),
+  HOST_MISMATCH(403, "host_mismatch",
+      "the TLS server name, the CONNECT authority and the Host header must name the same host"),
+  PROXY_AUTH_REQUIRED(407, "proxy_auth_required", "the forward proxy needs a valid platform token"
+      + " in Proxy-Authorization (Basic with the token as the password, or Bearer)"),
   NOT_FOUND(404, "not_found", "no such endpoint; proxy requests start with /r/<route>/ or /t/<host>/"),
   UNKNOWN_ROUTE(404, "unknown_route", "the policy has no such route"),
   METHOD_NOT_SUPPORTED(405, "method_not_supported", "this endpoint does not support the method"),

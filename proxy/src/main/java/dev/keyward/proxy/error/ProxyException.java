@@ -35,6 +35,11 @@ public final class ProxyException extends Exception {
     return new ProxyException(ProxyError.of(denial), denial, headers);
   }
 
+  /** Refuses with {@code error}; the answer carries {@code headers} ({@code Proxy-Authenticate}). */
+  public static ProxyException withHeaders(ProxyError error, Map<String, String> headers) {
+    return new ProxyException(error, null, headers);
+  }
+
   /** Headers the error response carries besides the usual ones. */
   public Map<String, String> headers() {
     return headers;

@@ -59,12 +59,21 @@ public final class HeaderHygiene {
   /** The agent's headers as they may go upstream, before the credential is injected. */
   public MultiMap toUpstream(MultiMap incoming, Injection injection) {
     Set<String> drop = connectionListed(incoming);
-    if (injection.location() == Injection.Location.HEADER) {
+    if (injection.inHeader()) {
       drop.add(injection.name().toLowerCase(Locale.ROOT));
     }
     for (String extra : injection.extraHeaders().keySet()) {
       drop.add(extra.toLowerCase(Locale.ROOT));
     }
+    return toUpstream(incoming, drop);
+  }
+
+  /** The agent's headers as they may go upstream when no credential is sent with them. */
+  public MultiMap toUpstream(MultiMap incoming) {
+    return toUpstream(incoming, connectionListed(incoming));
+  }
+
+  private MultiMap toUpstream(MultiMap incoming, Set<String> drop) {
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
     for (Map.Entry<String, String> header : incoming) {
       String name = header.getKey().toLowerCase(Locale.ROOT);

@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The SSRF guard at forward time: resolves the upstream host once, asks the policy about every
@@ -32,26 +33,31 @@ public final class UpstreamAddresses {
     this.resolver = resolver;
   }
 
-  /** The checked address and port to connect to for {@code target}. */
+  /** The checked address and port to connect to for {@code target}, sending {@code credentialId}. */
   public Future<InetSocketAddress> resolve(Target target, String credentialId, PolicySet policy) {
-    String host = target.host();
-    int port = target.port();
+    return resolve(target.host(), target.port(),
+        address -> policy.decideAddress(credentialId, address));
+  }
+
+  /** The address and port to connect to for {@code host:port}, each address checked by {@code guard}. */
+  public Future<InetSocketAddress> resolve(String host, int port,
+      Function<InetAddress, Decision> guard) {
     for (ConnectTo rule : connectTo) {
       if (rule.matches(host, port)) {
-        return checked(new InetAddress[] {rule.address()}, rule.toPort(), credentialId, policy);
+        return checked(new InetAddress[] {rule.address()}, rule.toPort(), guard);
       }
     }
     if (Hosts.isIpLiteral(host)) {
-      return checked(new InetAddress[] {Hosts.literalAddress(host)}, port, credentialId, policy);
+      return checked(new InetAddress[] {Hosts.literalAddress(host)}, port, guard);
     }
     return vertx.executeBlocking(() -> lookup(host), false)
-        .compose(addresses -> checked(addresses, port, credentialId, policy));
+        .compose(addresses -> checked(addresses, port, guard));
   }
 
   private static Future<InetSocketAddress> checked(InetAddress[] addresses, int port,
-      String credentialId, PolicySet policy) {
+      Function<InetAddress, Decision> guard) {
     for (InetAddress address : addresses) {
-      Decision decision = policy.decideAddress(credentialId, address);
+      Decision decision = guard.apply(address);
       if (!decision.allowed()) {
         return Future.failedFuture(ProxyException.denied(decision));
       }

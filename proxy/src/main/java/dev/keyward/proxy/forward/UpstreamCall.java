@@ -57,7 +57,13 @@ public final class UpstreamCall {
     Target target = attempt.target();
     HttpClient client = target.isHttps() ? tlsClient : plainClient;
     call.upstreamSending(System.nanoTime());
-    return addresses.resolve(target, call.credentialId(), call.policy())
+    // Sent without a key by the forward proxy: the SSRF guard of the host's forward plan.
+    boolean keyless = call.forward() != null && call.credentialId().isEmpty();
+    Future<InetSocketAddress> checkedAddress = keyless
+        ? addresses.resolve(target.host(), target.port(),
+            checked -> call.policy().decideForwardAddress(call.forward(), checked))
+        : addresses.resolve(target, call.credentialId(), call.policy());
+    return checkedAddress
         .compose(address -> client.request(options(target, attempt, call, address)))
         .compose(request -> {
           call.sendingOnConnection();

@@ -12,11 +12,11 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
 /** Maps what the HTTP client throws to one error code each. */
-final class UpstreamFailures {
+public final class UpstreamFailures {
 
   private UpstreamFailures() {}
 
-  static ProxyException map(Throwable failure) {
+  public static ProxyException map(Throwable failure) {
     if (failure instanceof ProxyException e) {
       return e;
     }

@@ -37,6 +37,14 @@ public final class SlowClientGuard {
     request.response().endHandler(v -> arm(connection));
   }
 
+  /**
+   * For a {@code CONNECT} the forward proxy answered: the connection is a tunnel from now on, with
+   * no further request heads to wait for.
+   */
+  public void tunnelled(HttpConnection connection) {
+    disarm(connection);
+  }
+
   private void arm(HttpConnection connection) {
     long timer = vertx.setTimer(timeoutMillis, id -> {
       timers.remove(connection);

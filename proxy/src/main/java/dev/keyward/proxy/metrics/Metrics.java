@@ -42,6 +42,8 @@ public final class Metrics {
 
   /** The route label of requests to explicit targets ({@code /t/<host>/…}). */
   public static final String EXPLICIT_TARGET = "target";
+  /** The route label of the forward proxy's connections and of the requests inside them. */
+  public static final String FORWARD_PROXY = "forward_proxy";
   /** The route label of requests refused before a route or target was resolved. */
   public static final String NO_ROUTE = "none";
   /**

@@ -73,6 +73,7 @@ public final class RecordOutcome implements Interceptor {
     PlatformToken token = call.token();
     Target target = call.target();
     String route = !call.routeName().isEmpty() ? call.routeName()
+        : call.forward() != null ? Metrics.FORWARD_PROXY
         : target != null ? Metrics.EXPLICIT_TARGET : Metrics.NO_ROUTE;
     // Counted before it is audited: whoever reads the audit record finds the request counted.
     count(call.requestId(), route, result, code, outcome.status(), elapsedNanos,
@@ -107,6 +108,30 @@ public final class RecordOutcome implements Interceptor {
         failure == null ? "served by Keyward" : AuditPaths.scrub(failure.message()), "", "",
         status, 0, 0, 0,
         TimeUnit.NANOSECONDS.toMicros(elapsedNanos), null));
+  }
+
+  /**
+   * A connection the forward proxy was asked for ({@code CONNECT host:port}) and did not
+   * intercept: refused (by the policy, for a bad token, an unreachable host), or tunnelled
+   * untouched, recorded when the tunnel closes with the bytes each way. (An intercepted one is
+   * recorded request by request.)
+   *
+   * @param decision the policy's plan for the host; null when refused before it was asked
+   * @param failure why it was refused or failed; null when tunnelled
+   */
+  public void connection(Unrouted request, String host, String policyVersion, Decision decision,
+      int status, ProxyError failure, long bytesIn, long bytesOut) {
+    long elapsedNanos = System.nanoTime() - request.startNanos();
+    boolean denied = failure != null && (decision == null || !decision.allowed());
+    String outcome = failure == null ? "allowed" : denied ? "denied" : "failed";
+    String code = failure == null ? Decision.ALLOWED : failure.code();
+    String reason = failure == null || (denied && decision != null)
+        ? (decision == null ? "" : decision.reason()) : failure.message();
+    count(request.requestId(), Metrics.FORWARD_PROXY, outcome, code, status, elapsedNanos, -1);
+    audit.record(new AuditRecord(clock.instant(), request.requestId(), request.agent(),
+        request.tenant(), request.jti(), "", "", 0, host, request.method(), "", outcome, code,
+        AuditPaths.scrub(reason), decision == null ? "" : decision.rule(), policyVersion, status, 0,
+        bytesIn, bytesOut, TimeUnit.NANOSECONDS.toMicros(elapsedNanos), null));
   }
 
   /** An unrouted path is whatever the agent sent: kept, but not at any length. */

@@ -55,6 +55,13 @@ public final class UnsealAndInject implements Interceptor {
 
   @Override
   public Future<Void> onAttempt(Call call, Attempt attempt) {
+    if (call.forward() != null && call.credentialId().isEmpty()) {
+      // The forward proxy, a request without a placeholder: the same hygiene, no key.
+      MultiMap headers = hygiene.toUpstream(call.request().headers());
+      headers.set("X-Request-Id", call.requestId());
+      attempt.headers(headers);
+      return CONTINUE;
+    }
     String tenant = call.token().tenant();
     String id = call.credentialId();
     Context context = Vertx.currentContext();
@@ -119,7 +126,7 @@ public final class UnsealAndInject implements Interceptor {
       String text = secret.text(InsecureSecretAccess.get());
       Redactor redactor = Redactor.forSecret(text);
       String value = injection.render(text);
-      if (injection.location() == Injection.Location.HEADER) {
+      if (injection.inHeader()) {
         headers.set(injection.name(), value);
         return new Injected(headers, target, redactor);
       }

@@ -39,7 +39,7 @@ public final class NodeClients {
   /** A deadline for one client run; a run on an idle machine takes about a second. */
   static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
   static final List<String> FILES = List.of("package.json", "package-lock.json", "common.mjs",
-      "openai-client.mjs", "anthropic-client.mjs");
+      "openai-client.mjs", "anthropic-client.mjs", "openai-forward.mjs");
 
   private static NodeClients installed;
   private static String unavailable;
@@ -191,7 +191,7 @@ public final class NodeClients {
    * Runs a command with its output in files; the exit code, or -1 when it ran past the deadline
    * (then it and its children are killed).
    */
-  private static int exec(List<String> command, Path dir, Map<String, String> env,
+  static int exec(List<String> command, Path dir, Map<String, String> env,
       Duration timeout, Path out, Path err) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

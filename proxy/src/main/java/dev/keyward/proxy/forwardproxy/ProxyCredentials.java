@@ -1,0 +1,79 @@
+package dev.keyward.proxy.forwardproxy;
+
+import dev.keyward.proxy.error.ErrorCode;
+import dev.keyward.proxy.error.ProxyError;
+import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.token.PlatformToken;
+import dev.keyward.token.TokenRejectedException;
+import dev.keyward.token.TokenVerifier;
+import io.vertx.core.MultiMap;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The platform token on the forward-proxy port, from {@code Proxy-Authorization}: Basic with the
+ * token as the password ({@code HTTPS_PROXY=http://agent:TOKEN@host:port} in every tool; a token
+ * given as the user with no password is taken too), or Bearer. Anything else is {@code 407}
+ * with {@code Proxy-Authenticate}, so tools that wait for the challenge send their credentials.
+ */
+final class ProxyCredentials {
+
+  static final String HEADER = "Proxy-Authorization";
+  static final Map<String, String> CHALLENGE =
+      Map.of("Proxy-Authenticate", "Basic realm=\"keyward\"");
+
+  private ProxyCredentials() {}
+
+  /** The verified token of a request to the forward-proxy port. */
+  static PlatformToken verify(TokenVerifier verifier, MultiMap headers) throws ProxyException {
+    return verify(verifier, tokenText(headers));
+  }
+
+  static PlatformToken verify(TokenVerifier verifier, String token) throws ProxyException {
+    try {
+      return verifier.verify(token);
+    } catch (TokenRejectedException e) {
+      throw ProxyException.withHeaders(new ProxyError(407, e.error().code(), e.error().message()),
+          CHALLENGE);
+    }
+  }
+
+  /** The token's text, not yet verified. */
+  static String tokenText(MultiMap headers) throws ProxyException {
+    List<String> values = headers.getAll(HEADER);
+    if (values.size() != 1) {
+      throw required(values.isEmpty() ? "send the platform token in " + HEADER
+          : "send one " + HEADER + " header");
+    }
+    String value = values.get(0).trim();
+    int space = value.indexOf(' ');
+    String scheme = space < 0 ? value : value.substring(0, space);
+    String credentials = space < 0 ? "" : value.substring(space + 1).trim();
+    if (scheme.equalsIgnoreCase("Bearer") && !credentials.isEmpty()) {
+      return credentials;
+    }
+    if (scheme.equalsIgnoreCase("Basic") && !credentials.isEmpty()) {
+      String decoded;
+      try {
+        decoded = new String(Base64.getDecoder().decode(credentials), StandardCharsets.UTF_8);
+      } catch (IllegalArgumentException e) {
+        throw required("the Basic credentials are not valid base64");
+      }
+      int colon = decoded.indexOf(':');
+      String user = colon < 0 ? decoded : decoded.substring(0, colon);
+      String password = colon < 0 ? "" : decoded.substring(colon + 1);
+      String token = password.isEmpty() ? user : password;
+      if (!token.isEmpty()) {
+        return token;
+      }
+    }
+    throw required("use Basic credentials with the token as the password, or Bearer");
+  }
+
+  private static ProxyException required(String why) {
+    return ProxyException.withHeaders(new ProxyError(407, ErrorCode.PROXY_AUTH_REQUIRED.code(),
+        ErrorCode.PROXY_AUTH_REQUIRED.message() + ": " + why), CHALLENGE);
+  }
+}
