@@ -84,6 +84,11 @@ public final class PolicySet {
     return Optional.ofNullable(credentials.get(id));
   }
 
+  /** Every route, by name. */
+  public List<Route> routes() {
+    return routes.values().stream().sorted(java.util.Comparator.comparing(Route::name)).toList();
+  }
+
   public int credentialCount() {
     return credentials.size();
   }

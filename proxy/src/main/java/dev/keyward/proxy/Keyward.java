@@ -19,6 +19,7 @@ import dev.keyward.proxy.budget.BudgetStores;
 import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.config.ConfigException;
 import dev.keyward.proxy.config.KeywardConfig;
+import dev.keyward.proxy.console.Console;
 import dev.keyward.proxy.forward.HeaderHygiene;
 import dev.keyward.proxy.forwardproxy.ForwardProxy;
 import dev.keyward.proxy.forwardproxy.ForwardProxyCa;
@@ -206,17 +207,19 @@ public final class Keyward implements AutoCloseable {
       if (config.admin().enabled()) {
         Health health = observe(metrics, storage, tokens, verifier, cache, reloader, audit,
             budgets, agentPort);
-        AdminApi admin = new AdminApi(vertx, new LocalOperations(config, storage,
-            Optional.of(reloader), appliedHere(tokens, cache), clock), verifier, audit, clock,
-            health, metrics);
+        LocalOperations operations = new LocalOperations(config, storage,
+            Optional.of(reloader), appliedHere(tokens, cache), clock);
+        AdminApi admin = new AdminApi(vertx, operations, verifier, audit, clock, health, metrics);
+        new Console(vertx, new Console.Sources(operations, verifier, audit, config.audit(),
+            storage.kv(), policies::current, budgets), clock).mount(admin.router());
         adminServer = vertx.createHttpServer(adminOptions(config.admin(), config.limits()))
             .requestHandler(admin.router());
         await(adminServer.listen());
       }
       LOG.info("Keyward listening on {}:{} (policy {} with {} routes; {}){}{}", config.host(),
           servers.get(0).actualPort(), policy.version(), policy.routeCount(), storage.describe(),
-          adminServer == null ? "; admin API off" : "; admin API on " + config.admin().host()
-              + ":" + adminServer.actualPort(),
+          adminServer == null ? "; admin API off" : "; admin API and console on "
+              + config.admin().host() + ":" + adminServer.actualPort(),
           forwardServers.isEmpty() ? "" : "; forward proxy on " + config.forwardProxy().host()
               + ":" + forwardServers.get(0).actualPort());
       return new Keyward(vertx, servers, adminServer, forwardServers, agentPort, reloader,

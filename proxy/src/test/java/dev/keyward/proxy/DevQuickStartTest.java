@@ -190,6 +190,20 @@ class DevQuickStartTest {
   }
 
   @Test
+  void thePrintedConsoleUrlServesTheSignInPage() throws Exception {
+    try (DevRun run = new DevRun(dir.resolve("keyward-data"))) {
+      String line = run.line("Web console: ");
+      String url = line.substring(line.indexOf("http://"), line.indexOf(" (sign in"));
+      assertTrue(url.endsWith("/console"), line);
+      HttpResponse<String> page = new Agent(0).send(HttpRequest.newBuilder(URI.create(url
+          + "/sign-in")).GET());
+      assertEquals(200, page.statusCode());
+      assertTrue(page.body().contains("Operator token"), page.body());
+      assertTrue(line.contains("operator token --data-dir"), line);
+    }
+  }
+
+  @Test
   void aDataDirectoryWithoutTheDemoRouteStillStartsAndSaysHowToGetIt() throws Exception {
     Path data = dir.resolve("keyward-data");
     new DevRun(data).close();

@@ -86,7 +86,9 @@ public final class AdminApi {
     this.clock = clock;
     this.openApi = openApiDocument();
     this.router = Router.router(vertx);
-    router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
+    // Only the API's own bodies: the console reads its forms itself (a key must not become a
+    // form attribute string).
+    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
     router.get("/openapi.json").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(openApi));
     router.get("/healthz").handler(ctx -> ctx.response()

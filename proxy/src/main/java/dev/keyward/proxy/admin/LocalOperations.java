@@ -293,7 +293,7 @@ public final class LocalOperations implements Operations {
   @Override
   public JsonArray queryAudit(AuditQuery query) throws OperationException {
     Deque<JsonObject> latest = new ArrayDeque<>();
-    readAudit(query.since(), entry -> {
+    forEachAuditEntry(query.since(), entry -> {
       if (query.matches(entry)) {
         latest.addLast(entry);
         if (latest.size() > query.limit()) {
@@ -307,7 +307,7 @@ public final class LocalOperations implements Operations {
   @Override
   public JsonArray auditReport(Instant since) throws OperationException {
     Map<String, CredentialUse> uses = new TreeMap<>();
-    readAudit(since, entry -> {
+    forEachAuditEntry(since, entry -> {
       if (AuditRecord.TYPE.equals(entry.getString("type"))) {
         String credential = entry.getString("credential");
         uses.computeIfAbsent(credential == null ? "" : credential, c -> new CredentialUse())
@@ -352,7 +352,11 @@ public final class LocalOperations implements Operations {
     }
   }
 
-  private void readAudit(Instant since, java.util.function.Consumer<JsonObject> each)
+  /**
+   * Calls {@code each} with every audit entry (request and admin records) since {@code since},
+   * oldest first, from this instance's files.
+   */
+  public void forEachAuditEntry(Instant since, java.util.function.Consumer<JsonObject> each)
       throws OperationException {
     Path file = config.audit().file().orElseThrow(() -> new OperationException(
         OperationError.NO_AUDIT_FILE, "this installation audits to stdout only (audit.file is not set):"

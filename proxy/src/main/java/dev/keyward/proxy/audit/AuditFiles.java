@@ -25,6 +25,10 @@ public final class AuditFiles {
   private static final Pattern SET_ASIDE =
       Pattern.compile("audit-\\d{8}T\\d{6}Z-\\d{12}(-torn)?\\.jsonl");
 
+  private static final java.time.format.DateTimeFormatter CLOSED =
+      java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+          .withZone(java.time.ZoneOffset.UTC);
+
   private static final byte[] SEQ_PREFIX = "{\"seq\":".getBytes(StandardCharsets.UTF_8);
 
   private AuditFiles() {}
@@ -43,6 +47,19 @@ public final class AuditFiles {
       files.add(current);
     }
     return files;
+  }
+
+  /** When a set-aside file was closed (its name says so, to the second); empty for others. */
+  static Optional<Instant> closedAt(Path file) {
+    String name = file.getFileName().toString();
+    if (!SET_ASIDE.matcher(name).matches()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(CLOSED.parse(name.substring(6, 22), Instant::from));
+    } catch (java.time.format.DateTimeParseException e) {
+      return Optional.empty();
+    }
   }
 
   /** The hash of the file's first complete line; empty when it has none. */
@@ -99,10 +116,18 @@ public final class AuditFiles {
     return seq;
   }
 
-  /** Calls {@code each} with every entry (request and admin records, not chain lines). */
+  /**
+   * Calls {@code each} with every entry (request and admin records, not chain lines) at or after
+   * {@code since}. A set-aside file whose name says it was closed before {@code since} holds no
+   * such entry and is not read.
+   */
   public static void forEachEntry(List<Path> files, Instant since, Consumer<JsonObject> each)
       throws IOException {
     for (Path file : files) {
+      Optional<Instant> closed = closedAt(file);
+      if (closed.isPresent() && !closed.get().plusSeconds(1).isAfter(since)) {
+        continue; // its name has whole seconds: every entry in it is older than since
+      }
       try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
         for (String line; (line = in.readLine()) != null; ) {
           JsonObject json;

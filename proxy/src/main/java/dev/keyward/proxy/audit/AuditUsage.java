@@ -7,9 +7,11 @@ import io.vertx.core.json.JsonObject;
 /**
  * What an LLM call used and cost, as the audit record shows it: token counts, the cost in USD
  * (null when the model has no price), whether the counts are an estimate (a stream cut before
- * the provider reported usage), and the model sent upstream.
+ * the provider reported usage), the model sent upstream, and the tier the call belongs to: the
+ * platform token's purpose ({@code conversation}, {@code heartbeat}, {@code subagent}), which picks
+ * the route's tier model; null when the token names none.
  */
-public record AuditUsage(String model, Usage usage, Cost cost) {
+public record AuditUsage(String model, String tier, Usage usage, Cost cost) {
 
   public JsonObject toJson() {
     return new JsonObject()
@@ -20,6 +22,7 @@ public record AuditUsage(String model, Usage usage, Cost cost) {
         .put("cost_usd", cost.priced() ? cost.usd() : null)
         .put("priced", cost.priced())
         .put("estimated", usage.estimated())
-        .put("model", model);
+        .put("model", model)
+        .put("tier", tier);
   }
 }

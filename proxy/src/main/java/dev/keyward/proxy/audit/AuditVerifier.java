@@ -22,8 +22,18 @@ import java.util.Optional;
  */
 public final class AuditVerifier {
 
+  /** What a problem is about, for a reader who wants the checks one by one. */
+  public enum Kind {
+    /** Lines and their order: the hash chain, sequence numbers, where the log starts, gaps. */
+    CHAIN,
+    /** Checkpoint, anchor and gap signatures, and the instance that signed them. */
+    SIGNATURES,
+    /** Whether the log reaches, unchanged, what the shared store witnessed. */
+    WITNESS
+  }
+
   /** One thing wrong, where. */
-  public record Problem(String file, long line, String message) {
+  public record Problem(String file, long line, Kind kind, String message) {
     @Override
     public String toString() {
       return file + ":" + line + ": " + message;
@@ -95,7 +105,7 @@ public final class AuditVerifier {
         String line = new String(raw, StandardCharsets.UTF_8);
         String hash = AuditChain.hash(raw);
         if (tornTail && i == lines.size() - 1) {
-          problems.add(new Problem(name, lineNo, "the file ends in the middle of a line: it was"
+          problems.add(new Problem(name, lineNo, Kind.CHAIN, "the file ends in the middle of a line: it was"
               + " truncated (or Keyward crashed mid-write)"));
           continue; // Keyward goes on from the last complete line; so does the check
         }
@@ -103,7 +113,7 @@ public final class AuditVerifier {
         try {
           json = new JsonObject(line);
         } catch (RuntimeException e) {
-          problems.add(new Problem(name, lineNo, "not valid JSON: the line was edited"));
+          problems.add(new Problem(name, lineNo, Kind.CHAIN, "not valid JSON: the line was edited"));
           expectedPrev = hash;
           expectedSeq = -1;
           continue;
@@ -114,19 +124,19 @@ public final class AuditVerifier {
         if (expectedPrev == null) {
           checkStart(json, seq, prev, name, lineNo, options, problems, notes);
         } else if (!expectedPrev.equals(prev)) {
-          problems.add(new Problem(name, lineNo, "hash chain broken: the line before it was"
+          problems.add(new Problem(name, lineNo, Kind.CHAIN, "hash chain broken: the line before it was"
               + " edited, removed or moved"));
         }
         boolean gap = AuditChain.GAP.equals(type);
         if (expectedSeq >= 0 && (gap ? seq < expectedSeq : seq != expectedSeq)) {
-          problems.add(new Problem(name, lineNo, "sequence " + expectedSeq + " expected, found "
+          problems.add(new Problem(name, lineNo, Kind.CHAIN, "sequence " + expectedSeq + " expected, found "
               + seq + ": a line was removed or moved"));
         }
         boolean signed = AuditChain.CHECKPOINT.equals(type) || AuditChain.FILE.equals(type)
             || gap;
         if (signed && verifier.isEmpty() && options.signaturesRequired() && !keyMissingReported) {
           keyMissingReported = true;
-          problems.add(new Problem(name, lineNo, "signed by instance "
+          problems.add(new Problem(name, lineNo, Kind.SIGNATURES, "signed by instance "
               + json.getString("instance") + ", but there is no public key to check it: neither"
               + " audit.public_key nor the store (" + AuditKeys.publicKeyPath(
                   options.instance().orElse(json.getString("instance", "?"))) + ") has one."
@@ -134,7 +144,7 @@ public final class AuditVerifier {
         }
         if (signed && options.instance().isPresent()
             && !options.instance().get().equals(json.getString("instance"))) {
-          problems.add(new Problem(name, lineNo, "written by instance "
+          problems.add(new Problem(name, lineNo, Kind.SIGNATURES, "written by instance "
               + json.getString("instance") + ", not " + options.instance().get()
               + ": a file of another log"));
         }
@@ -147,13 +157,13 @@ public final class AuditVerifier {
           if (witness.isPresent() && witness.get().seq() == seq) {
             checkpointWitnessed = true;
             if (!witness.get().prev().equals(prev)) {
-              problems.add(new Problem(name, lineNo, "this checkpoint differs from the one"
+              problems.add(new Problem(name, lineNo, Kind.WITNESS, "this checkpoint differs from the one"
                   + " witnessed in the store: the log before it was rewritten"));
             }
           }
         } else if (gap) {
           // Its sequence number skips the lines it says are missing; the gap itself is the problem.
-          problems.add(new Problem(name, lineNo, AuditChain.describeGap(
+          problems.add(new Problem(name, lineNo, Kind.CHAIN, AuditChain.describeGap(
               json.getLong("expected_seq", -1L), json.getString("expected_by", ""),
               json.getString("expected_time", ""), json.getLong("found_seq", -1L),
               json.getString("time", ""))));
@@ -169,7 +179,7 @@ public final class AuditVerifier {
         if (witness.isPresent() && witness.get().headSeq() == seq) {
           headHashSeen = hash;
           if (!witness.get().headHash().isEmpty() && !witness.get().headHash().equals(hash)) {
-            problems.add(new Problem(name, lineNo, "this line differs from the one witnessed in"
+            problems.add(new Problem(name, lineNo, Kind.WITNESS, "this line differs from the one witnessed in"
                 + " the store as the log's head at " + witness.get().headTime()
                 + ": it was rewritten"));
           }
@@ -184,22 +194,22 @@ public final class AuditVerifier {
     if (witness.isPresent()) {
       AuditWitness w = witness.get();
       if (lastSeq < w.headSeq()) {
-        problems.add(new Problem(lastFile, 0, "truncated: the store witnessed this log up to seq "
+        problems.add(new Problem(lastFile, 0, Kind.WITNESS, "truncated: the store witnessed this log up to seq "
             + w.headSeq() + " (at " + w.headTime() + "), but it ends at seq " + lastSeq + ": "
             + (w.headSeq() - lastSeq) + " line" + (w.headSeq() - lastSeq == 1 ? " was" : "s were")
             + " cut off the end"));
       } else if (w.seq() >= 0 && !checkpointWitnessed) {
-        problems.add(new Problem(lastFile, 0, "truncated: checkpoint " + w.seq() + " of "
+        problems.add(new Problem(lastFile, 0, Kind.WITNESS, "truncated: checkpoint " + w.seq() + " of "
             + w.time() + " was witnessed in the store but is not in the log, which ends at "
             + lastSeq));
       }
       if (headHashSeen == null && lastSeq >= w.headSeq() && !w.headHash().isEmpty()) {
-        problems.add(new Problem(lastFile, 0, "the line at seq " + w.headSeq() + " that the store"
+        problems.add(new Problem(lastFile, 0, Kind.WITNESS, "the line at seq " + w.headSeq() + " that the store"
             + " witnessed as the head is not in the files given"));
       }
       unwitnessed = Math.max(0, lastSeq - Math.max(w.headSeq(), w.seq()));
     } else if (options.witnessRequired()) {
-      problems.add(new Problem(lastFile, 0, "no witness in the store for instance "
+      problems.add(new Problem(lastFile, 0, Kind.WITNESS, "no witness in the store for instance "
           + options.instance().orElse("?") + ": a cut log cannot be told from an intact one (is"
           + " this the instance's log, and the store it writes to?)"));
     }
@@ -227,7 +237,7 @@ public final class AuditVerifier {
     boolean header = AuditChain.FILE.equals(json.getString("type"))
         && json.getString("signature") != null;
     if (!header) {
-      problems.add(new Problem(name, lineNo, "the log starts mid-chain at seq " + seq
+      problems.add(new Problem(name, lineNo, Kind.CHAIN, "the log starts mid-chain at seq " + seq
           + " without a signed anchor: its first lines were removed"));
       return;
     }
@@ -240,7 +250,7 @@ public final class AuditVerifier {
         name, lineNo, problems, "anchor signature invalid: this file's header was altered");
     String previous = json.getString("previous_file");
     if (options.wholeLog()) {
-      problems.add(new Problem(name, lineNo, "the file before it (" + previous + ") is missing:"
+      problems.add(new Problem(name, lineNo, Kind.CHAIN, "the file before it (" + previous + ") is missing:"
           + " the log's earlier files were removed. If they were archived on purpose, verify"
           + " them together with these, or name the files to check"));
     } else {
@@ -259,7 +269,7 @@ public final class AuditVerifier {
       byte[] signature = Base64.getDecoder().decode(json.getString("signature", ""));
       verifier.get().verify(signature, message);
     } catch (GeneralSecurityException | IllegalArgumentException e) {
-      problems.add(new Problem(file, line, complaint));
+      problems.add(new Problem(file, line, Kind.SIGNATURES, complaint));
     }
   }
 

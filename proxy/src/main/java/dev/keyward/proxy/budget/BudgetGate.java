@@ -3,6 +3,7 @@ package dev.keyward.proxy.budget;
 import dev.keyward.llm.budget.Charge;
 import dev.keyward.llm.budget.WorstCase;
 import dev.keyward.policies.ApplicableBudget;
+import dev.keyward.policies.Budget;
 import dev.keyward.policies.OnStoreFailure;
 import io.vertx.core.Future;
 import java.time.Duration;
@@ -113,6 +114,14 @@ public final class BudgetGate {
   /** A failure's message, never null: null means "available" to {@code /readyz}. */
   private static String describe(Throwable e) {
     return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+  }
+
+  /**
+   * For operators (the console): per budget, every subject with counters in the current window.
+   * Fails when the store cannot be read.
+   */
+  public Future<List<BudgetUsage>> usage(List<Budget> budgets) {
+    return budgets.isEmpty() ? Future.succeededFuture(List.of()) : store.usage(budgets);
   }
 
   /** False after a store call failed, until one succeeds again. */

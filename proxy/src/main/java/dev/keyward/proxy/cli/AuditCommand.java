@@ -9,6 +9,7 @@ import dev.keyward.proxy.admin.AuditQuery;
 import dev.keyward.proxy.audit.AuditFiles;
 import dev.keyward.proxy.audit.AuditKeys;
 import dev.keyward.proxy.audit.AuditVerifier;
+import dev.keyward.proxy.audit.ConfiguredLog;
 import dev.keyward.proxy.audit.AuditWitness;
 import dev.keyward.proxy.config.Durations;
 import dev.keyward.proxy.config.KeywardConfig;
@@ -100,13 +101,9 @@ final class AuditCommand implements Runnable {
         String name = instance != null ? instance : config.get().audit().instance();
         expected = Optional.of(name);
         try (Installation installation = Installation.open(config.get())) {
-          Optional<Path> pinned = config.get().audit().publicKey();
-          Optional<KeysetHandle> key = pinned.isPresent()
-              ? Optional.of(AuditKeys.readPublicKeyset(pinned.get()))
-              : AuditKeys.publicKeyset(installation.storage().kv(), name);
-          if (key.isPresent()) {
-            verifier = Optional.of(AuditKeys.verifier(key.get()));
-          } // else every signed line is unverifiable: a failure (signaturesRequired below)
+          // Empty: every signed line is unverifiable, a failure (signaturesRequired below).
+          verifier = ConfiguredLog.verifier(config.get().audit(), installation.storage().kv(),
+              name);
           // Every file of the configured log (even none left: the witness tells what is gone),
           // or chosen files ending with the current one.
           Path last = chosen.isEmpty() ? null : chosen.get(chosen.size() - 1);
@@ -130,7 +127,9 @@ final class AuditCommand implements Runnable {
       notes.addAll(result.notes());
       JsonArray problems = new JsonArray();
       result.problems().forEach(p -> problems.add(new JsonObject().put("file", p.file())
-          .put("line", p.line()).put("message", p.message())));
+          .put("line", p.line())
+          .put("kind", p.kind().name().toLowerCase(java.util.Locale.ROOT))
+          .put("message", p.message())));
       JsonObject out = new JsonObject()
           .put("ok", result.ok())
           .put("instance", expected.orElse(null))

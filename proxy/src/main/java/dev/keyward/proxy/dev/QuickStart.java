@@ -39,6 +39,8 @@ public final class QuickStart {
         "Keyward is listening on " + baseUrl + " (admin API on " + adminUrl + ")",
         "Data directory: " + dataDir.toAbsolutePath() + (firstRun ? " (created now)" : ""),
         "",
+        consoleLine(launcher, dir, adminUrl),
+        "",
         firstCall,
         "",
         "  # 1. Store a provider key. It is read from stdin, never from the command line.",
@@ -65,6 +67,15 @@ public final class QuickStart {
             + " api_key=$KEYWARD_TOKEN" + (demo ? " (or base_url=\"" + baseUrl + "/r/"
             + DemoProvider.ROUTE + "\" for the fake provider, Anthropic's SDK too)" : ""),
         "");
+  }
+
+  /** Where the web console is, and the token to sign in with; nothing when the admin is off. */
+  private static String consoleLine(String launcher, String dir, String adminUrl) {
+    if (!adminUrl.startsWith("http")) {
+      return "(The web console is off with the admin API.)";
+    }
+    return "Web console: " + adminUrl + "/console (sign in with a token from: " + launcher
+        + " operator token --data-dir " + dir + " --name me --role operator)";
   }
 
   private static String quote(String path) {

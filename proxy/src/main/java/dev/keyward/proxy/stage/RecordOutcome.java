@@ -13,6 +13,7 @@ import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.metrics.Metrics;
 import dev.keyward.token.PlatformToken;
+import dev.keyward.token.Purpose;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
@@ -87,7 +88,9 @@ public final class RecordOutcome implements Interceptor {
         decision == null ? "" : decision.rule(), call.policy().version(), outcome.status(),
         call.upstreamStatus(), call.bytesIn(), call.bytesOut(),
         TimeUnit.NANOSECONDS.toMicros(elapsedNanos),
-        call.usage() == null ? null : new AuditUsage(call.model(), call.usage(), call.cost())));
+        call.usage() == null ? null : new AuditUsage(call.model(),
+            token == null ? null : token.purpose().map(Purpose::claim).orElse(null), call.usage(),
+            call.cost())));
   }
 
   /**

@@ -1,0 +1,51 @@
+package dev.keyward.proxy.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+class AuditCsvTest {
+
+  @Test
+  void plainTextIsWrittenAsIs() {
+    assertEquals("support-bot", AuditCsv.text("support-bot"));
+  }
+
+  @Test
+  void commasQuotesAndLineBreaksAreQuoted() {
+    assertEquals("\"a,b\"", AuditCsv.text("a,b"));
+    assertEquals("\"say \"\"hi\"\"\"", AuditCsv.text("say \"hi\""));
+    assertEquals("\"two\nlines\"", AuditCsv.text("two\nlines"));
+  }
+
+  @Test
+  void textThatASpreadsheetWouldEvaluateIsDefused() {
+    assertEquals("\"'=HYPERLINK(\"\"http://x\"\")\"", AuditCsv.text("=HYPERLINK(\"http://x\")"));
+    assertEquals("'+1", AuditCsv.text("+1"));
+    assertEquals("'-2+3", AuditCsv.text("-2+3"));
+    assertEquals("'@SUM(A1)", AuditCsv.text("@SUM(A1)"));
+    assertEquals("\"'\rcmd\"", AuditCsv.text("\rcmd"));
+  }
+
+  @Test
+  void aRowHasOneFieldPerHeaderColumnWithNumbersUnquoted() {
+    JsonObject entry = new JsonObject().put("seq", 7).put("type", "request")
+        .put("time", "2026-12-01T10:00:00Z").put("agent", "bot").put("path", "/v1/a,b")
+        .put("status", 200).put("usage", new JsonObject().put("model", "gpt-5-mini")
+            .put("cost_usd", 0.0012).put("estimated", false));
+    String header = AuditCsv.header();
+    String row = AuditCsv.row(entry);
+    assertTrue(header.endsWith("\r\n") && row.endsWith("\r\n"));
+    String[] names = header.strip().split(",");
+    assertEquals("seq", names[0]);
+    assertTrue(row.startsWith("7,2026-12-01T10:00:00Z,request,"), row);
+    assertTrue(row.contains(",\"/v1/a,b\","), row);
+    assertTrue(row.contains(",gpt-5-mini,"), row);
+    assertTrue(row.contains(",0.0012,"), row);
+    // Every column present: the row has as many separators as the header outside quotes.
+    assertEquals(names.length - 1, row.replace("\"/v1/a,b\"", "x").chars()
+        .filter(c -> c == ',').count());
+  }
+}
