@@ -268,4 +268,18 @@ class RedisBudgetEndToEndTest {
       redis.start();
     }
   }
+
+  @Test
+  void usageWhileRedisIsDownIs503BudgetUnavailable() throws Exception {
+    String auditor = installationA.operatorToken("arthur", Role.AUDITOR).token();
+    redis.stop();
+    try {
+      HttpResponse<String> response = new Agent(a.adminPort()).get("/v1/budgets/usage", auditor);
+      assertEquals(503, response.statusCode(), response.body());
+      assertEquals("budget_unavailable", new JsonObject(response.body()).getJsonObject("error")
+          .getString("code"));
+    } finally {
+      redis.start();
+    }
+  }
 }
