@@ -10,10 +10,12 @@ import dev.keyward.proxy.admin.AppliedHere;
 import dev.keyward.proxy.admin.LocalOperations;
 import dev.keyward.proxy.admin.OperationError;
 import dev.keyward.proxy.admin.OperationException;
+import dev.keyward.proxy.admin.RunningBudgets;
 import dev.keyward.proxy.audit.AuditKeys;
 import dev.keyward.proxy.audit.AuditLog;
 import dev.keyward.proxy.budget.BudgetCounters;
 import dev.keyward.proxy.budget.BudgetGate;
+import dev.keyward.proxy.budget.BudgetGauges;
 import dev.keyward.proxy.budget.BudgetStore;
 import dev.keyward.proxy.budget.BudgetStores;
 import dev.keyward.proxy.call.Interceptor;
@@ -119,12 +121,14 @@ public final class Keyward implements AutoCloseable {
   private final PolicyReloader policyReloader;
   private final TokenState tokens;
   private final AuditLog audit;
+  private final Optional<BudgetGauges> budgetGauges;
   private final Deque<AutoCloseable> resources;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private Keyward(Vertx vertx, List<HttpServer> servers, HttpServer adminServer,
       List<HttpServer> forwardServers, AgentPort agentPort, PolicyReloader policyReloader,
-      TokenState tokens, AuditLog audit, Deque<AutoCloseable> resources) {
+      TokenState tokens, AuditLog audit, Optional<BudgetGauges> budgetGauges,
+      Deque<AutoCloseable> resources) {
     this.vertx = vertx;
     this.servers = List.copyOf(servers);
     this.adminServer = adminServer;
@@ -133,6 +137,7 @@ public final class Keyward implements AutoCloseable {
     this.policyReloader = policyReloader;
     this.tokens = tokens;
     this.audit = audit;
+    this.budgetGauges = budgetGauges;
     this.resources = resources;
   }
 
@@ -147,6 +152,17 @@ public final class Keyward implements AutoCloseable {
    */
   public boolean refreshTokenState() {
     return tokens.refresh();
+  }
+
+  /**
+   * Reads budget usage into the per-budget gauges now (also done every {@link
+   * BudgetGauges#REFRESH_INTERVAL}) and returns once they show it.
+   *
+   * @throws IllegalStateException when the admin API (which serves the metrics) is disabled
+   */
+  public void refreshBudgetGauges() throws Exception {
+    await(budgetGauges.orElseThrow(() -> new IllegalStateException(
+        "the admin API is disabled (admin.enabled: false): no metrics")).refresh());
   }
 
   /** The audit trail this instance writes. */
@@ -204,11 +220,14 @@ public final class Keyward implements AutoCloseable {
               budgets, metrics, upstream, addresses, recordOutcome, agentPort)
           : List.of();
       HttpServer adminServer = null;
+      Optional<BudgetGauges> budgetGauges = Optional.empty();
       if (config.admin().enabled()) {
         Health health = observe(metrics, storage, tokens, verifier, cache, reloader, audit,
             budgets, agentPort);
+        budgetGauges = Optional.of(budgetGauges(vertx, budgets, policies, metrics, resources));
         LocalOperations operations = new LocalOperations(config, storage,
-            Optional.of(reloader), appliedHere(tokens, cache), clock);
+            Optional.of(reloader), appliedHere(tokens, cache),
+            Optional.of(new RunningBudgets(policies::current, budgets)), clock);
         AdminApi admin = new AdminApi(vertx, operations, verifier, audit, clock, health, metrics);
         new Console(vertx, new Console.Sources(operations, verifier, audit, config.audit(),
             storage.kv(), policies::current, budgets), clock).mount(admin.router());
@@ -223,7 +242,7 @@ public final class Keyward implements AutoCloseable {
           forwardServers.isEmpty() ? "" : "; forward proxy on " + config.forwardProxy().host()
               + ":" + forwardServers.get(0).actualPort());
       return new Keyward(vertx, servers, adminServer, forwardServers, agentPort, reloader,
-          tokens, audit, resources);
+          tokens, audit, budgetGauges, resources);
     } catch (ConfigException e) {
       closeAll(resources);
       throw e;
@@ -280,6 +299,20 @@ public final class Keyward implements AutoCloseable {
     });
     counters.bindTo(metrics.registry());
     return gate;
+  }
+
+  /**
+   * The per-budget gauges, refreshed now and every {@link BudgetGauges#REFRESH_INTERVAL} on a
+   * timer (never on the request path), stopped before the budget store closes.
+   */
+  private static BudgetGauges budgetGauges(Vertx vertx, BudgetGate budgets, PolicyHolder policies,
+      Metrics metrics, Deque<AutoCloseable> resources) {
+    BudgetGauges gauges =
+        new BudgetGauges(budgets, () -> policies.current().budgets(), metrics.registry());
+    long timer = vertx.setPeriodic(1, BudgetGauges.REFRESH_INTERVAL.toMillis(),
+        id -> gauges.tick());
+    resources.push(() -> vertx.cancelTimer(timer));
+    return gauges;
   }
 
   private static Vertx vertx(Metrics metrics, Deque<AutoCloseable> resources) {

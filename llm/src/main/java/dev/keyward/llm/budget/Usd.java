@@ -49,10 +49,12 @@ public final class Usd {
 
   /** For people: {@code 25.00 USD}, {@code 0.000123 USD}: at least two decimals, exact. */
   public static String format(long nanoUsd) {
+    return amount(nanoUsd).toPlainString() + " USD";
+  }
+
+  /** The amount in USD, exact, with at least two decimals ({@code 25.00}, {@code 0.000123}). */
+  public static BigDecimal amount(long nanoUsd) {
     BigDecimal usd = BigDecimal.valueOf(nanoUsd, 9).stripTrailingZeros();
-    if (usd.scale() < 2) {
-      usd = usd.setScale(2, RoundingMode.UNNECESSARY);
-    }
-    return usd.toPlainString() + " USD";
+    return usd.scale() < 2 ? usd.setScale(2, RoundingMode.UNNECESSARY) : usd;
   }
 }

@@ -47,4 +47,11 @@ class UsdTest {
     assertEquals("0.000123 USD", Usd.format(123_000L));
     assertEquals("0.00 USD", Usd.format(0));
   }
+
+  @Test
+  void anAmountIsTheExactDecimalWithAtLeastTwoDecimals() {
+    assertEquals("8.00", Usd.amount(8_000_000_000L).toString());
+    assertEquals("0.00004225", Usd.amount(42_250L).toString());
+    assertEquals("0.000000001", Usd.amount(1L).toPlainString());
+  }
 }

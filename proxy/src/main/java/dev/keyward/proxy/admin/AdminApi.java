@@ -188,6 +188,8 @@ public final class AdminApi {
         call -> operations.queryAudit(call.auditQuery()));
     route(HttpMethod.GET, "/v1/audit/report", "audit.report", Access.READ,
         call -> operations.auditReport(call.since(Duration.ofDays(7))));
+    route(HttpMethod.GET, "/v1/budgets/usage", "budget.usage", Access.READ,
+        call -> operations.budgetUsage(Optional.ofNullable(call.query("budget"))));
   }
 
   private void route(HttpMethod method, String path, String action, Access access, Action run) {

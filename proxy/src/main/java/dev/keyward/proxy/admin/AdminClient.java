@@ -200,6 +200,12 @@ public final class AdminClient implements Operations {
     return array(send("GET", "/v1/audit/report?since=" + encode(since.toString()), null));
   }
 
+  @Override
+  public JsonObject budgetUsage(Optional<String> budget) throws OperationException {
+    return object(send("GET", "/v1/budgets/usage" + budget.map(b -> "?budget=" + encode(b))
+        .orElse(""), null));
+  }
+
   private Object send(String method, String pathAndQuery, byte[] body) throws OperationException {
     return send(method, pathAndQuery, body, "application/json");
   }

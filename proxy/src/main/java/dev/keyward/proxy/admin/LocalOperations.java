@@ -1,12 +1,15 @@
 package dev.keyward.proxy.admin;
 
+import dev.keyward.policies.Budget;
 import dev.keyward.policies.InvalidPolicyException;
+import dev.keyward.policies.Names;
 import dev.keyward.policies.PolicyLoader;
 import dev.keyward.policies.PolicyProblem;
 import dev.keyward.policies.PolicySet;
 import dev.keyward.proxy.PolicyReloader;
 import dev.keyward.proxy.audit.AuditFiles;
 import dev.keyward.proxy.audit.AuditRecord;
+import dev.keyward.proxy.budget.BudgetUsage;
 import dev.keyward.proxy.config.KeywardConfig;
 import dev.keyward.proxy.storage.Storage;
 import dev.keyward.token.Agent;
@@ -46,6 +49,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The operations on the installation's own store: what the admin API serves, and what the CLI
@@ -53,25 +59,31 @@ import java.util.TreeSet;
  */
 public final class LocalOperations implements Operations {
 
+  /** The longest {@code keyward usage} waits for the budget store. */
+  static final Duration USAGE_TIMEOUT = Duration.ofSeconds(20);
+
   private final KeywardConfig config;
   private final Storage storage;
   private final CredentialStore credentials;
   private final Optional<PolicyReloader> reloader;
   private final AppliedHere appliedHere;
+  private final Optional<RunningBudgets> budgets;
   private final Clock clock;
 
   /**
    * @param reloader the running server's policy, or empty in the CLI (reload then needs the server)
    * @param appliedHere what the running server applies at once after a change, or {@link
    *     AppliedHere#NOTHING} in the CLI
+   * @param budgets the running server's budgets, or empty in the CLI (usage then needs the server)
    */
   public LocalOperations(KeywardConfig config, Storage storage, Optional<PolicyReloader> reloader,
-      AppliedHere appliedHere, Clock clock) {
+      AppliedHere appliedHere, Optional<RunningBudgets> budgets, Clock clock) {
     this.config = config;
     this.storage = storage;
     this.credentials = storage.credentials(clock);
     this.reloader = reloader;
     this.appliedHere = appliedHere;
+    this.budgets = budgets;
     this.clock = clock;
   }
 
@@ -267,6 +279,37 @@ public final class LocalOperations implements Operations {
         .put("changed", outcome.changed())
         .put("version", outcome.version())
         .put("problems", problems(outcome.problems()));
+  }
+
+  @Override
+  public JsonObject budgetUsage(Optional<String> name) throws OperationException {
+    RunningBudgets running = budgets.orElseThrow(() -> new OperationException(
+        OperationError.NOT_RUNNING, "budget usage is read from the running Keyward (its"
+            + " counters are in its memory or in Redis): use --admin-url"));
+    if (name.isPresent() && !Names.isValid(name.get())) {
+      throw OperationException.invalid("'budget' must be a budget's name: " + Names.RULE);
+    }
+    List<Budget> all = running.policy().get().budgets();
+    List<Budget> chosen = name.isEmpty() ? all
+        : all.stream().filter(b -> b.name().equals(name.get())).toList();
+    if (chosen.isEmpty() && name.isPresent()) {
+      throw new OperationException(OperationError.NOT_FOUND, "the policy has no budget named '"
+          + name.get() + "'" + (all.isEmpty() ? "; it has no budgets" : "; it has "
+          + String.join(", ", all.stream().map(Budget::name).toList())));
+    }
+    Instant at = clock.instant();
+    try {
+      List<BudgetUsage> rows = running.gate().usage(chosen).toCompletionStage()
+          .toCompletableFuture().get(USAGE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      return BudgetUsageJson.of(at, chosen, rows);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OperationException(OperationError.BUDGET_UNAVAILABLE, "interrupted");
+    } catch (ExecutionException | TimeoutException e) {
+      throw new OperationException(OperationError.BUDGET_UNAVAILABLE, "the budget store cannot"
+          + " be read: " + (e instanceof TimeoutException ? "no answer in " + USAGE_TIMEOUT
+              .toSeconds() + " s" : e.getCause().getMessage()));
+    }
   }
 
   @Override

@@ -19,6 +19,7 @@ public enum OperationError {
   SIGNING_FAILED(500, "signing_failed"),
   STORE_UNAVAILABLE(503, "store_unavailable"),
   AUDIT_UNREADABLE(503, "audit_unreadable"),
+  BUDGET_UNAVAILABLE(503, "budget_unavailable"),
   /** The admin API could not be reached or answered with something else than its JSON. */
   ADMIN_UNREACHABLE(503, "admin_unreachable");
 

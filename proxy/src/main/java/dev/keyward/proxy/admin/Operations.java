@@ -68,6 +68,13 @@ public interface Operations extends AutoCloseable {
   /** Per credential: which agents used it, requests, denials, versions. */
   JsonArray auditReport(Instant since) throws OperationException;
 
+  /**
+   * Per budget of the policy in force (or only {@code budget}), its limits and, per subject with
+   * counters in the current window, spend and holds against the limit and this minute's requests
+   * and tokens. Needs the running server: the counters are in its memory or in Redis.
+   */
+  JsonObject budgetUsage(Optional<String> budget) throws OperationException;
+
   @Override
   default void close() {}
 }

@@ -17,6 +17,7 @@ public final class BudgetCounters {
   private final LongAdder allowedUncounted = new LongAdder();
   private final LongAdder reserveFailures = new LongAdder();
   private final LongAdder settleFailures = new LongAdder();
+  private final LongAdder usageFailures = new LongAdder();
   private final LongAdder holdsExpired = new LongAdder();
 
   void admitted() {
@@ -43,13 +44,17 @@ public final class BudgetCounters {
     settleFailures.increment();
   }
 
+  void usageFailed() {
+    usageFailures.increment();
+  }
+
   /** A hold reached the end of its lease unsettled and was charged in full. */
   void holdsExpired(long count) {
     holdsExpired.add(count);
   }
 
   public long storeFailures() {
-    return reserveFailures.sum() + settleFailures.sum();
+    return reserveFailures.sum() + settleFailures.sum() + usageFailures.sum();
   }
 
   public long holdsExpired() {
@@ -74,14 +79,17 @@ public final class BudgetCounters {
     decision(registry, "rate_limited", rateLimited);
     decision(registry, "budget_unavailable", unavailable);
     decision(registry, "allowed_uncounted", allowedUncounted);
-    FunctionCounter.builder("keyward_budget_store_failures", reserveFailures, LongAdder::sum)
-        .tag("operation", "reserve").description("budget store calls that failed")
-        .register(registry);
-    FunctionCounter.builder("keyward_budget_store_failures", settleFailures, LongAdder::sum)
-        .tag("operation", "settle").description("budget store calls that failed")
-        .register(registry);
+    storeFailures(registry, "reserve", reserveFailures);
+    storeFailures(registry, "settle", settleFailures);
+    storeFailures(registry, "usage", usageFailures);
     FunctionCounter.builder("keyward_budget_holds_expired", holdsExpired, LongAdder::sum)
         .description("reservations charged in full because they were never settled")
+        .register(registry);
+  }
+
+  private static void storeFailures(MeterRegistry registry, String operation, LongAdder adder) {
+    FunctionCounter.builder("keyward_budget_store_failures", adder, LongAdder::sum)
+        .tag("operation", operation).description("budget store calls that failed")
         .register(registry);
   }
 

@@ -15,10 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The request path's one entry to budgets: reserve before forwarding, settle when the call ends.
- * It turns the store's answers and failures into a {@link BudgetDecision}, applies each budget's
- * {@code on_store_failure}, counts every outcome, and knows whether the store was reachable last
- * time it was asked ({@code /readyz}).
+ * The one entry to budgets: the request path reserves before forwarding and settles when the call
+ * ends; operators and the gauges read usage. It turns the store's answers and failures into a
+ * {@link BudgetDecision}, applies each budget's {@code on_store_failure}, counts every outcome,
+ * and knows whether the store was reachable last time it was asked ({@code /readyz}).
  */
 public final class BudgetGate {
 
@@ -117,11 +117,19 @@ public final class BudgetGate {
   }
 
   /**
-   * For operators (the console): per budget, every subject with counters in the current window.
-   * Fails when the store cannot be read.
+   * For operators and the usage gauges: per budget, every subject with counters in the current
+   * window (spend and holds against the limit, the reset, this minute's requests and tokens).
+   * Fails with {@link BudgetStoreUnavailableException} when the store cannot be read; that counts
+   * as a store failure, and an answer as the store being back.
    */
   public Future<List<BudgetUsage>> usage(List<Budget> budgets) {
-    return budgets.isEmpty() ? Future.succeededFuture(List.of()) : store.usage(budgets);
+    if (budgets.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return store.usage(budgets).onSuccess(rows -> storeFailure.set(null)).onFailure(e -> {
+      counters.usageFailed();
+      storeFailure.set(describe(e));
+    });
   }
 
   /** False after a store call failed, until one succeeds again. */

@@ -256,18 +256,14 @@ final class BudgetLedger implements AutoCloseable {
   synchronized List<BudgetUsage> usage(List<Budget> budgets) throws IOException {
     Instant now = clock.instant();
     sweepIfDue(now);
-    List<BudgetUsage> out = new ArrayList<>();
-    for (Budget budget : budgets) {
-      UsageTable table = new UsageTable(budget, now);
-      counters.forEach((key, c) -> {
-        UsageTable.Cell cell = table.cell(key);
-        if (cell != null) {
-          table.put(cell, c.value, c.held);
-        }
-      });
-      out.addAll(table.rows());
-    }
-    return out;
+    UsageTable table = new UsageTable(budgets, now);
+    counters.forEach((key, c) -> {
+      UsageTable.Cell cell = table.cell(key);
+      if (cell != null) {
+        table.put(cell, c.value, c.held);
+      }
+    });
+    return table.rows();
   }
 
   /** Forces the journal to the disk (a power loss then keeps it too). */

@@ -16,4 +16,31 @@ import java.util.OptionalLong;
 public record BudgetUsage(String budget, String subject, Optional<Window> moneyWindow,
     OptionalLong limitNanoUsd, long spentNanoUsd, long heldNanoUsd,
     OptionalLong requestsPerMinute, long requestsThisMinute, OptionalLong tokensPerMinute,
-    long tokensThisMinute) {}
+    long tokensThisMinute) {
+
+  /** Left of the money limit after spend and holds (0 once used up); empty without one. */
+  public OptionalLong remainingNanoUsd() {
+    return limitNanoUsd.isEmpty() ? OptionalLong.empty()
+        : OptionalLong.of(Math.max(0, limitNanoUsd.getAsLong() - spentNanoUsd - heldNanoUsd));
+  }
+
+  /** Spend and holds reach the money limit: only a call that costs nothing still fits. */
+  public boolean moneyAtLimit() {
+    return limitNanoUsd.isPresent() && spentNanoUsd + heldNanoUsd >= limitNanoUsd.getAsLong();
+  }
+
+  /** This minute's requests reach the limit: the next request waits for the next minute. */
+  public boolean requestsAtLimit() {
+    return requestsPerMinute.isPresent() && requestsThisMinute >= requestsPerMinute.getAsLong();
+  }
+
+  /** This minute's tokens reach the limit. */
+  public boolean tokensAtLimit() {
+    return tokensPerMinute.isPresent() && tokensThisMinute >= tokensPerMinute.getAsLong();
+  }
+
+  /** Any of its limits is reached. */
+  public boolean atLimit() {
+    return moneyAtLimit() || requestsAtLimit() || tokensAtLimit();
+  }
+}

@@ -156,24 +156,7 @@ public final class RedisBudgetStore implements BudgetStore {
 
   @Override
   public Future<List<BudgetUsage>> usage(List<Budget> budgets) {
-    Instant now = clock.instant();
-    Future<List<BudgetUsage>> all = Future.succeededFuture(new ArrayList<>());
-    for (Budget budget : budgets) {
-      all = all.compose(out -> usage(budget, now).map(rows -> {
-        out.addAll(rows);
-        return out;
-      }));
-    }
-    return all;
-  }
-
-  @Override
-  public Future<Void> close() {
-    return redis.close();
-  }
-
-  private Future<List<BudgetUsage>> usage(Budget budget, Instant now) {
-    UsageTable table = new UsageTable(budget, now);
+    UsageTable table = new UsageTable(budgets, clock.instant());
     return scan(KEY_PREFIX + table.prefix() + "*", "0", new ArrayList<>()).compose(found -> {
       List<UsageTable.Cell> cells = new ArrayList<>();
       List<Request> reads = new ArrayList<>();
@@ -201,6 +184,11 @@ public final class RedisBudgetStore implements BudgetStore {
         return table.rows();
       });
     });
+  }
+
+  @Override
+  public Future<Void> close() {
+    return redis.close();
   }
 
   /** Every key matching {@code pattern}, cursor by cursor (SCAN never blocks Redis for long). */

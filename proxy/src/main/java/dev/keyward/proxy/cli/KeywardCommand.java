@@ -9,7 +9,7 @@ import picocli.CommandLine.Spec;
     description = "BYOK credential-injection proxy for AI agents.",
     subcommands = {DevCommand.class, ServeCommand.class, TokenCommand.class, AgentCommand.class,
         CredentialCommand.class, KekCommand.class, PolicyCommand.class, AuditCommand.class,
-        OperatorCommand.class},
+        OperatorCommand.class, UsageCommand.class},
     exitCodeOnInvalidInput = ExitCodes.USAGE)
 public final class KeywardCommand implements Runnable {
 

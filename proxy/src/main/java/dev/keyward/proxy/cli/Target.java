@@ -82,7 +82,7 @@ final class Target {
   static <T> T onStore(Locations locations, Call<T> call) throws CliException {
     try (Installation installation = Installation.open(locations.load())) {
       return call.run(new LocalOperations(installation.config(), installation.storage(),
-          Optional.empty(), AppliedHere.NOTHING, Clock.systemUTC()));
+          Optional.empty(), AppliedHere.NOTHING, Optional.empty(), Clock.systemUTC()));
     } catch (OperationException e) {
       throw fail(e);
     }

@@ -1,23 +1,24 @@
 package dev.keyward.proxy.budget;
 
+import static dev.keyward.proxy.budget.FakeLlmTestbed.chat;
+import static dev.keyward.proxy.budget.UsageReader.nanoUsd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyward.proxy.Keyward;
-import dev.keyward.proxy.dev.FakeProvider;
 import dev.keyward.proxy.testing.Agent;
 import dev.keyward.proxy.testing.AuditCapture;
-import dev.keyward.proxy.testing.Secrets;
+import dev.keyward.proxy.testing.RecordingUpstream;
 import dev.keyward.proxy.testing.TestInstallation;
-import dev.keyward.vault.Injection;
+import dev.keyward.token.Role;
 import dev.keyward.vault.MutableClock;
-import dev.keyward.vault.Secret;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -29,48 +30,33 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Budgets on the real request path, with the embedded store, against the built-in fake provider:
- * what is admitted, what is refused and how, and a stream that passes its reservation.
+ * what is admitted, what is refused and how (each refusal audited), and what each call is
+ * charged: its metered cost, streamed or not, and an estimate for a stream that was cut or
+ * stopped.
  */
 class BudgetEndToEndTest {
-
-  static final String KEY = "sk-budget-e2e-0123456789abcdef012345";
 
   @TempDir
   Path dir;
 
-  Vertx vertx;
-  FakeProvider provider;
+  FakeLlmTestbed testbed;
+  RecordingUpstream flaky;
   TestInstallation installation;
   Keyward keyward;
   Agent agent;
   AuditCapture audit;
+  UsageReader usage;
 
   @BeforeEach
   void start() throws Exception {
-    vertx = Vertx.vertx();
-    Secrets.register(KEY);
-    provider = FakeProvider.startAndWait(vertx,
-        Secret.copyOf(KEY.getBytes(StandardCharsets.US_ASCII)));
-    installation = new TestInstallation(dir).policy("""
-        credentials:
-          - id: fake
-            allowed_domains: ["127.0.0.1"]
-            allowed_ports: [%1$d]
-            allow_insecure_http: true
-            allow_addresses: ["127.0.0.1/32"]
-        routes:
-          - name: openai
-            upstream: http://127.0.0.1:%1$d/v1
+    testbed = new FakeLlmTestbed();
+    flaky = RecordingUpstream.http(testbed.vertx);
+    installation = testbed.installation(dir, List.of("acme", "poor", "busy"),
+        testbed.route("short", "    max_output_tokens: 4\n") + """
+          - name: flaky
+            upstream: http://127.0.0.1:%d/v1
             credential: fake
             api: openai
-          - name: short
-            upstream: http://127.0.0.1:%1$d/v1
-            credential: fake
-            api: openai
-            max_output_tokens: 4
-        grants:
-          - tenants: [acme, poor, busy]
-            credentials: [fake]
         budgets:
           - name: acme-daily
             scope: tenant
@@ -86,44 +72,36 @@ class BudgetEndToEndTest {
             scope: agent
             tenants: [busy]
             requests_per_minute: 2
-        """.formatted(provider.port()))
-        .config("""
-            pricing:
-              models:
-                gpt-5-mini: {input: 0.25, output: 2.00, cached_input: 0.025}
-            """);
-    for (String tenant : List.of("acme", "poor", "busy")) {
-      installation.putCredential(tenant, "fake", KEY, List.of("127.0.0.1"), Injection.bearer());
-    }
+        """.formatted(flaky.port()), "", flaky.port());
     // Frozen: the rate test's requests never straddle a minute.
     keyward = installation.start(new MutableClock(Instant.now()));
     agent = new Agent(keyward.port());
     audit = new AuditCapture(dir);
+    usage = new UsageReader(keyward, installation.operatorToken("arthur", Role.AUDITOR).token());
   }
 
   @AfterEach
   void stop() throws Exception {
     keyward.close();
-    provider.close();
-    vertx.close();
+    flaky.close();
+    testbed.close();
   }
 
   String token(String tenant) throws Exception {
     return installation.token("agent-1", tenant).token();
   }
 
-  static String chat(String model, boolean stream, String text) {
-    return new JsonObject().put("model", model).put("stream", stream)
-        .put("messages", new JsonArray().add(new JsonObject().put("role", "user")
-            .put("content", text))).encode();
-  }
-
   static JsonObject error(HttpResponse<String> response) {
     return new JsonObject(response.body()).getJsonObject("error");
   }
 
-  JsonObject auditOf(HttpResponse<String> response) throws Exception {
+  JsonObject auditOf(HttpResponse<?> response) throws Exception {
     return audit.forRequest(response.headers().firstValue("x-request-id").orElseThrow());
+  }
+
+  /** What the call's audit record says it cost, in nano-dollars. */
+  long costOf(HttpResponse<?> response) throws Exception {
+    return nanoUsd(auditOf(response).getJsonObject("usage").getValue("cost_usd"));
   }
 
   @Test
@@ -145,7 +123,7 @@ class BudgetEndToEndTest {
     assertTrue(message.contains("poor-daily") && message.contains("tenant:poor"), message);
     long retryAfter = Long.parseLong(response.headers().firstValue("retry-after").orElseThrow());
     assertTrue(retryAfter >= 1 && retryAfter <= 86_400, "Retry-After " + retryAfter);
-    assertTrue(provider.received().isEmpty());
+    assertTrue(testbed.provider.received().isEmpty());
     JsonObject record = auditOf(response);
     assertEquals("denied", record.getString("decision"));
     assertEquals("budget_exceeded", record.getString("code"));
@@ -153,7 +131,7 @@ class BudgetEndToEndTest {
   }
 
   @Test
-  void theThirdRequestInAMinuteOfARateOfTwoIs429RateLimited() throws Exception {
+  void theThirdRequestInAMinuteOfARateOfTwoIs429RateLimitedAndAudited() throws Exception {
     String token = token("busy");
     for (int i = 0; i < 2; i++) {
       assertEquals(200, agent.post("/r/openai/chat/completions", token,
@@ -165,7 +143,11 @@ class BudgetEndToEndTest {
     assertEquals("rate_limited", error(third).getString("code"));
     long retryAfter = Long.parseLong(third.headers().firstValue("retry-after").orElseThrow());
     assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
-    assertEquals(2, provider.received().size());
+    assertEquals(2, testbed.provider.received().size());
+    JsonObject record = auditOf(third);
+    assertEquals("denied", record.getString("decision"));
+    assertEquals("rate_limited", record.getString("code"));
+    assertEquals("busy-rate", record.getString("rule"));
   }
 
   @Test
@@ -181,9 +163,47 @@ class BudgetEndToEndTest {
     JsonObject record = auditOf(response);
     assertEquals("failed", record.getString("decision")); // the key was used: not a denial
     assertEquals("budget_exceeded", record.getString("code"));
-    JsonObject usage = record.getJsonObject("usage");
-    assertTrue(usage.getBoolean("estimated"), usage.encode());
-    assertTrue(usage.getLong("output_tokens") > 4, usage.encode());
+    JsonObject metered = record.getJsonObject("usage");
+    assertTrue(metered.getBoolean("estimated"), metered.encode());
+    assertTrue(metered.getLong("output_tokens") > 4, metered.encode());
+  }
+
+  @Test
+  void aStreamStoppedPastItsReservationIsChargedItsEstimate() throws Exception {
+    HttpResponse<String> response = agent.post("/r/short/chat/completions", token("acme"),
+        chat("gpt-5-mini", true, "Tell me a long story about a proxy that stopped a stream"));
+    assertTrue(response.body().contains("\"code\":\"budget_exceeded\""), response.body());
+    long cost = costOf(response);
+    assertTrue(cost > 0, "an estimate, never free");
+    assertEquals(cost, nanoUsd(usage.settled("acme-daily", "tenant:acme").getValue("spent_usd")));
+  }
+
+  @Test
+  void aStreamedCallIsChargedItsMeteredCostNotZero() throws Exception {
+    HttpResponse<String> response = agent.post("/r/openai/chat/completions", token("acme"),
+        chat("gpt-5-mini", true, "Say hi in a stream"));
+    assertEquals(200, response.statusCode(), response.body());
+    assertTrue(response.body().contains("[DONE]"), response.body());
+    JsonObject metered = auditOf(response).getJsonObject("usage");
+    assertFalse(metered.getBoolean("estimated"), metered.encode());
+    long cost = costOf(response);
+    assertTrue(cost > 0, metered.encode());
+    assertEquals(cost, nanoUsd(usage.settled("acme-daily", "tenant:acme").getValue("spent_usd")));
+  }
+
+  /** The upstream cuts the stream before it reported usage: the estimate is what is charged. */
+  @Test
+  void aStreamCutByTheUpstreamIsChargedAnEstimateNeverZero() throws Exception {
+    flaky.cutStreamsBeforeUsage(testbed.vertx);
+    HttpResponse<InputStream> response = agent.sendStreaming(agent
+        .request("/r/flaky/chat/completions").header("Authorization", "Bearer " + token("acme"))
+        .POST(HttpRequest.BodyPublishers.ofString(chat("gpt-5-mini", true, "Say hi"))));
+    assertThrows(IOException.class, () -> response.body().readAllBytes());
+    JsonObject metered = auditOf(response).getJsonObject("usage");
+    assertTrue(metered.getBoolean("estimated"), metered.encode());
+    long cost = costOf(response);
+    assertTrue(cost > 0, metered.encode());
+    assertEquals(cost, nanoUsd(usage.settled("acme-daily", "tenant:acme").getValue("spent_usd")));
   }
 
   @Test

@@ -17,7 +17,6 @@ import dev.keyward.token.Purpose;
 import dev.keyward.vault.Injection;
 import dev.keyward.vault.Secret;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -253,16 +252,7 @@ class LlmEndToEndTest {
   /** A stream cut before the provider reported usage: estimated from what came, never free. */
   @Test
   void aStreamCutBeforeItsUsageIsChargedAnEstimateNeverZero() throws Exception {
-    flaky.respondWith(request -> {
-      HttpServerResponse response = request.response().setChunked(true)
-          .putHeader("Content-Type", "text/event-stream");
-      for (int i = 0; i < 5; i++) {
-        response.write("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
-            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"words and more words \"}}]}"
-            + "\n\n");
-      }
-      vertx.setTimer(50, id -> request.connection().close());
-    });
+    flaky.cutStreamsBeforeUsage(vertx);
     HttpResponse<InputStream> response = agent.sendStreaming(agent
         .request("/r/flaky/chat/completions").header("Authorization", "Bearer " + token())
         .POST(HttpRequest.BodyPublishers.ofString(chat("gpt-5-mini", true))));

@@ -7,6 +7,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.PemKeyCertOptions;
 import java.util.List;
@@ -79,6 +80,23 @@ public final class RecordingUpstream implements AutoCloseable {
   public RecordingUpstream respondWith(Handler<HttpServerRequest> handler) {
     this.responder = handler;
     return this;
+  }
+
+  /**
+   * Answers as an OpenAI chat stream that five chunks of text in, before any usage, loses its
+   * connection: a stream cut by the upstream.
+   */
+  public RecordingUpstream cutStreamsBeforeUsage(Vertx vertx) {
+    return respondWith(request -> {
+      HttpServerResponse response = request.response().setChunked(true)
+          .putHeader("Content-Type", "text/event-stream");
+      for (int i = 0; i < 5; i++) {
+        response.write("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
+            + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"words and more words \"}}]}"
+            + "\n\n");
+      }
+      vertx.setTimer(50, id -> request.connection().close());
+    });
   }
 
   /**

@@ -199,17 +199,31 @@ public final class TestInstallation {
         TokenIssuer.DEFAULT_TTL));
   }
 
+  /** A platform token issued at {@code clock}'s time: for a Keyward started on that clock. */
+  public IssuedToken token(String agent, String tenant, Clock clock) throws Exception {
+    return token(TokenRequest.of(agent, tenant), clock);
+  }
+
   private IssuedToken token(TokenRequest request) throws Exception {
+    return token(request, Clock.systemUTC());
+  }
+
+  private IssuedToken token(TokenRequest request, Clock clock) throws Exception {
     SigningKeys keys = signingKeys().load().orElseThrow().value();
-    IssuedToken issued = new TokenIssuer(keys, ISSUER, Clock.systemUTC()).issue(request);
+    IssuedToken issued = new TokenIssuer(keys, ISSUER, clock).issue(request);
     Secrets.register(issued.token());
     return issued;
   }
 
   /** An operator token for the admin API, valid for an hour. */
   public IssuedOperatorToken operatorToken(String name, Role role) throws Exception {
+    return operatorToken(name, role, Clock.systemUTC());
+  }
+
+  /** An operator token issued at {@code clock}'s time, valid for an hour of it. */
+  public IssuedOperatorToken operatorToken(String name, Role role, Clock clock) throws Exception {
     SigningKeys keys = signingKeys().load().orElseThrow().value();
-    IssuedOperatorToken issued = new TokenIssuer(keys, ISSUER, Clock.systemUTC())
+    IssuedOperatorToken issued = new TokenIssuer(keys, ISSUER, clock)
         .issueOperator(name, role, Duration.ofHours(1));
     Secrets.register(issued.token());
     return issued;
