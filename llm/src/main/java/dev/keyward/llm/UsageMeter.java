@@ -14,8 +14,8 @@ import java.util.Objects;
  * RewrittenRequest#stripUsageChunk()}), the usage-only chunk ({@code "choices": []} with {@code
  * usage}) is metered and left out of what {@code feed} returns; to do that, the bytes of an event
  * are held until the event is complete. The same holds when the output is capped ({@link
- * #capOutput}), so that the stream can be stopped between events. Otherwise {@code feed} returns
- * its argument unchanged, with no delay.
+ * #capOutput}) or whole events are asked for ({@link #forwardWholeEvents}), so that the stream can
+ * be stopped between events. Otherwise {@code feed} returns its argument unchanged, with no delay.
  *
  * <p>Other bodies (JSON, and Gemini's JSON-array stream) are kept up to {@link
  * Limits#maxBodyBytes()} and parsed at the end; a larger body is metered as an estimate. A body
@@ -137,6 +137,21 @@ public final class UsageMeter {
   }
 
   /**
+   * Forwards whole events only, from now on, on an event stream: so a stream the upstream breaks
+   * mid-event can still be ended between two events, with an error event the agent's SDK reads
+   * ({@link StreamError}). Does nothing for a body that is not an event stream. Call before the
+   * first {@link #feed}.
+   */
+  public void forwardWholeEvents() {
+    if (fed) {
+      throw new IllegalStateException("choose whole events before the body starts");
+    }
+    if (reader != null && forward == null) {
+      forward = new ByteArrayOutputStream();
+    }
+  }
+
+  /**
    * True when the output metered so far passed the cap of {@link #capOutput} by more than an
    * eighth (the text is counted at four bytes a token, an average that real text runs either
    * side of), while the provider is still generating. The input is billed once the request is
@@ -153,8 +168,8 @@ public final class UsageMeter {
 
   /**
    * Meters a chunk and returns the bytes to send on: {@code chunk} itself unless whole events are
-   * forwarded (usage chunks stripped, or the output capped); then the complete events seen so far,
-   * less a usage-only one that is stripped (possibly none).
+   * forwarded (usage chunks stripped, the output capped, or asked for); then the complete events
+   * seen so far, less a usage-only one that is stripped (possibly none).
    */
   public byte[] feed(byte[] chunk) {
     if (ended) {

@@ -465,4 +465,22 @@ class UsageMeterTest {
     meter.feed(utf8(contentEvent("a")));
     assertThrows(IllegalStateException.class, () -> meter.capOutput(10));
   }
+
+  @Test
+  void aPartialEventIsHeldBackWhenWholeEventsAreAskedFor() throws Exception {
+    UsageMeter meter = UsageMeter.forResponse(chatRequest(true), false, SSE);
+    meter.forwardWholeEvents();
+    String event = contentEvent("hello");
+    String half = event.substring(0, event.length() / 2);
+    assertEquals(0, meter.feed(utf8(half)).length);
+    assertEquals(event, new String(meter.feed(utf8(event.substring(half.length()))), UTF_8));
+  }
+
+  @Test
+  void wholeEventsChangeNothingForAJsonBody() throws Exception {
+    byte[] body = bytes("responses/openai-chat.json");
+    UsageMeter meter = UsageMeter.forResponse(chatRequest(false), false, JSON);
+    meter.forwardWholeEvents();
+    assertSame(body, meter.feed(body));
+  }
 }

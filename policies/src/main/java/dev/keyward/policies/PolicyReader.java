@@ -31,7 +31,8 @@ final class PolicyReader {
   private static final Set<String> CREDENTIAL_FIELDS = Set.of("id", "allowed_domains",
       "allowed_ports", "allow_insecure_http", "allow_addresses", "models", "mode");
   private static final Set<String> ROUTE_FIELDS = Set.of("name", "upstream", "credential",
-      "max_request_body", "api", "tiers", "models", "aliases", "max_output_tokens");
+      "max_request_body", "api", "tiers", "models", "aliases", "max_output_tokens", "targets",
+      "strategy", "preset", "weights", "breaker", "first_byte_timeout");
   private static final Set<String> GRANT_FIELDS = Set.of("name", "agents", "tenants", "groups",
       "credentials", "methods", "paths", "mode");
   private static final Set<String> EGRESS_FIELDS = Set.of("allow", "deny", "ports",
@@ -215,29 +216,8 @@ final class PolicyReader {
     }
     checkFields(map, ROUTE_FIELDS);
     String name = name(map, "name", "route");
-    String credentialId = reference(map, "credential", credentials);
     String label = name == null ? "route" : "route '" + name + "'";
     // Every problem of the route is reported, not the first: nothing below returns early.
-    Target upstream = null;
-    ScalarNode upstreamNode = requiredString(map, "upstream", "the upstream base URL");
-    if (upstreamNode != null) {
-      try {
-        upstream = Targets.parseBaseUrl(upstreamNode.text());
-      } catch (BadTargetException e) {
-        problem(upstreamNode.location(), label + ": " + e.getMessage());
-      }
-    }
-    if (upstream != null) {
-      String writtenHost = hostAsWritten(upstreamNode.text());
-      if (writtenHost != null && !writtenHost.equals(upstream.host())) {
-        problem(upstreamNode.location(), label + ": host '" + writtenHost
-            + "' is not in normalised form; use '" + upstream.host() + "'");
-      }
-      CredentialRule credential = credentialId == null ? null : credentials.get(credentialId);
-      if (credential != null) {
-        checkUpstreamAgainst(credential, upstream, upstreamNode.location(), label);
-      }
-    }
     OptionalLong maxBody = OptionalLong.empty();
     Field limit = map.fields().get("max_request_body");
     if (limit != null) {
@@ -251,16 +231,67 @@ final class PolicyReader {
       }
     }
     LlmRoute llm = llmRoute(map, label);
-    CredentialRule sent = credentialId == null ? null : credentials.get(credentialId);
-    if (sent != null && !sent.models().isEmpty() && !llm.understood()) {
-      problem(map.location(), label + " sends credential '" + credentialId + "', which has a"
-          + " model allowlist: set the route's 'api' (openai, anthropic or gemini) so Keyward can"
-          + " read the model and enforce it");
+    RoutingReader routingReader = new RoutingReader(this);
+    if (map.fields().containsKey("targets")) {
+      for (String field : List.of("upstream", "credential")) {
+        Field set = map.fields().get(field);
+        if (set != null) {
+          problem(set.keyLocation(), label + ": a route has either 'upstream' and 'credential'"
+              + " (one upstream) or 'targets'; move '" + field + "' into a target");
+        }
+      }
+      Routing routing = routingReader.read(map, label, credentials, llm);
+      if (name == null || routing == null) {
+        return null;
+      }
+      RouteTarget first = routing.targets().get(0);
+      return new Route(name, first.upstream(), first.credentialId(), maxBody, llm, routing);
     }
+    routingReader.refuseWithoutTargets(map, label);
+    String credentialId = reference(map, "credential", credentials);
+    CredentialRule credential = credentialId == null ? null : credentials.get(credentialId);
+    Target upstream = upstream(map, label, credential);
+    checkModelsReadable(map, label, credential, llm);
     if (name == null || credentialId == null || upstream == null) {
       return null;
     }
     return new Route(name, upstream, credentialId, maxBody, llm);
+  }
+
+  /**
+   * The {@code upstream} of a route or target, parsed and checked against the credential it is
+   * sent with (when that is known); null when it has problems.
+   */
+  Target upstream(MapNode map, String label, CredentialRule credential) {
+    ScalarNode upstreamNode = requiredString(map, "upstream", "the upstream base URL");
+    if (upstreamNode == null) {
+      return null;
+    }
+    Target upstream;
+    try {
+      upstream = Targets.parseBaseUrl(upstreamNode.text());
+    } catch (BadTargetException e) {
+      problem(upstreamNode.location(), label + ": " + e.getMessage());
+      return null;
+    }
+    String writtenHost = hostAsWritten(upstreamNode.text());
+    if (writtenHost != null && !writtenHost.equals(upstream.host())) {
+      problem(upstreamNode.location(), label + ": host '" + writtenHost
+          + "' is not in normalised form; use '" + upstream.host() + "'");
+    }
+    if (credential != null) {
+      checkUpstreamAgainst(credential, upstream, upstreamNode.location(), label);
+    }
+    return upstream;
+  }
+
+  /** A credential with a model allowlist is sent only where Keyward reads the model. */
+  void checkModelsReadable(MapNode map, String label, CredentialRule credential, LlmRoute llm) {
+    if (credential != null && !credential.models().isEmpty() && !llm.understood()) {
+      problem(map.location(), label + " sends credential '" + credential.id() + "', which has a"
+          + " model allowlist: set the route's 'api' (openai, anthropic or gemini) so Keyward can"
+          + " read the model and enforce it");
+    }
   }
 
   /** The route's LLM settings; tiers, models and aliases need an {@code api}. */
@@ -326,12 +357,17 @@ final class PolicyReader {
   }
 
   /** A mapping of names to model names (tiers, aliases). */
-  private Map<String, String> modelMap(MapNode map, String field, String label) {
+  Map<String, String> modelMap(MapNode map, String field, String label) {
     Field f = map.fields().get(field);
     if (f == null) {
       return Map.of();
     }
-    MapNode entries = map(f.value(), "'" + field + "'");
+    return modelEntries(f.value(), field);
+  }
+
+  /** A mapping of names to model names, written as the value of {@code field}. */
+  Map<String, String> modelEntries(Node node, String field) {
+    MapNode entries = map(node, "'" + field + "'");
     if (entries == null) {
       return Map.of();
     }
@@ -345,7 +381,7 @@ final class PolicyReader {
     return out;
   }
 
-  private boolean checkModelName(ScalarNode item) {
+  boolean checkModelName(ScalarNode item) {
     String text = item.text();
     if (text.isBlank() || text.length() > LlmRequest.MAX_MODEL_LENGTH
         || !text.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
@@ -435,7 +471,7 @@ final class PolicyReader {
 
   // ---- typed field access; each reports its own problems ----
 
-  private void checkFields(MapNode map, Set<String> known) {
+  void checkFields(MapNode map, Set<String> known) {
     for (Field field : map.fields().values()) {
       if (!known.contains(field.name())) {
         String suggestion = Spelling.closest(field.name(), known);
@@ -446,7 +482,7 @@ final class PolicyReader {
     }
   }
 
-  private MapNode map(Node node, String what) {
+  MapNode map(Node node, String what) {
     if (node instanceof MapNode map) {
       return map;
     }
@@ -454,7 +490,7 @@ final class PolicyReader {
     return null;
   }
 
-  private ScalarNode scalar(Node node, String what) {
+  ScalarNode scalar(Node node, String what) {
     if (node instanceof ScalarNode scalar && scalar.kind() != Kind.NULL) {
       return scalar;
     }
@@ -462,7 +498,7 @@ final class PolicyReader {
     return null;
   }
 
-  private List<Node> items(MapNode map, String field) {
+  List<Node> items(MapNode map, String field) {
     Field f = map.fields().get(field);
     if (f == null || (f.value() instanceof ScalarNode s && s.kind() == Kind.NULL)) {
       return List.of();
@@ -490,7 +526,7 @@ final class PolicyReader {
     return scalars(map, field, "a string");
   }
 
-  private ScalarNode requiredString(MapNode map, String field, String what) {
+  ScalarNode requiredString(MapNode map, String field, String what) {
     Field f = map.fields().get(field);
     if (f == null) {
       problem(map.location(), "missing '" + field + "' (" + what + ")");
@@ -499,12 +535,12 @@ final class PolicyReader {
     return scalar(f.value(), field);
   }
 
-  private ScalarNode optionalString(MapNode map, String field) {
+  ScalarNode optionalString(MapNode map, String field) {
     Field f = map.fields().get(field);
     return f == null ? null : scalar(f.value(), field);
   }
 
-  private String name(MapNode map, String field, String what) {
+  String name(MapNode map, String field, String what) {
     ScalarNode node = requiredString(map, field, "the " + what + " name");
     if (node == null) {
       return null;
@@ -528,7 +564,7 @@ final class PolicyReader {
     return out;
   }
 
-  private String reference(MapNode map, String field, Map<String, CredentialRule> credentials) {
+  String reference(MapNode map, String field, Map<String, CredentialRule> credentials) {
     ScalarNode node = requiredString(map, field, "a credential id");
     if (node == null) {
       return null;
@@ -604,7 +640,7 @@ final class PolicyReader {
     return colon > authority.lastIndexOf(']') ? authority.substring(0, colon) : authority;
   }
 
-  private static List<String> sorted(Set<String> set) {
+  static List<String> sorted(Set<String> set) {
     return set.stream().sorted().toList();
   }
 }

@@ -89,6 +89,12 @@ public final class PolicySet {
     return routes.values().stream().sorted(java.util.Comparator.comparing(Route::name)).toList();
   }
 
+  /** The routes that list targets, by name: what the admin API shows circuits and latency of. */
+  public List<Route> chainedRoutes() {
+    return routes.values().stream().filter(r -> r.routing().chained())
+        .sorted(java.util.Comparator.comparing(Route::name)).toList();
+  }
+
   public int credentialCount() {
     return credentials.size();
   }
@@ -371,6 +377,25 @@ public final class PolicySet {
       }
     }
     return Decision.allow(credentialId, "", "model '" + sent + "' allowed");
+  }
+
+  /**
+   * Decides the model {@code target} of a route with targets sends for a call that asked for
+   * {@code requested}, which the route turned into {@code routeModel} (tier, then alias): the
+   * target must map it (a target with an alias map serves only the models it names), and the
+   * model asked for and the model sent must be allowed by the target's credential and the route.
+   *
+   * @param sent what the target sends ({@link ModelMapping#toSend}); empty when it does not map
+   *     the model
+   */
+  public Decision decideTargetModel(Route route, RouteTarget target, String requested,
+      String routeModel, Optional<String> sent) {
+    if (sent.isEmpty()) {
+      return Decision.deny(DenyCode.MODEL_NOT_ALLOWED, Mode.ENFORCE, target.credentialId(),
+          route.name(), "target '" + target.name() + "' of route '" + route.name()
+              + "' serves only the models its model map names, not '" + routeModel + "'");
+    }
+    return decideModel(target.credentialId(), Optional.of(route), requested, sent.get());
   }
 
   /**

@@ -134,6 +134,15 @@ public final class Targets {
     return path;
   }
 
+  /**
+   * The URL under {@code base} for a request whose normalised path below it is {@code path}.
+   *
+   * @param query the raw query string or null
+   */
+  public static Target under(Target base, String path, String query) {
+    return new Target(base.scheme(), base.host(), base.port(), join(base.path(), path), query);
+  }
+
   /** Joins a normalised base path (no trailing slash) and a normalised request path. */
   public static String join(String basePath, String path) {
     if (basePath.equals("/")) {

@@ -36,11 +36,13 @@ import dev.keyward.proxy.http.InvalidRequests;
 import dev.keyward.proxy.http.SlowClientGuard;
 import dev.keyward.proxy.llm.LlmInterceptor;
 import dev.keyward.proxy.metrics.Metrics;
+import dev.keyward.proxy.routing.TargetRouter;
 import dev.keyward.proxy.stage.Authorize;
 import dev.keyward.proxy.stage.DeclaredLength;
 import dev.keyward.proxy.stage.ResolveTarget;
 import dev.keyward.proxy.stage.Authenticate;
 import dev.keyward.proxy.stage.RecordOutcome;
+import dev.keyward.proxy.stage.ReplayableBody;
 import dev.keyward.proxy.stage.ReserveAndSettle;
 import dev.keyward.proxy.stage.UnsealAndInject;
 import dev.keyward.proxy.storage.Storage;
@@ -205,7 +207,9 @@ public final class Keyward implements AutoCloseable {
       RecordOutcome recordOutcome = new RecordOutcome(audit, metrics, clock);
       UpstreamAddresses addresses = new UpstreamAddresses(vertx, config.connectTo(), resolver);
       UpstreamCall upstream = upstreamCall(config, vertx, addresses);
-      Pipeline pipeline = pipeline(config, vertx, policies, upstream, requestPath(config,
+      TargetRouter router = new TargetRouter(clock, config.pricing(), config.routing(),
+          metrics);
+      Pipeline pipeline = pipeline(config, vertx, policies, upstream, router, requestPath(config,
           recordOutcome, new Authenticate(verifier),
           new ResolveTarget(config.limits().maxRequestBody()), cache, budgets, metrics));
       SlowClientGuard slowClients =
@@ -217,7 +221,7 @@ public final class Keyward implements AutoCloseable {
           recordOutcome);
       List<HttpServer> forwardServers = config.forwardProxy().enabled()
           ? listenAsForwardProxy(config, vertx, storage, clock, policies, verifier, cache,
-              budgets, metrics, upstream, addresses, recordOutcome, agentPort)
+              budgets, metrics, upstream, router, addresses, recordOutcome, agentPort)
           : List.of();
       HttpServer adminServer = null;
       Optional<BudgetGauges> budgetGauges = Optional.empty();
@@ -228,7 +232,8 @@ public final class Keyward implements AutoCloseable {
         LocalOperations operations = new LocalOperations(config, storage,
             Optional.of(reloader), appliedHere(tokens, cache),
             Optional.of(new RunningBudgets(policies::current, budgets)), clock);
-        AdminApi admin = new AdminApi(vertx, operations, verifier, audit, clock, health, metrics);
+        AdminApi admin = new AdminApi(vertx, operations, verifier, audit, clock, health, metrics,
+            () -> router.snapshot(policies.current()));
         new Console(vertx, new Console.Sources(operations, verifier, audit, config.audit(),
             storage.kv(), policies::current, budgets), clock).mount(admin.router());
         adminServer = vertx.createHttpServer(adminOptions(config.admin(), config.limits()))
@@ -362,14 +367,16 @@ public final class Keyward implements AutoCloseable {
         // call was metered (onEnd runs in reverse order).
         new ReserveAndSettle(budgets, config.pricing()),
         new UnsealAndInject(cache, new HeaderHygiene(config.forwardAgentNetwork())),
-        new LlmInterceptor(config.pricing(), metrics));
+        new LlmInterceptor(config.pricing(), metrics),
+        // After the LLM interceptor, which reads the bodies of model endpoints itself.
+        new ReplayableBody());
   }
 
   /** The request path: the interceptors around the upstream call and the relay. */
   private static Pipeline pipeline(KeywardConfig config, Vertx vertx, PolicyHolder policies,
-      UpstreamCall upstream, List<Interceptor> chain) {
+      UpstreamCall upstream, TargetRouter router, List<Interceptor> chain) {
     return new Pipeline(vertx, policies, chain, upstream, new Relay(vertx, config.idleTimeout()),
-        config.limits().maxRequestDuration());
+        router, config.limits().maxRequestDuration());
   }
 
   /**
@@ -381,7 +388,8 @@ public final class Keyward implements AutoCloseable {
   private static List<HttpServer> listenAsForwardProxy(KeywardConfig config, Vertx vertx,
       Storage storage, Clock clock, PolicyHolder policies, TokenVerifier verifier,
       SealedCredentialCache cache, BudgetGate budgets, Metrics metrics, UpstreamCall upstream,
-      UpstreamAddresses addresses, RecordOutcome recordOutcome, AgentPort agentPort)
+      TargetRouter router, UpstreamAddresses addresses, RecordOutcome recordOutcome,
+      AgentPort agentPort)
       throws Exception {
     ForwardProxyCa ca;
     try {
@@ -392,7 +400,7 @@ public final class Keyward implements AutoCloseable {
     ForwardProxy forward = new ForwardProxy(ca, clock);
     metrics.gauge("keyward_forward_proxy_tunnels", "Intercepted forward-proxy tunnels open now",
         forward::openTunnels);
-    Pipeline pipeline = pipeline(config, vertx, policies, upstream, requestPath(config,
+    Pipeline pipeline = pipeline(config, vertx, policies, upstream, router, requestPath(config,
         recordOutcome, forward.authenticate(verifier),
         forward.resolve(cache, config.limits().maxRequestBody()), cache, budgets, metrics));
     HttpServerOptions base = agentOptions(config);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyward.policies.DenyCode;
 import dev.keyward.proxy.admin.OperationError;
 import dev.keyward.proxy.error.ErrorCode;
+import dev.keyward.proxy.routing.AttemptCode;
 import dev.keyward.token.ExchangeError;
 import dev.keyward.token.TokenError;
 import java.nio.file.Files;
@@ -40,6 +41,11 @@ class ErrorCodesDocumentedTest {
           || (e.status() == 403 && doc.contains("| `" + e.code() + "` |"));
       if (!inTable) {
         missing.add(e.status() + " " + e.code());
+      }
+    }
+    for (AttemptCode e : AttemptCode.values()) {
+      if (!doc.contains("| `" + e.code() + "` |")) {
+        missing.add(e.code());
       }
     }
     for (OperationError e : OperationError.values()) {

@@ -37,6 +37,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,14 +73,18 @@ public final class AdminApi {
   private final AuditSink audit;
   private final Clock clock;
   private final Buffer openApi;
+  private final Supplier<JsonArray> targets;
 
   /**
    * @param health answers {@code /readyz}; {@code /healthz}, {@code /readyz} and {@code /metrics}
    *     need no token (probes and Prometheus) and are not audited
+   * @param targets this instance's view of the targets of routes with targets: circuits and
+   *     latency ({@code GET /v1/targets})
    */
   public AdminApi(Vertx vertx, Operations operations, TokenVerifier verifier, AuditSink audit,
-      Clock clock, Health health, Metrics metrics) {
+      Clock clock, Health health, Metrics metrics, Supplier<JsonArray> targets) {
     this.vertx = vertx;
+    this.targets = targets;
     this.operations = operations;
     this.verifier = verifier;
     this.audit = audit;
@@ -190,6 +195,7 @@ public final class AdminApi {
         call -> operations.auditReport(call.since(Duration.ofDays(7))));
     route(HttpMethod.GET, "/v1/budgets/usage", "budget.usage", Access.READ,
         call -> operations.budgetUsage(Optional.ofNullable(call.query("budget"))));
+    route(HttpMethod.GET, "/v1/targets", "targets.list", Access.READ, call -> targets.get());
   }
 
   private void route(HttpMethod method, String path, String action, Access access, Action run) {

@@ -117,9 +117,9 @@ public final class AuditFiles {
   }
 
   /**
-   * Calls {@code each} with every entry (request and admin records, not chain lines) at or after
-   * {@code since}. A set-aside file whose name says it was closed before {@code since} holds no
-   * such entry and is not read.
+   * Calls {@code each} with every entry (request, attempt and admin records, not chain lines) at
+   * or after {@code since}. A set-aside file whose name says it was closed before {@code since}
+   * holds no such entry and is not read.
    */
   public static void forEachEntry(List<Path> files, Instant since, Consumer<JsonObject> each)
       throws IOException {
@@ -137,7 +137,8 @@ public final class AuditFiles {
             continue; // `audit verify` reports broken lines; queries skip them
           }
           String type = json.getString("type", "");
-          if ((type.equals(AuditRecord.TYPE) || type.equals(AdminRecord.TYPE))
+          if ((type.equals(AuditRecord.TYPE) || type.equals(AttemptRecord.TYPE)
+              || type.equals(AdminRecord.TYPE))
               && !Instant.parse(json.getString("time")).isBefore(since)) {
             each.accept(json);
           }

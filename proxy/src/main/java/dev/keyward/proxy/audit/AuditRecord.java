@@ -13,6 +13,9 @@ import java.time.Instant;
  * @param rule the grant or rule that decided, if any
  * @param policyVersion the version of the policy that decided
  * @param usage what an LLM call used and cost; null for other calls
+ * @param target on a route with targets, the target that answered; empty when none did
+ * @param attempts on a route with targets, how many attempt records precede this one; 0 on other
+ *     routes (the request itself is then the one key access)
  */
 public record AuditRecord(
     Instant time,
@@ -36,9 +39,22 @@ public record AuditRecord(
     long bytesIn,
     long bytesOut,
     long latencyMicros,
-    AuditUsage usage) implements AuditEntry {
+    AuditUsage usage,
+    String target,
+    int attempts) implements AuditEntry {
 
   public static final String TYPE = "request";
+
+  /** The record of a request on a route with one upstream (or an explicit target). */
+  public AuditRecord(Instant time, String requestId, String agent, String tenant, String jti,
+      String route, String credential, int credentialVersion, String targetHost, String method,
+      String path, String decision, String code, String reason, String rule,
+      String policyVersion, int status, int upstreamStatus, long bytesIn, long bytesOut,
+      long latencyMicros, AuditUsage usage) {
+    this(time, requestId, agent, tenant, jti, route, credential, credentialVersion, targetHost,
+        method, path, decision, code, reason, rule, policyVersion, status, upstreamStatus,
+        bytesIn, bytesOut, latencyMicros, usage, "", 0);
+  }
 
   @Override
   public JsonObject toJson() {
@@ -67,6 +83,9 @@ public record AuditRecord(
         .put("latency_us", latencyMicros);
     if (usage != null) {
       json.put("usage", usage.toJson());
+    }
+    if (attempts > 0) {
+      json.put("target", target).put("attempts", attempts);
     }
     return json;
   }

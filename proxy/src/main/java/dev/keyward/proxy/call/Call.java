@@ -10,11 +10,11 @@ import dev.keyward.policies.ForwardPlan;
 import dev.keyward.policies.PolicySet;
 import dev.keyward.policies.Route;
 import dev.keyward.policies.Target;
-import dev.keyward.proxy.budget.BudgetDecision;
 import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.token.PlatformToken;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -38,7 +38,6 @@ public final class Call {
   private String credentialId = "";
   private long maxRequestBody = Long.MAX_VALUE;
   private Decision decision;
-  private int credentialVersion;
   private Buffer body;
   private LlmRequest llmRequest;
   private RewrittenRequest rewritten;
@@ -48,15 +47,12 @@ public final class Call {
   private Usage usage;
   private Cost cost;
 
-  private BudgetDecision budget;
-  private long outputCap = Long.MAX_VALUE;
-  private ProxyError outputCapPassed;
   private ProxyError stoppedBy;
 
-  private int upstreamStatus;
-  private boolean sentUpstream;
-  private long upstreamSentNanos;
-  private long upstreamLatencyNanos = -1;
+  private List<Attempt> plan;
+  private Attempt attempt;
+  private int attemptsReached;
+  private boolean sending;
   private long overheadNanos;
   private long bytesIn;
   private long bytesOut;
@@ -120,7 +116,8 @@ public final class Call {
 
   /**
    * Where the call goes: a route's upstream (or an explicit target), with which credential, and
-   * how large a body it may send.
+   * how large a body it may send. On a route with targets the target is the first one's and the
+   * credential is empty: each attempt has its own ({@link #plan()}).
    */
   public void resolved(Optional<Route> viaRoute, Target value, String credential, long maxBody) {
     target = once(target, value, "target");
@@ -143,6 +140,7 @@ public final class Call {
     return route.map(Route::name).orElse("");
   }
 
+  /** The credential of the route or explicit target; empty on a route with targets. */
   public String credentialId() {
     return credentialId;
   }
@@ -160,12 +158,47 @@ public final class Call {
     decision = once(decision, value, "decision");
   }
 
+  /** The version of the key the current attempt sent; 0 before it was unsealed. */
   public int credentialVersion() {
-    return credentialVersion;
+    return attempt == null ? 0 : attempt.credentialVersion();
   }
 
-  public void credentialVersion(int version) {
-    this.credentialVersion = version;
+  /**
+   * On a route with targets, one planned attempt per target in the route's order, for the
+   * interceptors to decide on before any is tried; null on other routes.
+   */
+  public List<Attempt> plan() {
+    return plan;
+  }
+
+  public void plan(List<Attempt> attempts) {
+    plan = once(plan, List.copyOf(attempts), "plan");
+  }
+
+  /**
+   * The attempt under way, or the one that answered the agent; null before the first, and after
+   * one that did not answer ended (on a route with targets, until the next starts).
+   */
+  public Attempt attempt() {
+    return attempt;
+  }
+
+  public void attempt(Attempt current) {
+    attempt = current;
+  }
+
+  /**
+   * On a route with targets, the next target's turn came (tried or skipped): returns its number,
+   * 1 for the first.
+   */
+  public int reached(Attempt next) {
+    next.number(++attemptsReached);
+    return attemptsReached;
+  }
+
+  /** How many targets' turns came; 0 on a route with one upstream. */
+  public int attemptsReached() {
+    return attemptsReached;
   }
 
   /** The agent's body when it was read whole (LLM routes); null when it is streamed. */
@@ -212,7 +245,10 @@ public final class Call {
     return requestedModel;
   }
 
-  /** The model sent upstream (after tiers and aliases); null on a call that is not an LLM one. */
+  /**
+   * The model the route sends (after tiers and aliases); null on a call that is not an LLM one.
+   * On a route with targets, each attempt's own mapping may change it ({@link Attempt#model()}).
+   */
   public String model() {
     return model;
   }
@@ -231,38 +267,6 @@ public final class Call {
     cost = once(cost, costed, "cost");
   }
 
-  /** What the budgets said about the call; null when no budget applies (or not asked yet). */
-  public BudgetDecision budget() {
-    return budget;
-  }
-
-  public void budget(BudgetDecision value) {
-    budget = once(budget, value, "budget decision");
-  }
-
-  /**
-   * Caps the output of the response: a stream whose metered output passes {@code tokens} is
-   * stopped with a final error event, and the call ends failed with {@code ifPassed} (a budget's
-   * reservation holds that much output and no more).
-   */
-  public void capOutput(long tokens, ProxyError ifPassed) {
-    if (outputCapPassed != null) {
-      throw new IllegalStateException("the output cap is already set");
-    }
-    outputCap = tokens;
-    outputCapPassed = Objects.requireNonNull(ifPassed, "ifPassed");
-  }
-
-  /** The most output tokens the response may carry; {@code Long.MAX_VALUE} when uncapped. */
-  public long outputCap() {
-    return outputCap;
-  }
-
-  /** The error of a response that passes {@link #outputCap()}; null when uncapped. */
-  public ProxyError outputCapPassed() {
-    return outputCapPassed;
-  }
-
   /** The response was stopped before the upstream finished it, because of {@code why}. */
   public void stopped(ProxyError why) {
     stoppedBy = once(stoppedBy, why, "stop");
@@ -273,33 +277,25 @@ public final class Call {
     return Optional.ofNullable(stoppedBy);
   }
 
-  /**
-   * True once a connection to the upstream carried (part of) the request: from then on the
-   * provider may have acted on it, and billed it.
-   */
+  /** True once a connection to the upstream carried (part of) the current attempt. */
   public boolean sentUpstream() {
-    return sentUpstream;
+    return attempt != null && attempt.sentUpstream();
   }
 
-  /** A connection to the upstream is about to carry the request. */
-  public void sendingOnConnection() {
-    sentUpstream = true;
-  }
-
+  /** The current attempt's upstream status; 0 when it never answered. */
   public int upstreamStatus() {
-    return upstreamStatus;
+    return attempt == null ? 0 : attempt.upstreamStatus();
   }
 
-  /** The request is about to go upstream: what Keyward spent before it is overhead. */
+  /**
+   * An attempt is about to go upstream: what Keyward spent before the first one is overhead (the
+   * time later ones waited on upstreams that failed is not).
+   */
   public void upstreamSending(long nanos) {
-    this.upstreamSentNanos = nanos;
-    this.overheadNanos = nanos - startNanos;
-  }
-
-  /** The upstream's response head arrived. */
-  public void upstreamAnswered(int status, long nanos) {
-    this.upstreamStatus = status;
-    this.upstreamLatencyNanos = nanos - upstreamSentNanos;
+    if (!sending) {
+      sending = true;
+      overheadNanos = nanos - startNanos;
+    }
   }
 
   /** Time spent on the response head before it went to the agent. */
@@ -307,9 +303,9 @@ public final class Call {
     this.overheadNanos += nanos;
   }
 
-  /** From sending upstream to its response head; -1 if it never answered. */
+  /** From sending the current attempt upstream to its response head; -1 if it never answered. */
   public long upstreamLatencyNanos() {
-    return upstreamLatencyNanos;
+    return attempt == null ? -1 : attempt.latencyNanos();
   }
 
   /** Keyward's own time: before the request went upstream, plus its work on the response head. */

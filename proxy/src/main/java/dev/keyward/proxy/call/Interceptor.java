@@ -32,6 +32,14 @@ public interface Interceptor {
    */
   default void onResponse(Call call, Attempt attempt, HttpClientResponse head) {}
 
+  /**
+   * An attempt of a route with targets ended without answering the agent (it was skipped, or its
+   * upstream failed), and the next target is tried: give back what it holds, record it. Runs in
+   * the reverse order of the chain. Not called for the attempt that answered, nor on routes with
+   * one upstream: their attempt ends with the call ({@link #onEnd}). Never throws.
+   */
+  default void onAttemptEnd(Call call, Attempt attempt) {}
+
   /** The call ended, whichever way. Never throws. */
   default void onEnd(Call call, Outcome outcome) {}
 }

@@ -247,6 +247,12 @@ final class AuditCommand implements Runnable {
           lines.append(String.join("\t", e.getString("time"), "admin", e.getString("outcome"),
               e.getString("code"), e.getString("operator"), e.getString("action"),
               e.getString("resource")));
+        } else if ("attempt".equals(e.getString("type"))) {
+          lines.append(String.join("\t", e.getString("time"), "attempt " + e.getInteger("attempt"),
+              e.getString("outcome"), e.getString("code"), e.getString("agent"),
+              e.getString("credential"), e.getString("route") + "/" + e.getString("target") + " "
+                  + e.getString("target_host") + e.getString("path"),
+              String.valueOf(e.getInteger("upstream_status"))));
         } else {
           lines.append(String.join("\t", e.getString("time"), e.getString("decision"),
               e.getString("code"), e.getString("agent"), String.valueOf(e.getString("credential")),

@@ -22,7 +22,8 @@ record ConfigFile(
     CredentialsCache credentialsCache,
     Budgets budgets,
     Pricing pricing,
-    ForwardProxy forwardProxy) {
+    ForwardProxy forwardProxy,
+    Routing routing) {
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Listen(String host, Integer port) {}
@@ -74,6 +75,10 @@ record ConfigFile(
   /** USD per million tokens by model, written here or in a file of the same shape. */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Pricing(Map<String, Object> models, String file) {}
+
+  /** What the {@code score} strategy knows besides prices: model quality, latency's decay. */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  record Routing(Map<String, Object> quality, String latencyHalfLife) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record ForwardProxy(String listen) {}

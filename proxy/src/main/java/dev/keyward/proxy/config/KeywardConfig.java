@@ -51,7 +51,8 @@ public record KeywardConfig(
     Duration credentialStaleWindow,
     BudgetsConfig budgets,
     PriceTable pricing,
-    ForwardProxy forwardProxy) {
+    ForwardProxy forwardProxy,
+    RoutingConfig routing) {
 
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_PORT = 8080;
@@ -150,7 +151,7 @@ public record KeywardConfig(
     return new KeywardConfig(newHost, newPort, policy, policyReloadInterval, storage, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
         forwardAgentNetwork, connectTo, limits, audit, admin, credentialTtl, credentialStaleWindow,
-        budgets, pricing, forwardProxy);
+        budgets, pricing, forwardProxy, routing);
   }
 
   /** The same configuration with the admin API on another port (0: any free one). */
@@ -159,7 +160,7 @@ public record KeywardConfig(
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
         forwardAgentNetwork, connectTo, limits, audit,
         new Admin(admin.enabled(), admin.host(), newPort, admin.tls()), credentialTtl,
-        credentialStaleWindow, budgets, pricing, forwardProxy);
+        credentialStaleWindow, budgets, pricing, forwardProxy, routing);
   }
 
   /** The same configuration with these {@code upstream.connect_to} rules instead. */
@@ -167,7 +168,7 @@ public record KeywardConfig(
     return new KeywardConfig(host, port, policy, policyReloadInterval, storage, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
         forwardAgentNetwork, rules, limits, audit, admin, credentialTtl, credentialStaleWindow,
-        budgets, pricing, forwardProxy);
+        budgets, pricing, forwardProxy, routing);
   }
 
   /**
@@ -184,7 +185,8 @@ public record KeywardConfig(
     return new KeywardConfig(host, port, policy, policyReloadInterval, storage, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
         forwardAgentNetwork, connectTo, limits, audit, admin, credentialTtl,
-        credentialStaleWindow, budgets, pricing, new ForwardProxy(true, newHost, newPort));
+        credentialStaleWindow, budgets, pricing, new ForwardProxy(true, newHost, newPort),
+        routing);
   }
 
   private static ForwardProxy forwardProxy(ConfigFile.ForwardProxy raw, List<String> problems) {
@@ -265,6 +267,7 @@ public record KeywardConfig(
     Admin admin = admin(raw.admin(), base, problems);
     PriceTable pricing = pricing(raw.pricing(), base, problems);
     ForwardProxy forwardProxy = forwardProxy(raw.forwardProxy(), problems);
+    RoutingConfig routing = RoutingConfig.resolve(raw.routing(), problems);
     if (!problems.isEmpty()) {
       return null;
     }
@@ -272,7 +275,7 @@ public record KeywardConfig(
         tokens.issuer() == null ? DEFAULT_ISSUER : tokens.issuer(), jwks, tokenRefresh, trustCa,
         connectTimeout, firstByteTimeout, idleTimeout, !Boolean.FALSE.equals(upstream.http2()),
         Boolean.TRUE.equals(upstream.forwardAgentNetwork()), connectTo, limits, audit, admin, ttl,
-        stale, budgets, pricing, forwardProxy);
+        stale, budgets, pricing, forwardProxy, routing);
   }
 
   private static Limits limits(ConfigFile.Limits raw, List<String> problems) {

@@ -35,6 +35,8 @@ public enum ErrorCode {
   UPSTREAM_ENCODING_UNSUPPORTED(502, "upstream_encoding_unsupported",
       "the upstream's response used a content coding Keyward cannot decode and scan"),
   UPSTREAM_TIMEOUT(504, "upstream_timeout", "the upstream did not answer in time"),
+  ALL_TARGETS_FAILED(502, "all_targets_failed",
+      "every target of the route failed or was skipped; the attempts list says why"),
   INTERNAL_ERROR(500, "internal_error", "Keyward failed unexpectedly; the request id is in the logs");
 
   private final int status;

@@ -3,6 +3,7 @@ package dev.keyward.proxy.error;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
 
@@ -18,6 +19,18 @@ public final class ErrorResponses {
         .put("code", error.code())
         .put("message", error.message())
         .put("request_id", requestId);
+    if (!error.attempts().isEmpty()) {
+      JsonArray attempts = new JsonArray();
+      for (ProxyError.Attempted attempt : error.attempts()) {
+        JsonObject one = new JsonObject().put("target", attempt.target())
+            .put("code", attempt.code());
+        if (attempt.upstreamStatus() > 0) {
+          one.put("upstream_status", attempt.upstreamStatus());
+        }
+        attempts.add(one);
+      }
+      detail.put("attempts", attempts);
+    }
     return new JsonObject().put("error", detail).toBuffer();
   }
 

@@ -2,17 +2,37 @@ package dev.keyward.proxy.error;
 
 import dev.keyward.policies.Decision;
 import dev.keyward.token.TokenError;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * One failure as the agent sees it: status, stable code, message. Serialised as {@code
  * {"error":{"code":…,"message":…,"request_id":…}}}. Messages never contain secrets or tokens.
+ *
+ * @param attempts for {@code all_targets_failed}: what became of each target tried, in order;
+ *     empty otherwise
  */
-public record ProxyError(int status, String code, String message) {
+public record ProxyError(int status, String code, String message, List<Attempted> attempts) {
+
+  /**
+   * One target of a route with targets, as the agent is told of it: its name, the code of what
+   * stopped it, and the upstream's status (0 when the upstream did not answer). Never its body.
+   */
+  public record Attempted(String target, String code, int upstreamStatus) {
+    public Attempted {
+      Objects.requireNonNull(target, "target");
+      Objects.requireNonNull(code, "code");
+    }
+  }
 
   public ProxyError {
     Objects.requireNonNull(code, "code");
     Objects.requireNonNull(message, "message");
+    attempts = List.copyOf(attempts);
+  }
+
+  public ProxyError(int status, String code, String message) {
+    this(status, code, message, List.of());
   }
 
   /** A refused platform token: 401. */

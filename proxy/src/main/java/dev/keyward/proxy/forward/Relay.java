@@ -22,7 +22,8 @@ import java.util.Optional;
  * redacted, Keyward's own added), then the body through the taps: decoding of any content coding
  * first, then the redaction, then the attempt's own taps (usage metering). A failure after the
  * response started resets the agent's stream rather than ending it, so a truncated body never
- * looks complete; a tap that stops the body early ends it with its own last bytes (an error event
+ * looks complete (an attempt with a {@linkplain Attempt#closingEvent() closing event}, an event
+ * stream of a route with targets, ends with that error event instead); a tap that stops the body early ends it with its own last bytes (an error event
  * in the stream's format) and lets the upstream go.
  */
 public final class Relay {
@@ -80,14 +81,30 @@ public final class Relay {
       response.reset();
       upstream.request().reset();
     };
-    IdleWatch idle = new IdleWatch(vertx, idleTimeout, resetBoth);
+    Buffer closing = attempt.closingEvent();
+    // With a closing event, a quiet upstream is let go and the stream ends with the event below.
+    IdleWatch idle = new IdleWatch(vertx, idleTimeout,
+        closing == null ? resetBoth : () -> upstream.request().reset());
     Pipe<Buffer> download = new TappedStream(upstream, taps, idle::touch, stop -> {
       call.stopped(stop.why());
       upstream.request().reset(); // the rest of the answer is not wanted
     }).pipe();
     download.endOnFailure(false);
     return download.to(response)
-        .onFailure(failure -> resetBoth.run())
+        .onFailure(failure -> {
+          if (response.closed()) {
+            resetBoth.run(); // the agent went away
+            return;
+          }
+          attempt.brokeMidStream();
+          if (closing != null && !response.ended()) {
+            // Ends between two events with an error the agent's SDK raises: never a clean end.
+            response.end(closing);
+            upstream.request().reset();
+          } else {
+            resetBoth.run();
+          }
+        })
         .andThen(done -> {
           idle.stop();
           decoding.ifPresent(ContentDecoding::close);

@@ -4,6 +4,7 @@ import dev.keyward.policies.Target;
 import dev.keyward.proxy.call.Attempt;
 import dev.keyward.proxy.call.BodyTap;
 import dev.keyward.proxy.call.Call;
+import dev.keyward.proxy.config.Durations;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ProxyException;
 import io.vertx.core.Future;
@@ -19,6 +20,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.core.streams.Pipe;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -26,7 +28,8 @@ import java.util.List;
  * to the agent: the caller decides what to do with it (relay it, or try another target). The
  * connection goes to the address the SSRF guard checked. TLS upstreams get HTTP/2 when they offer
  * it (ALPN), else HTTP/1.1; connections are pooled; redirects are never followed. The body is
- * the one the attempt carries, or the agent's, streamed and cut at the route's limit.
+ * the one the attempt carries, or the agent's, streamed and cut at the route's limit. The first
+ * byte is awaited for the attempt's own timeout (a route's target) or the configured one.
  */
 public final class UpstreamCall {
 
@@ -56,21 +59,23 @@ public final class UpstreamCall {
   public Future<HttpClientResponse> send(Call call, Attempt attempt) {
     Target target = attempt.target();
     HttpClient client = target.isHttps() ? tlsClient : plainClient;
-    call.upstreamSending(System.nanoTime());
+    long now = System.nanoTime();
+    call.upstreamSending(now);
+    attempt.sending(now);
     // Sent without a key by the forward proxy: the SSRF guard of the host's forward plan.
-    boolean keyless = call.forward() != null && call.credentialId().isEmpty();
+    boolean keyless = call.forward() != null && attempt.credentialId().isEmpty();
     Future<InetSocketAddress> checkedAddress = keyless
         ? addresses.resolve(target.host(), target.port(),
             checked -> call.policy().decideForwardAddress(call.forward(), checked))
-        : addresses.resolve(target, call.credentialId(), call.policy());
+        : addresses.resolve(target, attempt.credentialId(), call.policy());
     return checkedAddress
         .compose(address -> client.request(options(target, attempt, call, address)))
         .compose(request -> {
-          call.sendingOnConnection();
+          attempt.sendingOnConnection();
           return send(call, attempt, request);
         })
         .recover(failure -> Future.failedFuture(UpstreamFailures.map(failure)))
-        .onSuccess(head -> call.upstreamAnswered(head.statusCode(), System.nanoTime()));
+        .onSuccess(head -> attempt.answered(head.statusCode(), System.nanoTime()));
   }
 
   private RequestOptions options(Target target, Attempt attempt, Call call,
@@ -103,9 +108,11 @@ public final class UpstreamCall {
         request.reset();
         return;
       }
-      long timer = vertx.setTimer(timeouts.firstByte().toMillis(), id -> {
+      Duration firstByte = attempt.firstByteTimeout() != null ? attempt.firstByteTimeout()
+          : timeouts.firstByte();
+      long timer = vertx.setTimer(firstByte.toMillis(), id -> {
         if (result.tryFail(ErrorCode.UPSTREAM_TIMEOUT.exception(
-            "the upstream sent no response within " + timeouts.firstByte().toSeconds() + "s"))) {
+            "the upstream sent no response within " + Durations.format(firstByte)))) {
           request.reset();
         }
       });

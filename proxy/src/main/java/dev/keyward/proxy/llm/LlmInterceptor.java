@@ -31,6 +31,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -63,18 +64,18 @@ public final class LlmInterceptor implements Interceptor {
   @Override
   public Future<Void> onRequest(Call call) {
     Optional<Route> route = call.route();
-    boolean limited = call.policy().limitsModels(call.credentialId(), route);
+    String limiting = limitingCredential(call, route);
     if (route.isEmpty() || !route.get().llm().understood()) {
       // Only a route that says its API has its model read: a model allowlist cannot hold here.
-      return limited ? denied(call.policy().modelUnreadable(call.credentialId(),
+      return limiting != null ? denied(call.policy().modelUnreadable(limiting,
           "an explicit target")) : CONTINUE;
     }
     LlmRoute llm = route.get().llm();
     String path = relativePath(route.get(), call.target());
     Endpoint endpoint = llm.api().endpoint(call.method(), path);
     if (!endpoint.metered()) {
-      return limited && WRITES.contains(call.request().method())
-          ? denied(call.policy().modelUnreadable(call.credentialId(),
+      return limiting != null && WRITES.contains(call.request().method())
+          ? denied(call.policy().modelUnreadable(limiting,
               "a " + call.method() + " to " + path + ", which is not a model endpoint"))
           : CONTINUE;
     }
@@ -94,6 +95,24 @@ public final class LlmInterceptor implements Interceptor {
     });
   }
 
+  /**
+   * The credential whose model allowlist (or the route's) applies to the call, or null when no
+   * allowlist does: the route's credential, or on a route with targets the first target's that
+   * has one.
+   */
+  private static String limitingCredential(Call call, Optional<Route> route) {
+    List<Attempt> plan = call.plan();
+    if (plan == null) {
+      return call.policy().limitsModels(call.credentialId(), route) ? call.credentialId() : null;
+    }
+    for (Attempt attempt : plan) {
+      if (call.policy().limitsModels(attempt.credentialId(), route)) {
+        return attempt.credentialId();
+      }
+    }
+    return null;
+  }
+
   /** Parses the body, decides the models, and keeps what goes upstream. */
   private void admit(Call call, Route route, Endpoint endpoint, String path, Buffer body)
       throws ProxyException {
@@ -107,15 +126,50 @@ public final class LlmInterceptor implements Interceptor {
     String requested = request.model();
     String sent = route.llm().modelToSend(requested,
         call.token().purpose().map(Purpose::claim));
-    Decision models = call.policy().decideModel(call.credentialId(), Optional.of(route),
-        requested, sent);
-    if (!models.allowed()) {
-      throw ProxyException.denied(models);
+    if (call.plan() != null) {
+      decideTargets(call, route, requested, sent);
+    } else {
+      Decision models = call.policy().decideModel(call.credentialId(), Optional.of(route),
+          requested, sent);
+      if (!models.allowed()) {
+        throw ProxyException.denied(models);
+      }
     }
-    boolean forceStreamUsage = request.api() == Api.OPENAI && request.streamed();
     RewrittenRequest upstream = request.rewrite(sent.equals(requested) ? null : sent,
-        forceStreamUsage);
+        forcesStreamUsage(request));
     call.llm(request, upstream, requested);
+  }
+
+  /**
+   * On a route with targets: the model each target sends (its own mapping of the route's choice)
+   * and whether its credential and the route allow it. A target that may not is skipped when its
+   * turn comes; when none may, the call is refused with the first target's refusal.
+   */
+  private static void decideTargets(Call call, Route route, String requested, String routeModel)
+      throws ProxyException {
+    boolean anyLeft = false;
+    for (Attempt attempt : call.plan()) {
+      if (attempt.ending() != null) {
+        continue;
+      }
+      Optional<String> sent = attempt.via().model().toSend(routeModel);
+      Decision models = call.policy().decideTargetModel(route, attempt.via(), requested,
+          routeModel, sent);
+      if (models.allowed()) {
+        attempt.model(sent.get());
+        anyLeft = true;
+      } else {
+        attempt.end(Attempt.Ending.SKIPPED, ProxyException.denied(models));
+      }
+    }
+    if (!anyLeft) {
+      throw call.plan().get(0).endedBy();
+    }
+  }
+
+  /** OpenAI streams are asked to report their usage. */
+  private static boolean forcesStreamUsage(LlmRequest request) {
+    return request.api() == Api.OPENAI && request.streamed();
   }
 
   @Override
@@ -127,12 +181,20 @@ public final class LlmInterceptor implements Interceptor {
       }
       return CONTINUE;
     }
+    String model = attempt.model();
+    if (model != null && !model.equals(upstream.model())) {
+      // A target of its own model: the agent's body again, with that model.
+      LlmRequest request = call.llmRequest();
+      upstream = request.rewrite(model.equals(request.model()) ? null : model,
+          forcesStreamUsage(request));
+    }
     attempt.body(upstream.bodyChanged() ? Buffer.buffer(upstream.body()) : call.body());
     if (upstream.pathChanged()) {
-      Route route = call.route().orElseThrow();
+      Target base = attempt.via() != null ? attempt.via().upstream()
+          : call.route().orElseThrow().upstream();
       Target target = attempt.target();
       attempt.target(new Target(target.scheme(), target.host(), target.port(),
-          Targets.join(route.upstream().path(), upstream.path()), target.query()));
+          Targets.join(base.path(), upstream.path()), target.query()));
     }
     attempt.responseHeaders().put(MODEL_HEADER, upstream.model());
     return CONTINUE;
@@ -143,11 +205,20 @@ public final class LlmInterceptor implements Interceptor {
     if (call.llmRequest() == null) {
       return;
     }
+    String contentType = head.getHeader(HttpHeaders.CONTENT_TYPE);
     UsageMeter meter = UsageMeter.forResponse(call.llmRequest(),
-        call.rewritten().stripUsageChunk(), head.getHeader(HttpHeaders.CONTENT_TYPE));
-    ProxyError ifCapPassed = call.outputCapPassed();
+        call.rewritten().stripUsageChunk(), contentType);
+    ProxyError ifCapPassed = attempt.outputCapPassed();
     if (ifCapPassed != null) {
-      meter.capOutput(call.outputCap());
+      meter.capOutput(attempt.outputCap());
+    }
+    if (attempt.via() != null && UsageMeter.isEventStream(contentType)) {
+      // On a route with targets a stream the upstream breaks ends between two events, with an
+      // error event: nothing is retried once the answer started, and it must not look complete.
+      meter.forwardWholeEvents();
+      attempt.closingEvent(Buffer.buffer(StreamError.event(call.llmRequest().api(),
+          ErrorCode.UPSTREAM_RESET.code(), ErrorCode.UPSTREAM_RESET.status(),
+          "the upstream broke off the answer; it is incomplete")));
     }
     call.meter(meter);
     attempt.addResponseTap(new BodyTap() {
@@ -179,13 +250,14 @@ public final class LlmInterceptor implements Interceptor {
       return; // refused or failed before any response: nothing was used
     }
     Usage usage = meter.finish(outcome.cut());
-    String model = call.model();
+    Attempt answered = call.attempt(); // a meter is only made for the attempt that answered
+    String model = answered.model() != null ? answered.model() : call.model();
     Cost cost = prices.cost(model, usage);
     if (!cost.priced() && !usage.model().isEmpty()) {
       cost = prices.cost(usage.model(), usage); // e.g. a router's "auto" names what it used
     }
     call.metered(usage, cost);
-    metrics.llmCall(call.token().tenant(), call.credentialId(),
+    metrics.llmCall(call.token().tenant(), answered.credentialId(),
         cost.priced() || prices.price(model).isPresent() ? model : Metrics.UNPRICED, usage, cost);
   }
 

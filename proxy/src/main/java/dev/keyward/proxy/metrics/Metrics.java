@@ -82,6 +82,10 @@ public final class Metrics {
 
   private final ConcurrentHashMap<LlmKey, LlmMeters> llm = new ConcurrentHashMap<>();
 
+  private record AttemptKey(String route, String target, String outcome, String code) {}
+
+  private final ConcurrentHashMap<AttemptKey, Counter> attempts = new ConcurrentHashMap<>();
+
   public Metrics() {
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
@@ -180,6 +184,36 @@ public final class Metrics {
       builder.tag("kind", kind);
     }
     return builder.register(registry);
+  }
+
+  /**
+   * One attempt of a route with targets, once it ended: {@code served}, {@code failed} or {@code
+   * skipped}, with the code of what stopped it. Route and target names come from the policy.
+   */
+  public void attempt(String route, String target, String outcome, String code) {
+    attempts.computeIfAbsent(new AttemptKey(route, target, outcome, code), key ->
+        Counter.builder("keyward_target_attempts")
+            .description("Attempts of routes with targets, by route, target, outcome and code")
+            .tags("route", key.route(), "target", key.target(), "outcome", key.outcome(),
+                "code", key.code())
+            .register(registry)).increment();
+  }
+
+  /**
+   * A target's circuit and measured latency on this replica, read at scrape time: {@code
+   * keyward_target_circuit_state} (0 closed, 1 half open, 2 open) and {@code
+   * keyward_target_first_byte_seconds} (the moving average; NaN while cold).
+   */
+  public void target(String route, String target, DoubleSupplier circuit,
+      DoubleSupplier firstByteSeconds) {
+    Gauge.builder("keyward_target_circuit_state", circuit, DoubleSupplier::getAsDouble)
+        .description("A target's circuit on this replica: 0 closed, 1 half open, 2 open")
+        .tags("route", route, "target", target).strongReference(true).register(registry);
+    Gauge.builder("keyward_target_first_byte_seconds", firstByteSeconds,
+            DoubleSupplier::getAsDouble)
+        .description("A target's time to first byte on this replica, moving average (NaN: not"
+            + " measured lately)")
+        .tags("route", route, "target", target).strongReference(true).register(registry);
   }
 
   /** A counter read from a component's own tally at scrape time. */

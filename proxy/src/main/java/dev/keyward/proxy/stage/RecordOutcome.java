@@ -2,15 +2,18 @@ package dev.keyward.proxy.stage;
 
 import dev.keyward.policies.Decision;
 import dev.keyward.policies.Target;
+import dev.keyward.proxy.audit.AttemptRecord;
 import dev.keyward.proxy.audit.AuditPaths;
 import dev.keyward.proxy.audit.AuditRecord;
 import dev.keyward.proxy.audit.AuditSink;
 import dev.keyward.proxy.audit.AuditUsage;
+import dev.keyward.proxy.call.Attempt;
 import dev.keyward.proxy.call.Call;
 import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.call.Outcome;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ProxyError;
+import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.proxy.metrics.Metrics;
 import dev.keyward.token.PlatformToken;
 import dev.keyward.token.Purpose;
@@ -22,7 +25,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * How a request ended, once, in the audit trail and in the metrics (first in the chain, so its
- * {@code onEnd} runs last, when everything else has said what it knows). Refused before or
+ * {@code onEnd} runs last, when everything else has said what it knows). On a route with targets
+ * each attempt gets its own record first ({@link AttemptRecord}): those that did not answer as
+ * they end, the one that answered (or was under way) just before the request's. Refused before or
  * by the policy: {@code denied}; went wrong after the policy allowed it: {@code failed}; allowed by
  * a report-mode rule that would have denied it: {@code would_deny}; else {@code allowed}.
  */
@@ -31,6 +36,8 @@ public final class RecordOutcome implements Interceptor {
   private static final Logger LOG = LoggerFactory.getLogger(RecordOutcome.class);
 
   private static final int MAX_UNROUTED_PATH = 512;
+  /** The outcome (and code) of the attempt whose answer reached the agent. */
+  private static final String SERVED = "served";
 
   private final AuditSink audit;
   private final Metrics metrics;
@@ -52,7 +59,10 @@ public final class RecordOutcome implements Interceptor {
   @Override
   public void onEnd(Call call, Outcome outcome) {
     long elapsedNanos = System.nanoTime() - call.startNanos();
-    Decision decision = outcome.denial().orElse(call.decision());
+    boolean chained = call.plan() != null;
+    Attempt attempt = call.attempt();
+    Decision decision = outcome.denial().orElse(chained && attempt != null
+        && attempt.decision() != null ? attempt.decision() : call.decision());
     String result;
     String code;
     String reason;
@@ -71,8 +81,19 @@ public final class RecordOutcome implements Interceptor {
       code = Decision.ALLOWED;
       reason = decision == null ? "" : decision.reason();
     }
+    if (chained && attempt != null) {
+      // The attempt that answered (or was under way when the call ended): its own record first.
+      recordAttempt(call, attempt, attempt.answered() ? SERVED : Attempt.Ending.FAILED.wireName(),
+          failure == null ? SERVED : failure.code(), reason, decision == null ? "" : decision.rule());
+    }
     PlatformToken token = call.token();
-    Target target = call.target();
+    // On a route with targets, what went upstream is the answering attempt's; none: nothing,
+    // unless the policy refused the call, which names the credential it refused.
+    Target target = !chained ? call.target() : attempt == null ? null : attempt.planned();
+    String credential = !chained ? call.credentialId()
+        : attempt != null ? attempt.credentialId()
+        : result.equals("denied") && decision != null ? decision.credentialId() : "";
+    String model = attempt != null && attempt.model() != null ? attempt.model() : call.model();
     String route = !call.routeName().isEmpty() ? call.routeName()
         : call.forward() != null ? Metrics.FORWARD_PROXY
         : target != null ? Metrics.EXPLICIT_TARGET : Metrics.NO_ROUTE;
@@ -81,16 +102,40 @@ public final class RecordOutcome implements Interceptor {
         call.upstreamLatencyNanos());
     audit.record(new AuditRecord(clock.instant(), call.requestId(),
         token == null ? "" : token.agent(), token == null ? "" : token.tenant(),
-        token == null ? "" : token.jti(), call.routeName(), call.credentialId(),
+        token == null ? "" : token.jti(), call.routeName(), credential,
         call.credentialVersion(), target == null ? "" : target.host(), call.method(),
         target == null ? "" : AuditPaths.scrub(target.path()), result, code,
         AuditPaths.scrub(reason),
         decision == null ? "" : decision.rule(), call.policy().version(), outcome.status(),
         call.upstreamStatus(), call.bytesIn(), call.bytesOut(),
         TimeUnit.NANOSECONDS.toMicros(elapsedNanos),
-        call.usage() == null ? null : new AuditUsage(call.model(),
+        call.usage() == null ? null : new AuditUsage(model,
             token == null ? null : token.purpose().map(Purpose::claim).orElse(null), call.usage(),
-            call.cost())));
+            call.cost()),
+        attempt != null && attempt.answered() && chained ? attempt.via().name() : "",
+        call.attemptsReached()));
+  }
+
+  /** An attempt of a route with targets that did not answer: its own record. */
+  @Override
+  public void onAttemptEnd(Call call, Attempt attempt) {
+    ProxyException why = attempt.endedBy();
+    recordAttempt(call, attempt, attempt.ending().wireName(), why.error().code(),
+        why.denial().map(Decision::reason).orElse(why.error().message()),
+        why.denial().map(Decision::rule).orElse(""));
+  }
+
+  private void recordAttempt(Call call, Attempt attempt, String outcome, String code,
+      String reason, String rule) {
+    PlatformToken token = call.token();
+    Target planned = attempt.planned();
+    metrics.attempt(call.routeName(), attempt.via().name(), outcome, code);
+    audit.record(new AttemptRecord(clock.instant(), call.requestId(), attempt.number(),
+        token.agent(), token.tenant(), call.routeName(), attempt.via().name(),
+        attempt.credentialId(), attempt.credentialVersion(), planned.host(),
+        AuditPaths.scrub(planned.path()), attempt.model() == null ? "" : attempt.model(),
+        outcome, code, AuditPaths.scrub(reason), rule, attempt.upstreamStatus(),
+        attempt.latencyNanos() < 0 ? -1 : TimeUnit.NANOSECONDS.toMicros(attempt.latencyNanos())));
   }
 
   /**

@@ -25,14 +25,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Budgets on the request path. Just before the call first goes upstream (every other check has
- * passed, the key is not yet unsealed) it reserves the call's worst case against every budget that
- * applies, atomically; a call that does not fit is refused with {@code 429 budget_exceeded} or
- * {@code rate_limited} and {@code Retry-After}, and one whose counters cannot be reached with
- * {@code 503 budget_unavailable} (unless its budgets say {@code on_store_failure: allow}). An
- * admitted stream is capped at the output it reserved. When the call ends (after the LLM
- * interceptor metered it: this one comes before it in the chain) the reservation is settled to
- * what the call was metered at.
+ * Budgets on the request path. Just before an attempt goes upstream (every other check has
+ * passed, the key is not yet unsealed) it reserves the attempt's worst case against every budget
+ * that applies to the attempt's credential, atomically; an attempt that does not fit is refused
+ * with {@code 429 budget_exceeded} or {@code rate_limited} and {@code Retry-After}, and one whose
+ * counters cannot be reached with {@code 503 budget_unavailable} (unless its budgets say {@code
+ * on_store_failure: allow}). On a route with targets that refusal skips the target, which the
+ * audit records, and the next is tried. An admitted stream is capped at the output it reserved.
+ * Each attempt's reservation is settled once: an attempt that did not answer when it ends, the one
+ * that answered when the call ends (after the LLM interceptor metered it: this one comes before
+ * it in the chain).
  */
 public final class ReserveAndSettle implements Interceptor {
 
@@ -46,49 +48,52 @@ public final class ReserveAndSettle implements Interceptor {
 
   @Override
   public Future<Void> onAttempt(Call call, Attempt attempt) {
-    if (call.budget() != null || call.policy().budgets().isEmpty()) {
-      return CONTINUE; // reserved once per call, whatever the number of attempts
+    if (call.policy().budgets().isEmpty()) {
+      return CONTINUE;
     }
     PlatformToken token = call.token();
     List<ApplicableBudget> budgets = call.policy().budgetsFor(token.agent(), token.tenant(),
-        token.groups(), call.credentialId());
+        token.groups(), attempt.credentialId());
     if (budgets.isEmpty()) {
       return CONTINUE;
     }
-    WorstCase demand = worstCase(call);
+    WorstCase demand = worstCase(call, attempt);
     return gate.reserve(budgets, demand).compose(decision -> {
-      call.budget(decision);
-      return act(call, decision, demand);
+      attempt.budget(decision);
+      return act(call, attempt, decision, demand);
     });
   }
 
-  private WorstCase worstCase(Call call) {
+  private WorstCase worstCase(Call call, Attempt attempt) {
     LlmRequest request = call.llmRequest();
     if (request == null) {
       return WorstCase.UNMETERED;
     }
     long defaultCap = call.route().map(Route::llm).map(LlmRoute::maxOutputTokens)
         .orElse(LlmRoute.DEFAULT_MAX_OUTPUT_TOKENS);
-    return WorstCase.of(prices, call.model(), request.inputTokenEstimate(),
+    String model = attempt.model() != null ? attempt.model() : call.model();
+    return WorstCase.of(prices, model, request.inputTokenEstimate(),
         request.maxOutputTokens(), defaultCap);
   }
 
-  private static Future<Void> act(Call call, BudgetDecision decision, WorstCase demand) {
+  private static Future<Void> act(Call call, Attempt attempt, BudgetDecision decision,
+      WorstCase demand) {
+    String credential = attempt.credentialId();
     if (decision instanceof BudgetDecision.Admitted admitted) {
-      capOutput(call, admitted.reservation(), demand);
+      capOutput(call, attempt, admitted.reservation(), demand);
       return CONTINUE;
     }
     if (decision instanceof BudgetDecision.Refused refused) {
       Refusal refusal = refused.refusal();
       DenyCode code = DenyCode.of(refusal.errorCode()).orElseThrow();
       return Future.failedFuture(ProxyException.denied(
-          Decision.budgetDenial(code, call.credentialId(), refusal.budget(), refusal.message()),
+          Decision.budgetDenial(code, credential, refusal.budget(), refusal.message()),
           Map.of("Retry-After", Long.toString(refusal.retryAfterSeconds()))));
     }
     if (decision instanceof BudgetDecision.Unavailable unavailable) {
       String names = String.join(", ", unavailable.budgets());
       return Future.failedFuture(ProxyException.denied(Decision.budgetDenial(
-          DenyCode.BUDGET_UNAVAILABLE, call.credentialId(), names, unavailable.reason()
+          DenyCode.BUDGET_UNAVAILABLE, credential, names, unavailable.reason()
               + "; budgets " + names + " refuse calls they cannot count"
               + " (on_store_failure: deny)")));
     }
@@ -101,7 +106,8 @@ public final class ReserveAndSettle implements Interceptor {
    * reserved instead). A request's own cap is the provider's to enforce; a budget with only a
    * request rate holds no output to pass.
    */
-  private static void capOutput(Call call, Reservation reservation, WorstCase demand) {
+  private static void capOutput(Call call, Attempt attempt, Reservation reservation,
+      WorstCase demand) {
     if (call.llmRequest() == null || call.llmRequest().maxOutputTokens().isPresent()) {
       return;
     }
@@ -109,7 +115,7 @@ public final class ReserveAndSettle implements Interceptor {
         .filter(hold -> hold.moneyWindow().isPresent() || hold.tokenMinute().isPresent())
         .map(Reservation.Hold::budget).distinct().toList();
     if (!counting.isEmpty()) {
-      call.capOutput(demand.outputTokens(), new ProxyError(DenyCode.BUDGET_EXCEEDED.status(),
+      attempt.capOutput(demand.outputTokens(), new ProxyError(DenyCode.BUDGET_EXCEEDED.status(),
           DenyCode.BUDGET_EXCEEDED.code(), "the answer passed the " + demand.outputTokens()
               + " output tokens reserved for it by budget " + String.join(", ", counting)
               + " (the route's max_output_tokens, as the request set no max_tokens); set"
@@ -117,27 +123,42 @@ public final class ReserveAndSettle implements Interceptor {
     }
   }
 
-  /**
-   * Settles what the call was metered at: the usage priced by the LLM interceptor (an estimate for
-   * a cut stream, never free). A call that never reached the upstream gives its reservation back.
-   * The worst case is charged where the provider may have billed more than was metered: the
-   * upstream went silent after the request was sent, or it answered a whole body (not a stream:
-   * generated in full before its head arrived) that failed on its way to the agent.
-   */
+  /** An attempt of a route with targets that did not answer: its reservation is settled now. */
+  @Override
+  public void onAttemptEnd(Call call, Attempt attempt) {
+    settle(call, attempt, false);
+  }
+
   @Override
   public void onEnd(Call call, Outcome outcome) {
-    BudgetDecision decision = call.budget();
+    Attempt attempt = call.attempt();
+    if (attempt != null) {
+      settle(call, attempt, outcome.failure().isPresent());
+    }
+  }
+
+  /**
+   * Settles what the attempt was metered at: the usage priced by the LLM interceptor (an estimate
+   * for a cut stream, never free). An attempt that never reached the upstream, or whose upstream
+   * answered with an error (providers do not bill those), gives its reservation back. The worst
+   * case is charged where the provider may have billed more than was metered: the upstream went
+   * silent after the request was sent, its answer was never metered, or it answered a whole body (not a stream: generated in
+   * full before its head arrived) that failed on its way to the agent ({@code failed}).
+   */
+  private void settle(Call call, Attempt attempt, boolean failed) {
+    BudgetDecision decision = attempt.budget();
     if (!(decision instanceof BudgetDecision.Admitted admitted)) {
       return;
     }
     WorstCase demand = admitted.reservation().demand();
     Charge worstCase = new Charge(demand.nanoUsd(), demand.tokens());
-    if (call.usage() != null) {
+    if (attempt.answered() && call.usage() != null) {
       Charge metered = Charge.of(call.cost(), call.usage());
-      boolean wholeBodyLost = outcome.failure().isPresent() && !call.meter().eventStream()
-          && call.upstreamStatus() / 100 == 2;
+      boolean wholeBodyLost = failed && !call.meter().eventStream()
+          && attempt.upstreamStatus() / 100 == 2;
       gate.settle(decision, wholeBodyLost ? Charge.larger(metered, worstCase) : metered);
-    } else if (call.sentUpstream() && call.llmRequest() != null) {
+    } else if (attempt.sentUpstream() && call.llmRequest() != null
+        && (attempt.upstreamStatus() == 0 || attempt.upstreamStatus() / 100 == 2)) {
       gate.settle(decision, worstCase);
     } else {
       gate.release(decision);

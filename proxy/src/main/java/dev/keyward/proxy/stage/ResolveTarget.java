@@ -5,8 +5,10 @@ import dev.keyward.policies.CredentialChoice;
 import dev.keyward.policies.Names;
 import dev.keyward.policies.PolicySet;
 import dev.keyward.policies.Route;
+import dev.keyward.policies.RouteTarget;
 import dev.keyward.policies.Target;
 import dev.keyward.policies.Targets;
+import dev.keyward.proxy.call.Attempt;
 import dev.keyward.proxy.call.Call;
 import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.error.ErrorCode;
@@ -14,11 +16,14 @@ import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.token.PlatformToken;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * Where the request goes, and with which credential. {@code /r/<route>/rest} maps to the
- * route's upstream and credential. {@code /t/<host[:port]>/path} names the upstream directly
+ * route's upstream and credential; on a route with targets, to one planned attempt per target,
+ * each with its own upstream and credential ({@link Call#plan()}). {@code /t/<host[:port]>/path} names the upstream directly
  * (always https); the credential is the one in the {@code Keyward-Credential} header, or else the
  * only credential granted to the agent whose allowed domains include the host. Paths are
  * normalised, and refused if ambiguous, before anything checks them.
@@ -71,14 +76,25 @@ public final class ResolveTarget implements Interceptor {
     }
     Route route = policy.route(name).orElseThrow(
         () -> ErrorCode.UNKNOWN_ROUTE.exception("the policy has no route '" + name + "'"));
-    Target target;
+    String path;
     try {
-      target = route.target(remainder, query);
+      path = Targets.normalizePath(remainder);
     } catch (BadTargetException e) {
       throw badTarget(e);
     }
-    call.resolved(Optional.of(route), target, route.credentialId(),
-        route.maxRequestBody(defaultMaxRequestBody));
+    long maxBody = route.maxRequestBody(defaultMaxRequestBody);
+    if (!route.routing().chained()) {
+      call.resolved(Optional.of(route), Targets.under(route.upstream(), path, query),
+          route.credentialId(), maxBody);
+      return;
+    }
+    // One planned attempt per target, each with its own credential and URL.
+    List<Attempt> plan = new ArrayList<>(route.routing().targets().size());
+    for (RouteTarget target : route.routing().targets()) {
+      plan.add(new Attempt(target, target.target(path, query)));
+    }
+    call.resolved(Optional.of(route), plan.get(0).target(), "", maxBody);
+    call.plan(plan);
   }
 
   private void explicit(String rest, String query, String requestedCredential,

@@ -63,7 +63,7 @@ public final class UnsealAndInject implements Interceptor {
       return CONTINUE;
     }
     String tenant = call.token().tenant();
-    String id = call.credentialId();
+    String id = attempt.credentialId();
     Context context = Vertx.currentContext();
     return Future.fromCompletionStage(cache.get(tenant, id), context)
         .recover(failure -> Future.failedFuture(storeFailure(failure, tenant, id)))
@@ -73,7 +73,7 @@ public final class UnsealAndInject implements Interceptor {
                 "tenant '" + tenant + "' has no credential '" + id + "'"));
           }
           CredentialMetadata metadata = entry.credential().metadata();
-          call.credentialVersion(metadata.version());
+          attempt.credentialVersion(metadata.version());
           Decision stored = call.policy().decideStoredKey(id, metadata.version(),
               metadata.disabled(), entry.allowedDomains(), attempt.target());
           if (!stored.allowed()) {

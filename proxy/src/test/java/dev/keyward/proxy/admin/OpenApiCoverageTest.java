@@ -6,6 +6,7 @@ import dev.keyward.proxy.health.Health;
 import dev.keyward.proxy.metrics.Metrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Route;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ class OpenApiCoverageTest {
 
   Set<String> registered() {
     AdminApi api = new AdminApi(vertx, null, null, null, Clock.systemUTC(),
-        new Health(List.of()), new Metrics());
+        new Health(List.of()), new Metrics(), JsonArray::new);
     Set<String> operations = new TreeSet<>();
     for (Route route : api.router().getRoutes()) {
       if (route.getPath() == null || route.methods() == null) {

@@ -41,6 +41,7 @@ class ConfigValidationTest {
       "audit_max_file_size.yaml      | 8  | audit.max_file_size: '40XiB'",
       "admin_port.yaml               | 7  | admin.port must be 0-65535",
       "budgets_store.yaml            | 7  | budgets.store must be embedded",
+      "routing_quality.yaml          | 8  | routing.quality.mystery must be a number from 0",
       "unknown_setting.yaml          | 6  | unknown setting 'audti'; did you mean 'audit'?",
   })
   void aBadSettingIsReportedAtItsLineWithTheFix(String name, int line, String message) {

@@ -45,6 +45,7 @@ class SecretHoldersTest {
   /** Records whose flagged components hold no secret, and why. */
   static final Map<String, String> NOT_SECRET = Map.ofEntries(
       Map.entry("dev.keyward.policies.Route", "its upstream Target is the policy's base URL"),
+      Map.entry("dev.keyward.policies.RouteTarget", "its upstream is the policy's base URL"),
       Map.entry("dev.keyward.policies.DecisionRequest", "the agent's Target, before injection"),
       Map.entry("dev.keyward.policies.YamlTree$Field", "a node of the policy document"),
       Map.entry("dev.keyward.proxy.config.KeywardConfig$AdminTls", "paths to the TLS files"),

@@ -41,7 +41,18 @@ public final class AuditCapture implements AutoCloseable {
 
   /** The record of the request with this id; waits briefly, since audit is written at the end. */
   public JsonObject forRequest(String requestId) throws Exception {
-    return first(record -> requestId.equals(record.getString("request_id")));
+    return first(record -> "request".equals(record.getString("type"))
+        && requestId.equals(record.getString("request_id")));
+  }
+
+  /**
+   * The attempt records of the request with this id (a route with targets), in order; waits for
+   * the request's own record, which comes after them.
+   */
+  public List<JsonObject> attempts(String requestId) throws Exception {
+    forRequest(requestId);
+    return records().stream().filter(record -> "attempt".equals(record.getString("type"))
+        && requestId.equals(record.getString("request_id"))).toList();
   }
 
   /** The first entry that matches; waits for it, since entries are written asynchronously. */

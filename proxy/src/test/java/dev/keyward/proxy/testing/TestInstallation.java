@@ -2,6 +2,7 @@ package dev.keyward.proxy.testing;
 
 import dev.keyward.proxy.Keyward;
 import dev.keyward.proxy.config.KeywardConfig;
+import dev.keyward.proxy.forward.HostResolver;
 import dev.keyward.proxy.storage.Storage;
 import dev.keyward.token.AgentRegistry;
 import dev.keyward.token.IssuedOperatorToken;
@@ -143,6 +144,11 @@ public final class TestInstallation {
   /** Starts Keyward on {@code clock} (a {@code MutableClock} lets a test move its time). */
   public Keyward start(Clock clock) throws Exception {
     return Keyward.start(configuration(), clock);
+  }
+
+  /** Starts Keyward on {@code clock}, resolving upstream host names with {@code resolver}. */
+  public Keyward start(Clock clock, HostResolver resolver) throws Exception {
+    return Keyward.start(configuration(), clock, resolver);
   }
 
   /** Opens the installation's storage as a second process (the CLI) would; close it after. */

@@ -1,0 +1,65 @@
+package dev.keyward.proxy.audit;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+
+/**
+ * One attempt of a call on a route with targets: a key access of its own. Each target whose turn
+ * came gets one, whether it answered the agent ({@code served}), its upstream failed ({@code
+ * failed}) or it was not sent ({@code skipped}: refused by the policy or a budget, its circuit
+ * open, its key not stored). The call's own {@link AuditRecord} follows them. Built only from
+ * non-secret facts: no key, no token, no query string, no upstream body.
+ *
+ * @param attempt its number among the call's attempts, from 1, in the order they were tried
+ * @param outcome {@code served}, {@code failed} or {@code skipped}
+ * @param code what stopped it (an error, denial or attempt code), or {@code served}
+ * @param credentialVersion the version of the key sent; 0 when none was unsealed
+ * @param upstreamStatus what the upstream answered; 0 when it did not
+ * @param firstByteMicros from sending to the upstream's response head; -1 when it did not answer
+ */
+public record AttemptRecord(
+    Instant time,
+    String requestId,
+    int attempt,
+    String agent,
+    String tenant,
+    String route,
+    String target,
+    String credential,
+    int credentialVersion,
+    String targetHost,
+    String path,
+    String model,
+    String outcome,
+    String code,
+    String reason,
+    String rule,
+    int upstreamStatus,
+    long firstByteMicros) implements AuditEntry {
+
+  public static final String TYPE = "attempt";
+
+  @Override
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("type", TYPE)
+        .put("time", time.toString())
+        .put("request_id", requestId)
+        .put("attempt", attempt)
+        .put("agent", agent)
+        .put("tenant", tenant)
+        .put("route", route)
+        .put("target", target)
+        .put("credential", credential)
+        .put("credential_version", credentialVersion)
+        .put("target_host", targetHost)
+        .put("path", path)
+        .put("model", model)
+        .put("outcome", outcome)
+        .put("code", code)
+        .put("reason", reason)
+        .put("rule", rule)
+        .put("upstream_status", upstreamStatus)
+        .put("first_byte_us", firstByteMicros);
+  }
+}
