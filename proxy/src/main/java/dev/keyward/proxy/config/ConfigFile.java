@@ -76,7 +76,8 @@ record ConfigFile(
   record Pricing(Map<String, Object> models, String file) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record ForwardProxy(String listen) {}
+  record ForwardProxy(String listen, String tunnelIdleTimeout, String tunnelMaxLifetime,
+      Integer maxTunnels, Integer maxTunnelsPerAgent) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Admin(String host, Integer port, Boolean enabled, String tlsCert, String tlsKey) {}
