@@ -316,18 +316,42 @@ public final class PolicySet {
 
   /**
    * Decides a forward-proxy request that carries no placeholder: it goes without a key, where the
-   * forward plan for its target lets it go at all.
+   * forward plan for its target lets it go at all. On a host intercepted because credentials
+   * granted to the agent apply to it, the grants of those credentials still bound the request:
+   * some grant must allow its method and path, as it would with the key (a grant's report mode
+   * applies as there). An egress host has no grant to bound it.
    */
   public Decision decideWithoutKey(String agent, String tenant, Set<String> groups,
-      Target target) {
+      Target target, String method) {
     ForwardPlan plan = forwardPlan(agent, tenant, groups, target.scheme(), target.host(),
         target.port());
     return switch (plan.kind()) {
-      case INTERCEPT -> Decision.allow("", "", "no placeholder: sent to " + target.host()
-          + " without a key");
+      case INTERCEPT -> withoutKeyWhereGranted(agent, tenant, groups, target, method, plan);
       case TUNNEL -> plan.decision();
       case REFUSE -> plan.decision();
     };
+  }
+
+  private Decision withoutKeyWhereGranted(String agent, String tenant, Set<String> groups,
+      Target target, String method, ForwardPlan plan) {
+    Decision relaxed = null;
+    Decision denial = null;
+    for (String id : plan.credentials()) {
+      Decision check = checkGrants(new DecisionRequest(agent, tenant, groups, id, target, method),
+          target.path());
+      if (check.effect() == Decision.Effect.ALLOW) {
+        return Decision.allow("", check.rule(), "no placeholder: sent to " + target.host()
+            + " without a key; " + check.reason());
+      }
+      if (check.allowed() && relaxed == null) {
+        relaxed = check;
+      } else if (!check.allowed() && denial == null) {
+        denial = check;
+      }
+    }
+    Decision chosen = relaxed != null ? relaxed : denial;
+    return new Decision(chosen.effect(), chosen.code(), "no placeholder: " + chosen.reason(), "",
+        chosen.rule());
   }
 
   /**

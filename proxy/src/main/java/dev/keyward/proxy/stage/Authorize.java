@@ -11,7 +11,7 @@ import io.vertx.core.Future;
 /**
  * Asks the policy. A denial ends the request before any credential is touched. A forward-proxy
  * request that carries no placeholder names no credential: it is decided as one sent without a
- * key.
+ * key, still within the method and path limits of the grants that make its host intercepted.
  */
 public final class Authorize implements Interceptor {
 
@@ -20,7 +20,7 @@ public final class Authorize implements Interceptor {
     PlatformToken token = call.token();
     Decision decision = call.forward() != null && call.credentialId().isEmpty()
         ? call.policy().decideWithoutKey(token.agent(), token.tenant(), token.groups(),
-            call.target())
+            call.target(), call.method())
         : call.policy().decide(new DecisionRequest(token.agent(), token.tenant(),
             token.groups(), call.credentialId(), call.target(), call.method()));
     call.decision(decision);
