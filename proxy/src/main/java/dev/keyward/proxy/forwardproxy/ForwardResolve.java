@@ -68,6 +68,12 @@ final class ForwardResolve implements Interceptor {
     } catch (ProxyException e) {
       return Future.failedFuture(e);
     }
+    try {
+      requireHostAgrees(request, target);
+    } catch (ProxyException e) {
+      call.resolved(Optional.empty(), target, "", defaultMaxRequestBody); // audited with its host
+      return Future.failedFuture(e);
+    }
     call.forward(policy.forwardPlan(token.agent(), token.tenant(), token.groups(),
         target.scheme(), target.host(), target.port()));
     Set<String> found = placeholders(request);
@@ -180,18 +186,34 @@ final class ForwardResolve implements Interceptor {
     return found;
   }
 
-  /** A request inside a tunnel: its Host must name the tunnel's host and port. */
+  /** A request inside a tunnel: to the tunnel's host and port. */
   private Target insideTunnel(HttpServerRequest request) throws ProxyException {
     Tunnel tunnel = tunnels.of(request);
-    HostAndPort authority = request.authority();
-    if (authority != null) {
-      requireSame(authority, "https", tunnel.host(), tunnel.port());
-    }
     return new Target("https", tunnel.host(), tunnel.port(), path(request.path()),
         request.query());
   }
 
-  /** A plain-HTTP request in absolute form: {@code http://host[:port]/path?query}. */
+  /** The request's Host must name the tunnel's (or the absolute URL's) host and port. */
+  private static void requireHostAgrees(HttpServerRequest request, Target target)
+      throws ProxyException {
+    if (request.isSSL()) {
+      HostAndPort authority = request.authority();
+      if (authority != null) {
+        requireSame(authority, target.scheme(), target.host(), target.port());
+      }
+      return;
+    }
+    String hostHeader = request.getHeader("Host");
+    if (hostHeader != null) {
+      HostAndPort named = HostAndPort.parseAuthority(hostHeader, -1);
+      if (named == null) {
+        throw ErrorCode.HOST_MISMATCH.exception("the Host header is not a valid host");
+      }
+      requireSame(named, target.scheme(), target.host(), target.port());
+    }
+  }
+
+  /** A plain-HTTP request in absolute form: to {@code http://host[:port]/path?query}. */
   private static Target absolute(HttpServerRequest request) throws ProxyException {
     URI uri;
     try {
@@ -205,14 +227,6 @@ final class ForwardResolve implements Interceptor {
     }
     String host = host(uri.getHost());
     int port = uri.getPort() == -1 ? 80 : uri.getPort();
-    String hostHeader = request.getHeader("Host");
-    if (hostHeader != null) {
-      HostAndPort named = HostAndPort.parseAuthority(hostHeader, -1);
-      if (named == null) {
-        throw ErrorCode.HOST_MISMATCH.exception("the Host header is not a valid host");
-      }
-      requireSame(named, "http", host, port);
-    }
     String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/"
         : uri.getRawPath();
     return new Target("http", host, port, path(rawPath), uri.getRawQuery());
