@@ -238,15 +238,17 @@ public final class PolicySet {
    * The route that sends {@code credentialId} to where {@code target} points (same scheme, host
    * and port, the path under the route's base path), so that a forward-proxy request to an LLM
    * API is read, metered and budgeted as that route's calls are; the route with the longest base
-   * path when several match.
+   * path when several match. Empty path segments ({@code //}) are merged first, as most servers
+   * merge them: a doubled slash takes no request out of its route, nor into another.
    */
   public Optional<Route> routeFor(String credentialId, Target target) {
+    String path = mergeSlashes(target.path());
     Route best = null;
     for (Route route : routes.values()) {
       Target base = route.upstream();
       String prefix = base.path();
-      boolean under = prefix.equals("/") || target.path().equals(prefix)
-          || target.path().startsWith(prefix + "/");
+      boolean under = prefix.equals("/") || path.equals(prefix)
+          || path.startsWith(prefix + "/");
       if (route.credentialId().equals(credentialId) && base.scheme().equals(target.scheme())
           && base.host().equals(target.host()) && base.port() == target.port() && under
           && (best == null || prefix.length() > best.upstream().path().length())) {
@@ -254,6 +256,10 @@ public final class PolicySet {
       }
     }
     return Optional.ofNullable(best);
+  }
+
+  private static String mergeSlashes(String path) {
+    return path.indexOf("//") < 0 ? path : path.replaceAll("/{2,}", "/");
   }
 
   /** The egress rules, in the order the policy lists them. */

@@ -256,12 +256,21 @@ final class ForwardResolve implements Interceptor {
     }
   }
 
+  /**
+   * The normalised path. Empty segments ({@code //}) are refused, not guessed at: upstreams that
+   * merge them would serve a path other than the one the routes and grants were checked against.
+   */
   private static String path(String raw) throws ProxyException {
+    String path;
     try {
-      return Targets.normalizePath(raw == null || raw.isEmpty() ? "/" : raw);
+      path = Targets.normalizePath(raw == null || raw.isEmpty() ? "/" : raw);
     } catch (BadTargetException e) {
       throw ErrorCode.BAD_PATH.exception(e.getMessage());
     }
+    if (path.contains("//")) {
+      throw ErrorCode.BAD_PATH.exception("empty path segments ('//') are not allowed in the path");
+    }
+    return path;
   }
 
   private static String printable(String text) {

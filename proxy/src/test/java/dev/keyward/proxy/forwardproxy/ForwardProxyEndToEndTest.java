@@ -243,6 +243,18 @@ class ForwardProxyEndToEndTest {
   }
 
   @Test
+  void aPathWithEmptySegmentsIsRefusedNotGuessedAt() throws Exception {
+    for (String path : List.of("//v1/user", "/v1//user")) {
+      ProxyClient.Response response = client.https(API + ":443",
+          ProxyClient.basic(proxy.token()), proxy.clientTls(), API, "GET", path,
+          Map.of("Authorization", "Bearer " + proxy.apiPlaceholder()));
+      assertEquals(400, response.status(), response.everything());
+      assertTrue(response.body().contains("bad_path"), response.body());
+    }
+    assertTrue(proxy.upstream().received().isEmpty());
+  }
+
+  @Test
   void aTlsHandshakeThatFailsInsideATunnelIsAudited() throws Exception {
     SSLContext trustsNothingOfOurs = SSLContext.getInstance("TLS");
     trustsNothingOfOurs.init(null, null, null); // the JDK's CAs only: not Keyward's
