@@ -244,15 +244,17 @@ public final class PolicySet {
    * The route that sends {@code credentialId} to where {@code target} points (same scheme, host
    * and port, the path under the route's base path), so that a forward-proxy request to an LLM
    * API is read, metered and budgeted as that route's calls are; the route with the longest base
-   * path when several match.
+   * path when several match. Empty path segments ({@code //}) are merged first, as most servers
+   * merge them: a doubled slash takes no request out of its route, nor into another.
    */
   public Optional<Route> routeFor(String credentialId, Target target) {
+    String path = mergeSlashes(target.path());
     Route best = null;
     for (Route route : routes.values()) {
       Target base = route.upstream();
       String prefix = base.path();
-      boolean under = prefix.equals("/") || target.path().equals(prefix)
-          || target.path().startsWith(prefix + "/");
+      boolean under = prefix.equals("/") || path.equals(prefix)
+          || path.startsWith(prefix + "/");
       if (route.credentialId().equals(credentialId) && base.scheme().equals(target.scheme())
           && base.host().equals(target.host()) && base.port() == target.port() && under
           && (best == null || prefix.length() > best.upstream().path().length())) {
@@ -260,6 +262,10 @@ public final class PolicySet {
       }
     }
     return Optional.ofNullable(best);
+  }
+
+  private static String mergeSlashes(String path) {
+    return path.indexOf("//") < 0 ? path : path.replaceAll("/{2,}", "/");
   }
 
   /** The egress rules, in the order the policy lists them. */
@@ -322,18 +328,42 @@ public final class PolicySet {
 
   /**
    * Decides a forward-proxy request that carries no placeholder: it goes without a key, where the
-   * forward plan for its target lets it go at all.
+   * forward plan for its target lets it go at all. On a host intercepted because credentials
+   * granted to the agent apply to it, the grants of those credentials still bound the request:
+   * some grant must allow its method and path, as it would with the key (a grant's report mode
+   * applies as there). An egress host has no grant to bound it.
    */
   public Decision decideWithoutKey(String agent, String tenant, Set<String> groups,
-      Target target) {
+      Target target, String method) {
     ForwardPlan plan = forwardPlan(agent, tenant, groups, target.scheme(), target.host(),
         target.port());
     return switch (plan.kind()) {
-      case INTERCEPT -> Decision.allow("", "", "no placeholder: sent to " + target.host()
-          + " without a key");
+      case INTERCEPT -> withoutKeyWhereGranted(agent, tenant, groups, target, method, plan);
       case TUNNEL -> plan.decision();
       case REFUSE -> plan.decision();
     };
+  }
+
+  private Decision withoutKeyWhereGranted(String agent, String tenant, Set<String> groups,
+      Target target, String method, ForwardPlan plan) {
+    Decision relaxed = null;
+    Decision denial = null;
+    for (String id : plan.credentials()) {
+      Decision check = checkGrants(new DecisionRequest(agent, tenant, groups, id, target, method),
+          target.path());
+      if (check.effect() == Decision.Effect.ALLOW) {
+        return Decision.allow("", check.rule(), "no placeholder: sent to " + target.host()
+            + " without a key; " + check.reason());
+      }
+      if (check.allowed() && relaxed == null) {
+        relaxed = check;
+      } else if (!check.allowed() && denial == null) {
+        denial = check;
+      }
+    }
+    Decision chosen = relaxed != null ? relaxed : denial;
+    return new Decision(chosen.effect(), chosen.code(), "no placeholder: " + chosen.reason(), "",
+        chosen.rule());
   }
 
   /**

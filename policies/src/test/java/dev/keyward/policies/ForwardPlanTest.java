@@ -98,9 +98,26 @@ class ForwardPlanTest {
   @Test
   void aRequestWithoutAKeyGoesWhereTheForwardPlanLetsItGo() throws Exception {
     assertTrue(policy.decideWithoutKey("bot", "acme", Set.of(),
-        Targets.parseBaseUrl("https://api.github.com/user")).allowed());
+        Targets.parseBaseUrl("https://api.github.com/user"), "GET").allowed());
     assertEquals("egress_denied", policy.decideWithoutKey("bot", "acme", Set.of(),
-        Targets.parseBaseUrl("https://example.org/")).code());
+        Targets.parseBaseUrl("https://example.org/"), "GET").code());
+  }
+
+  @Test
+  void aRequestWithoutAKeyIsHeldToTheMethodsAndPathsOfTheGrant() throws Exception {
+    Decision allowed = policy.decideWithoutKey("bot", "scoped", Set.of(),
+        Targets.parseBaseUrl("https://api.github.com/repos/acme/app"), "GET");
+    assertEquals(Decision.Effect.ALLOW, allowed.effect(), allowed.reason());
+    assertEquals("", allowed.credentialId());
+    Decision post = policy.decideWithoutKey("bot", "scoped", Set.of(),
+        Targets.parseBaseUrl("https://api.github.com/repos/acme/app"), "POST");
+    assertEquals("method_not_allowed", post.code());
+    assertFalse(post.allowed());
+    assertEquals("", post.credentialId());
+    Decision elsewhere = policy.decideWithoutKey("bot", "scoped", Set.of(),
+        Targets.parseBaseUrl("https://api.github.com/user"), "GET");
+    assertEquals("path_not_allowed", elsewhere.code());
+    assertFalse(elsewhere.allowed());
   }
 
   @Test

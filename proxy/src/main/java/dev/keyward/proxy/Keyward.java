@@ -397,8 +397,8 @@ public final class Keyward implements AutoCloseable {
     } catch (KvException | GeneralSecurityException e) {
       throw new ConfigException("cannot load the forward proxy's CA: " + rootMessage(e), e);
     }
-    ForwardProxy forward = new ForwardProxy(ca, clock);
-    metrics.gauge("keyward_forward_proxy_tunnels", "Intercepted forward-proxy tunnels open now",
+    ForwardProxy forward = new ForwardProxy(ca, clock, config.forwardProxy().tunnels());
+    metrics.gauge("keyward_forward_proxy_tunnels", "Forward-proxy tunnels open now",
         forward::openTunnels);
     Pipeline pipeline = pipeline(config, vertx, policies, upstream, router, requestPath(config,
         recordOutcome, forward.authenticate(verifier),

@@ -81,7 +81,8 @@ record ConfigFile(
   record Routing(Map<String, Object> quality, String latencyHalfLife) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  record ForwardProxy(String listen) {}
+  record ForwardProxy(String listen, String tunnelIdleTimeout, String tunnelMaxLifetime,
+      Integer maxTunnels, Integer maxTunnelsPerAgent) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Admin(String host, Integer port, Boolean enabled, String tlsCert, String tlsKey) {}

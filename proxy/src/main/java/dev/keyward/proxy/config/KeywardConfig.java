@@ -11,6 +11,7 @@ import dev.keyward.policies.Names;
 import dev.keyward.policies.Sizes;
 import dev.keyward.policies.YamlTree;
 import dev.keyward.proxy.audit.AuditLog;
+import dev.keyward.proxy.forwardproxy.TunnelLimits;
 import dev.keyward.vault.SealedCredentialCache;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -175,9 +176,11 @@ public record KeywardConfig(
    * The forward-proxy port ({@code forward_proxy.listen}); off unless set.
    *
    * @param port 0 picks a free port
+   * @param tunnels how long and how many tunnels may stay open
    */
-  public record ForwardProxy(boolean enabled, String host, int port) {
-    public static final ForwardProxy OFF = new ForwardProxy(false, DEFAULT_HOST, 0);
+  public record ForwardProxy(boolean enabled, String host, int port, TunnelLimits tunnels) {
+    public static final ForwardProxy OFF =
+        new ForwardProxy(false, DEFAULT_HOST, 0, TunnelLimits.DEFAULTS);
   }
 
   /** The same configuration with the forward proxy listening on {@code host:port}. */
@@ -185,8 +188,8 @@ public record KeywardConfig(
     return new KeywardConfig(host, port, policy, policyReloadInterval, storage, issuer, jwks,
         tokenRefreshInterval, trustCa, connectTimeout, firstByteTimeout, idleTimeout, http2,
         forwardAgentNetwork, connectTo, limits, audit, admin, credentialTtl,
-        credentialStaleWindow, budgets, pricing, new ForwardProxy(true, newHost, newPort),
-        routing);
+        credentialStaleWindow, budgets, pricing,
+        new ForwardProxy(true, newHost, newPort, forwardProxy.tunnels()), routing);
   }
 
   private static ForwardProxy forwardProxy(ConfigFile.ForwardProxy raw, List<String> problems) {
@@ -211,7 +214,26 @@ public record KeywardConfig(
       return ForwardProxy.OFF;
     }
     return new ForwardProxy(true, host.startsWith("[") ? host.substring(1, host.length() - 1)
-        : host, port);
+        : host, port, tunnelLimits(raw, problems));
+  }
+
+  private static TunnelLimits tunnelLimits(ConfigFile.ForwardProxy raw, List<String> problems) {
+    TunnelLimits d = TunnelLimits.DEFAULTS;
+    Duration idle = duration(raw.tunnelIdleTimeout(), d.idleTimeout(),
+        "forward_proxy.tunnel_idle_timeout", problems);
+    Duration lifetime = duration(raw.tunnelMaxLifetime(), d.maxLifetime(),
+        "forward_proxy.tunnel_max_lifetime", problems);
+    int max = raw.maxTunnels() == null ? d.maxTunnels() : raw.maxTunnels();
+    int perAgent = raw.maxTunnelsPerAgent() == null ? d.maxTunnelsPerAgent()
+        : raw.maxTunnelsPerAgent();
+    if (max < 1 || perAgent < 1) {
+      problems.add("forward_proxy.max_tunnels and max_tunnels_per_agent must be at least 1");
+      return d;
+    }
+    if (idle.isNegative() || idle.isZero() || lifetime.isNegative() || lifetime.isZero()) {
+      return d; // reported by duration()
+    }
+    return new TunnelLimits(idle, lifetime, max, perAgent);
   }
 
   /** The configuration with defaults applied; every problem found goes to {@code problems}. */

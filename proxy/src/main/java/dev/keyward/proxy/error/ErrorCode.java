@@ -14,6 +14,10 @@ public enum ErrorCode {
       + " CONNECT host:port, or a plain-HTTP request with an absolute http:// URL"),
   HOST_MISMATCH(403, "host_mismatch",
       "the TLS server name, the CONNECT authority and the Host header must name the same host"),
+  TLS_HANDSHAKE_FAILED(400, "tls_handshake_failed", "the TLS handshake inside the tunnel did not"
+      + " complete (does the client trust Keyward's forward-proxy CA?)"),
+  TOO_MANY_TUNNELS(429, "too_many_tunnels", "this agent has as many forward-proxy tunnels open as"
+      + " allowed; close one first"),
   PROXY_AUTH_REQUIRED(407, "proxy_auth_required", "the forward proxy needs a valid platform token"
       + " in Proxy-Authorization (Basic with the token as the password, or Bearer)"),
   NOT_FOUND(404, "not_found", "no such endpoint; proxy requests start with /r/<route>/ or /t/<host>/"),
@@ -25,6 +29,8 @@ public enum ErrorCode {
   HEADERS_TOO_LARGE(431, "headers_too_large", "the request headers are larger than allowed"),
   CREDENTIAL_UNAVAILABLE(503, "credential_unavailable",
       "the credential cannot be read right now; try again later"),
+  FORWARD_PROXY_BUSY(503, "forward_proxy_busy",
+      "Keyward has as many forward-proxy tunnels open as allowed; try again later"),
   SHUTTING_DOWN(503, "shutting_down", "Keyward is shutting down; retry on another instance"),
   AUDIT_UNAVAILABLE(503, "audit_unavailable",
       "the audit log cannot be written; requests are refused until it can"),

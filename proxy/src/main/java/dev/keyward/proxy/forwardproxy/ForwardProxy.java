@@ -31,10 +31,17 @@ public final class ForwardProxy {
 
   private final Tunnels tunnels = new Tunnels();
   private final LeafCertificates leaves;
+  private final TunnelGuard guard;
   private final AtomicInteger interceptingPort = new AtomicInteger();
 
   public ForwardProxy(ForwardProxyCa ca, Clock clock) throws GeneralSecurityException {
+    this(ca, clock, TunnelLimits.DEFAULTS);
+  }
+
+  public ForwardProxy(ForwardProxyCa ca, Clock clock, TunnelLimits limits)
+      throws GeneralSecurityException {
     this.leaves = new LeafCertificates(ca, tunnels, clock);
+    this.guard = new TunnelGuard(limits, clock);
   }
 
   /** Authenticates forward-proxy requests (in place of the reverse path's Authenticate). */
@@ -48,8 +55,8 @@ public final class ForwardProxy {
   }
 
   /**
-   * The intercepting TLS server: loopback only, any free port, certificates by tunnel. HTTP/1.1,
-   * or HTTP/2 where the agent's client offers it (ALPN).
+   * The intercepting TLS server: on 127.0.0.1 whatever {@code base} says, any free port,
+   * certificates by tunnel. HTTP/1.1, or HTTP/2 where the agent's client offers it (ALPN).
    */
   public HttpServerOptions interceptingOptions(HttpServerOptions base, Duration handshakeTimeout) {
     // -3: one free port shared by the server's instances (-1 and -2 are the agents' ports).
@@ -59,11 +66,13 @@ public final class ForwardProxy {
         .setSslHandshakeTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
-  /** Closes any connection to the intercepting server that is not a registered tunnel. */
+  /**
+   * Closes any connection to the intercepting server that is not the first to claim a registered
+   * tunnel (by the address it comes from): another local process, or a second connection.
+   */
   public Handler<HttpConnection> interceptingConnections() {
     return connection -> {
-      if (connection.remoteAddress() == null
-          || tunnels.byInnerPort(connection.remoteAddress().port()) == null) {
+      if (!tunnels.claim(connection)) {
         connection.close();
       }
     };
@@ -79,14 +88,20 @@ public final class ForwardProxy {
       TokenVerifier verifier, Pipeline pipeline, UpstreamAddresses addresses,
       Duration connectTimeout, SlowClientGuard slowClients, RecordOutcome record,
       BooleanSupplier draining) {
-    return new ForwardProxyPort(policies, verifier, pipeline, tunnels,
+    vertx.setPeriodic(TunnelGuard.SWEEP_EVERY.toMillis(), id -> guard.sweep());
+    return new ForwardProxyPort(policies, verifier, pipeline, tunnels, guard,
         vertx.createNetClient(new NetClientOptions()
             .setConnectTimeout((int) connectTimeout.toMillis())),
         interceptingPort::get, addresses, slowClients, record, draining);
   }
 
-  /** Intercepted tunnels open now. */
+  /** Tunnels open now, intercepted or passed through. */
   public int openTunnels() {
-    return tunnels.size();
+    return guard.open();
+  }
+
+  /** The intercepted tunnels' registry (for tests of the intercepting server). */
+  Tunnels tunnels() {
+    return tunnels;
   }
 }

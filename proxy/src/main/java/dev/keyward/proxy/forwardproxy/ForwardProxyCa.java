@@ -15,6 +15,7 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
@@ -125,10 +126,50 @@ public final class ForwardProxyCa {
     byte[] pkcs8 = kek.decrypt(Base64.getDecoder().decode(sealed), ASSOCIATED_DATA);
     try {
       PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+      requireBound(certificate, key);
       return new ForwardProxyCa(certificate, key);
     } finally {
       Arrays.fill(pkcs8, (byte) 0);
     }
+  }
+
+  /**
+   * The stored certificate must be a CA that signs leaves only (basicConstraints CA, path length
+   * 0) and name the public key of the sealed private key: a certificate swapped in the store would
+   * otherwise be presented to sandboxes with leaves it does not verify, or make any leaf a CA.
+   */
+  private static void requireBound(X509Certificate certificate, PrivateKey key)
+      throws GeneralSecurityException {
+    String fix = "; the store's " + PATH + " is damaged or was tampered with: restore it from a"
+        + " backup, or remove it to make a new CA (every sandbox must then trust the new"
+        + " certificate)";
+    int pathLength = certificate.getBasicConstraints();
+    if (pathLength < 0) {
+      throw new GeneralSecurityException("the forward-proxy CA certificate is not a CA"
+          + " (basicConstraints CA is not set)" + fix);
+    }
+    if (pathLength != 0) {
+      throw new GeneralSecurityException("the forward-proxy CA certificate must have path length"
+          + " 0 (it signs leaf certificates only)" + fix);
+    }
+    byte[] challenge = new byte[32];
+    new SecureRandom().nextBytes(challenge);
+    Signature signer = Signature.getInstance("SHA256withECDSA");
+    signer.initSign(key);
+    signer.update(challenge);
+    byte[] signature = signer.sign();
+    Signature verifier = Signature.getInstance("SHA256withECDSA");
+    try {
+      verifier.initVerify(certificate.getPublicKey());
+      verifier.update(challenge);
+      if (verifier.verify(signature)) {
+        return;
+      }
+    } catch (java.security.InvalidKeyException e) {
+      // not an EC key: it cannot be the sealed key's
+    }
+    throw new GeneralSecurityException("the forward-proxy CA certificate's public key does not"
+        + " match the sealed private key" + fix);
   }
 
   private static String seal(PrivateKey key, Aead kek) throws GeneralSecurityException {

@@ -46,6 +46,7 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
   private final dev.keyward.token.TokenVerifier verifier;
   private final Pipeline pipeline;
   private final Tunnels tunnels;
+  private final TunnelGuard guard;
   private final NetClient client;
   private final IntSupplier interceptingPort;
   private final UpstreamAddresses addresses;
@@ -54,13 +55,15 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
   private final BooleanSupplier draining;
 
   ForwardProxyPort(Supplier<PolicySet> policies, dev.keyward.token.TokenVerifier verifier,
-      Pipeline pipeline, Tunnels tunnels, NetClient client, IntSupplier interceptingPort,
+      Pipeline pipeline, Tunnels tunnels, TunnelGuard guard, NetClient client,
+      IntSupplier interceptingPort,
       UpstreamAddresses addresses, SlowClientGuard slowClients, RecordOutcome record,
       BooleanSupplier draining) {
     this.policies = policies;
     this.verifier = verifier;
     this.pipeline = pipeline;
     this.tunnels = tunnels;
+    this.guard = guard;
     this.client = client;
     this.interceptingPort = interceptingPort;
     this.addresses = addresses;
@@ -112,51 +115,88 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
     PolicySet policy = policies.get();
     ForwardPlan plan = policy.forwardPlan(token.agent(), token.tenant(), token.groups(), "https",
         target.host(), target.port());
-    switch (plan.kind()) {
-      case INTERCEPT -> intercept(request, unrouted, token, target, policy);
-      case TUNNEL -> tunnel(request, unrouted, target, policy, plan);
-      case REFUSE -> refuse(request, unrouted, target.host(), plan.decision(),
-          ProxyError.of(plan.decision()), Map.of());
+    if (plan.kind() == ForwardPlan.Kind.REFUSE) {
+      refuse(request, unrouted, target.host(), plan.decision(), ProxyError.of(plan.decision()),
+          Map.of());
+      return;
+    }
+    TunnelGuard.Slot slot;
+    try {
+      slot = guard.admit(token.tenant(), token.agent());
+    } catch (ProxyException e) {
+      refuse(request, unrouted, target.host(), null, e.error(), Map.of());
+      return;
+    }
+    if (plan.kind() == ForwardPlan.Kind.INTERCEPT) {
+      intercept(request, unrouted, token, target, policy, slot);
+    } else {
+      tunnel(request, unrouted, target, policy, plan, slot);
     }
   }
 
-  /** Joins the agent to the intercepting TLS server, as a tunnel registered for the host. */
+  /**
+   * Joins the agent to the intercepting TLS server, as a tunnel registered for the address
+   * Keyward's own connection to it comes from. A tunnel that ends before a TLS handshake completes
+   * inside it is audited ({@code tls_handshake_failed}; {@code host_mismatch} when the handshake
+   * named another host).
+   */
   private void intercept(HttpServerRequest request, RecordOutcome.Unrouted unrouted,
-      PlatformToken token, Target target, PolicySet policy) {
+      PlatformToken token, Target target, PolicySet policy, TunnelGuard.Slot slot) {
     String tokenText;
     try {
       tokenText = ProxyCredentials.tokenText(request.headers());
     } catch (ProxyException e) {
+      slot.release();
       refuse(request, unrouted, target.host(), null, e.error(), e.headers());
       return;
     }
     client.connect(SocketAddress.inetSocketAddress(interceptingPort.getAsInt(), "127.0.0.1"))
-        .onFailure(failure -> refuse(request, unrouted, target.host(), null,
-            ProxyError.of(ErrorCode.INTERNAL_ERROR), Map.of()))
+        .onFailure(failure -> {
+          slot.release();
+          refuse(request, unrouted, target.host(), null,
+              ProxyError.of(ErrorCode.INTERNAL_ERROR), Map.of());
+        })
         .onSuccess(inner -> {
-          int innerPort = inner.localAddress().port();
-          tunnels.register(innerPort, new Tunnel(tokenText, token, target.host(), target.port(),
+          Tunnels.Inner from = Tunnels.Inner.of(inner.localAddress());
+          Tunnel tunnel = new Tunnel(tokenText, token, target.host(), target.port(),
               requested -> record.connection(unrouted, target.host(), policy.version(), null,
                   ErrorCode.HOST_MISMATCH.status(), ErrorCode.HOST_MISMATCH.exception(
                       "the TLS handshake named " + requested + " inside a CONNECT to "
-                          + target.host()).error(), 0, 0)));
+                          + target.host()).error(), 0, 0));
+          try {
+            tunnels.register(from, tunnel);
+          } catch (IllegalStateException | NullPointerException e) {
+            inner.close();
+            slot.release();
+            refuse(request, unrouted, target.host(), null,
+                ProxyError.of(ErrorCode.INTERNAL_ERROR), Map.of());
+            return;
+          }
           request.toNetSocket()
               .onFailure(failure -> {
-                tunnels.remove(innerPort);
+                tunnels.remove(from);
                 inner.close();
+                slot.release();
               })
-              .onSuccess(agent -> Splice.join(agent, inner,
-                  (in, out) -> tunnels.remove(innerPort)));
+              .onSuccess(agent -> Splice.join(agent, inner, slot, (in, out) -> {
+                tunnels.remove(from);
+                if (!tunnel.claimed() && !tunnel.serverNameWasRefused()) {
+                  record.connection(unrouted, target.host(), policy.version(), null,
+                      ErrorCode.TLS_HANDSHAKE_FAILED.status(),
+                      ErrorCode.TLS_HANDSHAKE_FAILED.exception().error(), in, out);
+                }
+              }));
         });
   }
 
   /** Connects to the host as the SSRF guard allows, then passes bytes untouched both ways. */
   private void tunnel(HttpServerRequest request, RecordOutcome.Unrouted unrouted, Target target,
-      PolicySet policy, ForwardPlan plan) {
+      PolicySet policy, ForwardPlan plan, TunnelGuard.Slot slot) {
     Future<NetSocket> upstream = addresses.resolve(target.host(), target.port(),
             address -> policy.decideForwardAddress(plan, address))
         .compose(address -> client.connect(SocketAddress.inetSocketAddress(address)));
     upstream.onFailure(failure -> {
+      slot.release();
       ProxyException mapped = failure instanceof ProxyException e ? e
           : UpstreamFailures.map(failure);
       Decision denial = mapped.denial().orElse(plan.decision());
@@ -164,8 +204,11 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
     });
     upstream.onSuccess(socket -> {
       request.toNetSocket()
-          .onFailure(failure -> socket.close())
-          .onSuccess(agent -> Splice.join(agent, socket, (in, out) -> record.connection(
+          .onFailure(failure -> {
+            socket.close();
+            slot.release();
+          })
+          .onSuccess(agent -> Splice.join(agent, socket, slot, (in, out) -> record.connection(
               unrouted, target.host(), policy.version(), plan.decision(), 200, null, in, out)));
     });
   }

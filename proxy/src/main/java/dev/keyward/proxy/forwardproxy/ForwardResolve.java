@@ -39,7 +39,9 @@ import java.util.Set;
  * {@code Host} must agree). The credential is the one whose placeholder the request carries, in
  * its headers (Basic credentials decoded) or its URL: it is swapped for the key only when the
  * credential may be sent to this host; a placeholder of any other credential, or of none granted
- * to the agent, refuses the request ({@code placeholder_wrong_host}). A request with no
+ * to the agent, refuses the request ({@code placeholder_wrong_host}); a placeholder that cannot be
+ * resolved because the store cannot be read now is {@code 503 credential_unavailable}, never
+ * taken for no placeholder or another's. A request with no
  * placeholder goes without a key. A request to an LLM API that a route of the policy sends the
  * same credential to is that route's call: read, metered and budgeted as on the reverse path.
  */
@@ -66,6 +68,12 @@ final class ForwardResolve implements Interceptor {
     } catch (ProxyException e) {
       return Future.failedFuture(e);
     }
+    try {
+      requireHostAgrees(request, target);
+    } catch (ProxyException e) {
+      call.resolved(Optional.empty(), target, "", defaultMaxRequestBody); // audited with its host
+      return Future.failedFuture(e);
+    }
     call.forward(policy.forwardPlan(token.agent(), token.tenant(), token.groups(),
         target.scheme(), target.host(), target.port()));
     Set<String> found = placeholders(request);
@@ -86,7 +94,7 @@ final class ForwardResolve implements Interceptor {
   }
 
   /** Picks the one credential the placeholders name, or refuses. */
-  private void choose(Call call, Target target, Set<String> found, Map<String, String> owners)
+  private void choose(Call call, Target target, Set<String> found, Owners owners)
       throws ProxyException {
     PolicySet policy = call.policy();
     ForwardPlan plan = call.forward();
@@ -94,7 +102,13 @@ final class ForwardResolve implements Interceptor {
         : List.of();
     Set<String> credentials = new LinkedHashSet<>();
     for (String placeholder : found) {
-      String owner = owners.get(placeholder);
+      String owner = owners.byPlaceholder().get(placeholder);
+      if (owner == null && !owners.unreadable().isEmpty()) {
+        // It may be the placeholder of a credential the store cannot give now: never guess.
+        call.resolved(Optional.empty(), target, "", defaultMaxRequestBody);
+        throw ErrorCode.CREDENTIAL_UNAVAILABLE.exception("the credential store cannot be read"
+            + " now, so the request's placeholder cannot be resolved; try again later");
+      }
       if (owner == null || !applicable.contains(owner)) {
         call.resolved(Optional.empty(), target, owner == null ? "" : owner,
             defaultMaxRequestBody);
@@ -117,23 +131,31 @@ final class ForwardResolve implements Interceptor {
         route.map(r -> r.maxRequestBody(defaultMaxRequestBody)).orElse(defaultMaxRequestBody));
   }
 
-  /** Placeholder → credential id, for the credentials granted to the agent that have one. */
-  private Future<Map<String, String>> placeholdersOf(String tenant, List<String> credentials) {
+  /**
+   * Placeholder → credential id, for the credentials granted to the agent that have one; and the
+   * credentials the store could not give now (their placeholders are then unknown).
+   */
+  record Owners(Map<String, String> byPlaceholder, List<String> unreadable) {}
+
+  private Future<Owners> placeholdersOf(String tenant, List<String> credentials) {
     Context context = Vertx.currentContext();
-    List<Future<Optional<Entry<String, String>>>> loads = new ArrayList<>();
+    List<Future<SealedCredentialCache.Entry>> loads = new ArrayList<>();
     for (String id : credentials) {
-      loads.add(Future.fromCompletionStage(cache.get(tenant, id), context)
-          .map(entry -> entry == null ? Optional.<Entry<String, String>>empty()
-              : Optional.of(Map.entry(entry.credential().metadata().placeholder(), id)))
-          .otherwise(Optional.empty())); // unreadable now: its placeholder is then unknown
+      loads.add(Future.fromCompletionStage(cache.get(tenant, id), context));
     }
-    return Future.join(loads).map(done -> {
+    return Future.join(loads).transform(done -> {
       Map<String, String> owners = new HashMap<>();
-      for (Future<Optional<Entry<String, String>>> load : loads) {
-        load.result().filter(e -> !e.getKey().isEmpty())
-            .ifPresent(e -> owners.put(e.getKey(), e.getValue()));
+      List<String> unreadable = new ArrayList<>();
+      for (int i = 0; i < loads.size(); i++) {
+        Future<SealedCredentialCache.Entry> load = loads.get(i);
+        if (load.failed()) {
+          unreadable.add(credentials.get(i));
+        } else if (load.result() != null
+            && !load.result().credential().metadata().placeholder().isEmpty()) {
+          owners.put(load.result().credential().metadata().placeholder(), credentials.get(i));
+        }
       }
-      return owners;
+      return Future.succeededFuture(new Owners(Map.copyOf(owners), List.copyOf(unreadable)));
     });
   }
 
@@ -164,18 +186,34 @@ final class ForwardResolve implements Interceptor {
     return found;
   }
 
-  /** A request inside a tunnel: its Host must name the tunnel's host and port. */
+  /** A request inside a tunnel: to the tunnel's host and port. */
   private Target insideTunnel(HttpServerRequest request) throws ProxyException {
     Tunnel tunnel = tunnels.of(request);
-    HostAndPort authority = request.authority();
-    if (authority != null) {
-      requireSame(authority, "https", tunnel.host(), tunnel.port());
-    }
     return new Target("https", tunnel.host(), tunnel.port(), path(request.path()),
         request.query());
   }
 
-  /** A plain-HTTP request in absolute form: {@code http://host[:port]/path?query}. */
+  /** The request's Host must name the tunnel's (or the absolute URL's) host and port. */
+  private static void requireHostAgrees(HttpServerRequest request, Target target)
+      throws ProxyException {
+    if (request.isSSL()) {
+      HostAndPort authority = request.authority();
+      if (authority != null) {
+        requireSame(authority, target.scheme(), target.host(), target.port());
+      }
+      return;
+    }
+    String hostHeader = request.getHeader("Host");
+    if (hostHeader != null) {
+      HostAndPort named = HostAndPort.parseAuthority(hostHeader, -1);
+      if (named == null) {
+        throw ErrorCode.HOST_MISMATCH.exception("the Host header is not a valid host");
+      }
+      requireSame(named, target.scheme(), target.host(), target.port());
+    }
+  }
+
+  /** A plain-HTTP request in absolute form: to {@code http://host[:port]/path?query}. */
   private static Target absolute(HttpServerRequest request) throws ProxyException {
     URI uri;
     try {
@@ -189,14 +227,6 @@ final class ForwardResolve implements Interceptor {
     }
     String host = host(uri.getHost());
     int port = uri.getPort() == -1 ? 80 : uri.getPort();
-    String hostHeader = request.getHeader("Host");
-    if (hostHeader != null) {
-      HostAndPort named = HostAndPort.parseAuthority(hostHeader, -1);
-      if (named == null) {
-        throw ErrorCode.HOST_MISMATCH.exception("the Host header is not a valid host");
-      }
-      requireSame(named, "http", host, port);
-    }
     String rawPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/"
         : uri.getRawPath();
     return new Target("http", host, port, path(rawPath), uri.getRawQuery());
@@ -226,12 +256,21 @@ final class ForwardResolve implements Interceptor {
     }
   }
 
+  /**
+   * The normalised path. Empty segments ({@code //}) are refused, not guessed at: upstreams that
+   * merge them would serve a path other than the one the routes and grants were checked against.
+   */
   private static String path(String raw) throws ProxyException {
+    String path;
     try {
-      return Targets.normalizePath(raw == null || raw.isEmpty() ? "/" : raw);
+      path = Targets.normalizePath(raw == null || raw.isEmpty() ? "/" : raw);
     } catch (BadTargetException e) {
       throw ErrorCode.BAD_PATH.exception(e.getMessage());
     }
+    if (path.contains("//")) {
+      throw ErrorCode.BAD_PATH.exception("empty path segments ('//') are not allowed in the path");
+    }
+    return path;
   }
 
   private static String printable(String text) {

@@ -104,17 +104,18 @@ final class LeafCertificates extends X509ExtendedKeyManager {
   }
 
   /**
-   * The tunnel's host, when the handshake belongs to a registered tunnel and names no other host;
-   * null (no certificate: the handshake fails) otherwise.
+   * The tunnel's host, when the handshake comes from the address of a registered tunnel that no
+   * connection holds yet and names no other host; null (no certificate: the handshake fails)
+   * otherwise.
    */
   @Override
   public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) {
     if (keyType == null || !keyType.startsWith("EC") || engine == null) {
       return null;
     }
-    Tunnel tunnel = tunnels.byInnerPort(engine.getPeerPort());
-    if (tunnel == null) {
-      return null;
+    Tunnel tunnel = tunnels.byInner(engine.getPeerHost(), engine.getPeerPort());
+    if (tunnel == null || tunnel.claimed()) {
+      return null; // not a tunnel, or one a connection already holds
     }
     String requested = serverName(engine.getHandshakeSession());
     if (requested != null && !requested.equals(tunnel.host())) {

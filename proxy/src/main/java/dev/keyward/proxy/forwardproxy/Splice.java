@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Two sockets joined into one tunnel, bytes passed both ways untouched with back-pressure and
- * counted; when either side closes or ends, both are closed and {@code onClose} runs once with
- * the counts.
+ * counted, each chunk marking the tunnel's slot active; when either side closes or ends, or the
+ * slot's timeouts pass, both are closed and {@code onClose} runs once with the counts.
  */
 final class Splice {
 
@@ -19,7 +19,7 @@ final class Splice {
 
   private Splice() {}
 
-  static void join(NetSocket agent, NetSocket upstream, Closed onClose) {
+  static void join(NetSocket agent, NetSocket upstream, TunnelGuard.Slot slot, Closed onClose) {
     AtomicLong fromAgent = new AtomicLong();
     AtomicLong toAgent = new AtomicLong();
     AtomicBoolean over = new AtomicBoolean();
@@ -27,16 +27,20 @@ final class Splice {
       if (over.compareAndSet(false, true)) {
         agent.close();
         upstream.close();
+        slot.release();
         onClose.closed(fromAgent.get(), toAgent.get());
       }
     };
-    pass(agent, upstream, fromAgent, close);
-    pass(upstream, agent, toAgent, close);
+    slot.closeWith(close);
+    pass(agent, upstream, fromAgent, slot, close);
+    pass(upstream, agent, toAgent, slot, close);
   }
 
-  private static void pass(NetSocket from, NetSocket to, AtomicLong counter, Runnable close) {
+  private static void pass(NetSocket from, NetSocket to, AtomicLong counter,
+      TunnelGuard.Slot slot, Runnable close) {
     from.handler((Buffer chunk) -> {
       counter.addAndGet(chunk.length());
+      slot.active();
       to.write(chunk);
       if (to.writeQueueFull()) {
         from.pause();

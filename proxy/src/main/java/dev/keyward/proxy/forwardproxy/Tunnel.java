@@ -2,12 +2,14 @@ package dev.keyward.proxy.forwardproxy;
 
 import dev.keyward.token.PlatformToken;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
  * One intercepted {@code CONNECT}: who asked (the verified token, and its text, verified again on
  * every request inside so that expiry and revocation apply to a long tunnel) and for which host
- * and port. The TLS handshake and every request inside must name that host. Never printed with
+ * and port. The TLS handshake and every request inside must name that host. It belongs to the
+ * first connection to the intercepting server that claims it, and to no other. Never printed with
  * its token.
  */
 final class Tunnel {
@@ -18,6 +20,7 @@ final class Tunnel {
   private final int port;
   private final Consumer<String> onServerNameRefused;
   private final AtomicBoolean refused = new AtomicBoolean();
+  private final AtomicReference<Object> connection = new AtomicReference<>();
 
   Tunnel(String tokenText, PlatformToken token, String host, int port,
       Consumer<String> onServerNameRefused) {
@@ -44,6 +47,25 @@ final class Tunnel {
 
   int port() {
     return port;
+  }
+
+  /** Binds the tunnel to {@code claimant}: true when it is the first to claim it, or the same. */
+  boolean claim(Object claimant) {
+    return connection.compareAndSet(null, claimant) || connection.get() == claimant;
+  }
+
+  boolean claimedBy(Object claimant) {
+    return connection.get() == claimant;
+  }
+
+  /** True once a connection completed its TLS handshake and claimed the tunnel. */
+  boolean claimed() {
+    return connection.get() != null;
+  }
+
+  /** True when a handshake was refused for naming another host (and already reported). */
+  boolean serverNameWasRefused() {
+    return refused.get();
   }
 
   /** The client's TLS handshake named another host ({@code requested}): refused, reported once. */

@@ -15,7 +15,8 @@ import java.util.List;
  * targets each target is decided on its own (its credential, its upstream): a denied one is
  * skipped when its turn comes, and only when every one is denied is the call refused, with the
  * first target's denial. A forward-proxy request that carries no placeholder names no
- * credential: it is decided as one sent without a key.
+ * credential: it is decided as one sent without a key, still within the method and path limits
+ * of the grants that make its host intercepted.
  */
 public final class Authorize implements Interceptor {
 
@@ -28,7 +29,7 @@ public final class Authorize implements Interceptor {
     }
     Decision decision = call.forward() != null && call.credentialId().isEmpty()
         ? call.policy().decideWithoutKey(token.agent(), token.tenant(), token.groups(),
-            call.target())
+            call.target(), call.method())
         : call.policy().decide(new DecisionRequest(token.agent(), token.tenant(),
             token.groups(), call.credentialId(), call.target(), call.method()));
     call.decision(decision);

@@ -3,21 +3,30 @@ package dev.keyward.proxy.forwardproxy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.crypto.tink.Aead;
+import dev.keyward.vault.KvStore;
 import dev.keyward.vault.FileKvStore;
 import dev.keyward.vault.LocalKek;
 import dev.keyward.vault.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,6 +76,54 @@ class ForwardProxyCaTest {
     assertTrue(ForwardProxyCa.rewrap(kv, rotated));
     assertEquals(before.certificate(), ForwardProxyCa.loadOrCreate(kv, rotated,
         Clock.systemUTC()).certificate());
+  }
+
+  /** Replaces the stored CA certificate, keeping the sealed key: a tampered or mixed-up store. */
+  private void storeCertificate(X509Certificate certificate) throws Exception {
+    KvStore.Document stored = kv.read(ForwardProxyCa.PATH, 0).orElseThrow();
+    kv.write(ForwardProxyCa.PATH, Map.of("certificate", ForwardProxyCa.pem(certificate),
+        "sealed_key", stored.data().get("sealed_key")), stored.version());
+  }
+
+  /** A certificate for the CA's own key, self-signed, with the given basic constraints. */
+  private static X509Certificate selfSigned(ForwardProxyCa ca, BasicConstraints constraints)
+      throws Exception {
+    X500Name subject = new X500Name(ForwardProxyCa.SUBJECT);
+    Instant now = Instant.now();
+    return ForwardProxyCa.sign(new JcaX509v3CertificateBuilder(subject, ForwardProxyCa.serial(),
+        Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(1))), subject,
+        ca.certificate().getPublicKey())
+        .addExtension(Extension.basicConstraints, true, constraints), ca.key());
+  }
+
+  @Test
+  void aCertificateThatDoesNotMatchTheSealedKeyIsRefused() throws Exception {
+    ForwardProxyCa.loadOrCreate(kv, kek, Clock.systemUTC());
+    FileKvStore elsewhere = new FileKvStore(dir.resolve("other-store"), Clock.systemUTC());
+    storeCertificate(ForwardProxyCa.loadOrCreate(elsewhere, kek, Clock.systemUTC())
+        .certificate());
+    GeneralSecurityException e = assertThrows(GeneralSecurityException.class,
+        () -> ForwardProxyCa.loadOrCreate(kv, kek, Clock.systemUTC()));
+    assertTrue(e.getMessage().contains("does not match"), e.getMessage());
+    assertTrue(e.getMessage().contains(ForwardProxyCa.PATH), e.getMessage());
+  }
+
+  @Test
+  void aCertificateThatIsNotACaIsRefused() throws Exception {
+    ForwardProxyCa ca = ForwardProxyCa.loadOrCreate(kv, kek, Clock.systemUTC());
+    storeCertificate(selfSigned(ca, new BasicConstraints(false)));
+    GeneralSecurityException e = assertThrows(GeneralSecurityException.class,
+        () -> ForwardProxyCa.loadOrCreate(kv, kek, Clock.systemUTC()));
+    assertTrue(e.getMessage().contains("not a CA"), e.getMessage());
+  }
+
+  @Test
+  void aCaCertificateWithoutPathLengthZeroIsRefused() throws Exception {
+    ForwardProxyCa ca = ForwardProxyCa.loadOrCreate(kv, kek, Clock.systemUTC());
+    storeCertificate(selfSigned(ca, new BasicConstraints(true)));
+    GeneralSecurityException e = assertThrows(GeneralSecurityException.class,
+        () -> ForwardProxyCa.loadOrCreate(kv, kek, Clock.systemUTC()));
+    assertTrue(e.getMessage().contains("path length 0"), e.getMessage());
   }
 
   @Test

@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -236,5 +237,47 @@ class ForwardProxyEndToEndTest {
     assertEquals(403, response.status(), response.everything());
     assertTrue(response.body().contains("host_mismatch"), response.body());
     assertTrue(proxy.upstream().received().isEmpty());
+    JsonObject audit = auditOf(response);
+    assertEquals("host_mismatch", audit.getString("code"));
+    assertEquals(API, audit.getString("target_host"));
+  }
+
+  @Test
+  void aPathWithEmptySegmentsIsRefusedNotGuessedAt() throws Exception {
+    for (String path : List.of("//v1/user", "/v1//user")) {
+      ProxyClient.Response response = client.https(API + ":443",
+          ProxyClient.basic(proxy.token()), proxy.clientTls(), API, "GET", path,
+          Map.of("Authorization", "Bearer " + proxy.apiPlaceholder()));
+      assertEquals(400, response.status(), response.everything());
+      assertTrue(response.body().contains("bad_path"), response.body());
+    }
+    assertTrue(proxy.upstream().received().isEmpty());
+  }
+
+  @Test
+  void aTlsHandshakeThatFailsInsideATunnelIsAudited() throws Exception {
+    SSLContext trustsNothingOfOurs = SSLContext.getInstance("TLS");
+    trustsNothingOfOurs.init(null, null, null); // the JDK's CAs only: not Keyward's
+    assertThrows(SSLHandshakeException.class, () -> client.https(OTHER + ":443",
+        ProxyClient.basic(proxy.token()), trustsNothingOfOurs, OTHER, "GET", "/v1/user",
+        Map.of()));
+    assertTrue(proxy.upstream().received().isEmpty());
+    AuditCapture audit = proxy.audit();
+    await().atMost(Duration.ofSeconds(10)).until(() -> audit.records().stream()
+        .anyMatch(r -> "tls_handshake_failed".equals(r.getString("code"))));
+    JsonObject record = audit.first(r -> "tls_handshake_failed".equals(r.getString("code")));
+    assertEquals(OTHER, record.getString("target_host"));
+    assertEquals("CONNECT", record.getString("method"));
+    assertEquals("agent-1", record.getString("agent"));
+  }
+
+  @Test
+  void aConnectRefusedForItsTokenIsAudited() throws Exception {
+    ProxyClient.Response[] answer = new ProxyClient.Response[1];
+    client.connect(UNLISTED + ":443", ProxyClient.basic("not-a-token"), answer).close();
+    assertEquals(407, answer[0].status(), answer[0].everything());
+    JsonObject audit = auditOf(answer[0]);
+    assertEquals("CONNECT", audit.getString("method"));
+    assertEquals("denied", audit.getString("decision"));
   }
 }

@@ -70,7 +70,11 @@ public final class ForwardProxyHarness implements AutoCloseable {
   private final String plainPlaceholder;
   private final String llmPlaceholder;
 
-  private ForwardProxyHarness(Path dir) throws Exception {
+  private final Clock clock;
+
+  private ForwardProxyHarness(Path dir, Clock clock, String forwardProxySettings)
+      throws Exception {
+    this.clock = clock;
     vertx = Vertx.vertx();
     TestTls tls = TestTls.selfSigned(dir, API, OTHER, GIT, TUNNELLED, LLM);
     upstream = RecordingUpstream.https(vertx, tls, false).respondWith(ForwardProxyHarness::echo);
@@ -127,6 +131,7 @@ public final class ForwardProxyHarness implements AutoCloseable {
         "    - " + LLM + ":443=127.0.0.1:" + llm.port(),
         "forward_proxy:",
         "  listen: 127.0.0.1:0",
+        forwardProxySettings,
         "limits:",
         "  request_header_timeout: " + HEADER_TIMEOUT.toSeconds() + "s"));
     apiPlaceholder = installation.putCredential("acme", "api", KEY, List.of(API),
@@ -139,7 +144,7 @@ public final class ForwardProxyHarness implements AutoCloseable {
         Injection.bearer()).placeholder();
     llmPlaceholder = installation.putCredential("acme", "openai", LLM_KEY, List.of(LLM),
         Injection.bearer()).placeholder();
-    keyward = installation.start();
+    keyward = installation.start(clock);
     String caPem;
     try (Storage storage = installation.storage()) {
       caPem = ForwardProxyCa.storedCertificatePem(storage.kv()).orElseThrow();
@@ -159,7 +164,21 @@ public final class ForwardProxyHarness implements AutoCloseable {
   }
 
   public static ForwardProxyHarness start(Path dir) throws Exception {
-    return new ForwardProxyHarness(dir);
+    return new ForwardProxyHarness(dir, Clock.systemUTC(), "");
+  }
+
+  /**
+   * Keyward on {@code clock} (a {@code MutableClock} moves its time), with more {@code
+   * forward_proxy:} settings (indented lines, e.g. {@code "  max_tunnels: 3"}).
+   */
+  public static ForwardProxyHarness start(Path dir, Clock clock, String forwardProxySettings)
+      throws Exception {
+    return new ForwardProxyHarness(dir, clock, forwardProxySettings);
+  }
+
+  /** The installation behind this Keyward (its revocations, its tokens). */
+  public TestInstallation installation() {
+    return installation;
   }
 
   /** The port agents' tools reach as HTTPS_PROXY. */
@@ -169,7 +188,12 @@ public final class ForwardProxyHarness implements AutoCloseable {
 
   /** A platform token for agent-1 of acme, which is granted every credential. */
   public String token() throws Exception {
-    return installation.token("agent-1", "acme").token();
+    return token("agent-1");
+  }
+
+  /** A platform token for {@code agent} of acme, issued at this Keyward's time. */
+  public String token(String agent) throws Exception {
+    return installation.token(agent, "acme", clock).token();
   }
 
   /** Keyward's forward-proxy CA and the upstream's certificate, as a PEM bundle. */

@@ -79,13 +79,7 @@ public final class ProxyClient {
       if (answer[0].status() != 200) {
         return answer[0];
       }
-      String host = authority.substring(0, authority.lastIndexOf(':'));
-      SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(tunnel, host,
-          tunnel.getPort(), true);
-      SSLParameters parameters = socket.getSSLParameters();
-      parameters.setServerNames(List.of(new SNIHostName(serverName)));
-      socket.setSSLParameters(parameters);
-      socket.startHandshake();
+      SSLSocket socket = startTls(tunnel, authority, tls, serverName);
       try {
         Thread.sleep(pause.toMillis());
       } catch (InterruptedException e) {
@@ -93,6 +87,71 @@ public final class ProxyClient {
         throw new IOException("interrupted", e);
       }
       return request(socket, method, path, authority, headers);
+    }
+  }
+
+  /**
+   * An intercepted tunnel kept open: CONNECT, TLS with {@code serverName}, then as many requests
+   * as the test sends (kept alive).
+   */
+  public Session open(String authority, String proxyAuthorization, SSLContext tls,
+      String serverName) throws IOException {
+    Response[] answer = new Response[1];
+    Socket tunnel = connect(authority, proxyAuthorization, answer);
+    if (answer[0].status() != 200) {
+      tunnel.close();
+      throw new IOException("the CONNECT was refused: " + answer[0].everything());
+    }
+    return new Session(startTls(tunnel, authority, tls, serverName), authority);
+  }
+
+  /** TLS inside the tunnel, naming {@code serverName}, handshake done. */
+  private static SSLSocket startTls(Socket tunnel, String authority, SSLContext tls,
+      String serverName) throws IOException {
+    String host = authority.substring(0, authority.lastIndexOf(':'));
+    SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(tunnel, host,
+        tunnel.getPort(), true);
+    SSLParameters parameters = socket.getSSLParameters();
+    parameters.setServerNames(List.of(new SNIHostName(serverName)));
+    socket.setSSLParameters(parameters);
+    socket.startHandshake();
+    return socket;
+  }
+
+  /** One open tunnel, TLS inside established. */
+  public static final class Session implements java.io.Closeable {
+
+    private final SSLSocket socket;
+    private final String authority;
+
+    private Session(SSLSocket socket, String authority) {
+      this.socket = socket;
+      this.authority = authority;
+    }
+
+    /** One request inside the tunnel, the connection kept alive. */
+    public Response send(String method, String path, Map<String, String> headers)
+        throws IOException {
+      return request(socket, method, path, authority, headers, true);
+    }
+
+    /**
+     * Waits, at most the socket's read timeout, for the proxy to close the tunnel: true when it
+     * did, false when it stayed open that long.
+     */
+    public boolean closedByTheProxy() throws IOException {
+      try {
+        return socket.getInputStream().read() == -1;
+      } catch (java.net.SocketTimeoutException e) {
+        return false;
+      } catch (javax.net.ssl.SSLException | java.net.SocketException e) {
+        return true;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
     }
   }
 
@@ -112,11 +171,18 @@ public final class ProxyClient {
 
   private static Response request(Socket socket, String method, String target, String authority,
       Map<String, String> headers) throws IOException {
+    return request(socket, method, target, authority, headers, false);
+  }
+
+  private static Response request(Socket socket, String method, String target, String authority,
+      Map<String, String> headers, boolean keepAlive) throws IOException {
     Map<String, String> all = new LinkedHashMap<>();
     all.put("Host", authority.endsWith(":443") ? authority.substring(0, authority.length() - 4)
         : authority);
     all.putAll(headers);
-    all.put("Connection", "close");
+    if (!keepAlive) {
+      all.put("Connection", "close");
+    }
     StringBuilder head = new StringBuilder(method + " " + target + " HTTP/1.1\r\n");
     all.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
     OutputStream out = socket.getOutputStream();
@@ -146,6 +212,10 @@ public final class ProxyClient {
       for (String size = line(in); size != null; size = line(in)) {
         int length = Integer.parseInt(size.split(";")[0].trim(), 16);
         if (length == 0) {
+          for (String trailer = line(in); trailer != null && !trailer.isEmpty();
+              trailer = line(in)) {
+            // trailers and the final empty line: the next response starts after them
+          }
           break;
         }
         body.write(in.readNBytes(length));
