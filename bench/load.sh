@@ -7,6 +7,8 @@
 #                                                # (/tmp/keyward-keyward.jfr, -before.jfr, -llm-keyward.jfr)
 #   BASELINE=/tmp/keyward-before bash bench/load.sh  # and an older build (its keyward.jar and lib/)
 #                                                    # on the plain path, in the same run
+#   REDIS_BUDGETS=1 bash bench/load.sh      # and the budget check with its counters in Redis
+#                                           # (Keyward restarted on a local redis-server)
 #
 # Starts, all on 127.0.0.1:
 #   upstream  nginx answering a small JSON body             :18180
@@ -18,6 +20,8 @@
 # The LLM scenario: an OpenAI-format route (api: openai: the body read, the model checked, the
 # stream metered and priced) answered with a stream of 200 SSE chunks, beside nginx proxying the
 # same stream.
+# The budget scenario: the plain route again through a credential under a budget (never reached),
+# in the same Keyward: the difference is what a budget check (reserve, then settle) costs.
 # Prints requests/s, p50, p99, errors and the proxy's CPU-seconds per 10,000 requests, the
 # Keyward/nginx ratios, then a steady run (SOAK seconds) sampling Keyward's resident memory, and
 # checks the targets of docs/performance.md. Exits 1 if a target is missed.
@@ -33,13 +37,15 @@ SOAK="${SOAK:-300}"              # seconds of the steady run for the memory chec
 ROUNDS="${ROUNDS:-3}"            # interleaved rounds of every target; ratios within a round
 JIT_WARMUP="${JIT_WARMUP:-30}"   # seconds of load on each JVM before the first round
 THREADS="${THREADS:-2}"          # wrk threads
+# REDIS_BUDGETS=1: then Keyward again with its budget counters in a local redis-server (needs it).
+REDIS_BUDGETS="${REDIS_BUDGETS:-0}"
 # Keyward's heap as in the Kubernetes manifests (1 GiB limit, MaxRAMPercentage=75).
 KEYWARD_JAVA_OPTS="${KEYWARD_JAVA_OPTS:--Xmx768m}"
 # PROFILE=FILE.jfr: record Keyward's measured c=64 runs with JDK Flight Recorder (Java stacks
 # sampled every millisecond).
 PROFILE="${PROFILE:-}"
 UPSTREAM_PORT=18180 NGINX_PORT=18181 KEYWARD_PORT=18182 ADMIN_PORT=18183 VERTX_PORT=18184
-BASELINE_PORT=18185 BASELINE_ADMIN_PORT=18186
+BASELINE_PORT=18185 BASELINE_ADMIN_PORT=18186 REDIS_PORT=18187
 BASELINE="${BASELINE:-}"
 
 log() { printf '== %s\n' "$*" >&2; }
@@ -197,7 +203,8 @@ log "setting up Keyward (first start creates $data)"
 start_keyward
 await_ready "$(date +%s%N)" >/dev/null
 stop_keyward
-cat > "$data/policy.yaml" <<EOF
+plain_policy() { # the plain route only: what the baseline build serves too
+  cat <<EOF
 credentials:
   - id: bench
     allowed_domains: ["127.0.0.1"]
@@ -208,18 +215,44 @@ routes:
   - name: bench
     upstream: http://127.0.0.1:$UPSTREAM_PORT/v1
     credential: bench
+EOF
+}
+# The plain route, the LLM route, and the plain route again through a credential under a budget
+# (a money limit and a request rate, never reached): its cost over the plain route is the budget
+# check's (reserve before the upstream, settle after).
+{
+  plain_policy | sed '/^routes:/i\
+  - id: bench-budget\
+    allowed_domains: ["127.0.0.1"]\
+    allowed_ports: ['"$UPSTREAM_PORT"']\
+    allow_insecure_http: true\
+    allow_addresses: ["127.0.0.1/32"]'
+  cat <<EOF
   - name: llm
     upstream: http://127.0.0.1:$UPSTREAM_PORT/llm/v1
     credential: bench
     api: openai
+  - name: budget
+    upstream: http://127.0.0.1:$UPSTREAM_PORT/v1
+    credential: bench-budget
 grants:
   - tenants: [bench]
-    credentials: [bench]
+    credentials: [bench, bench-budget]
     methods: [POST]
+budgets:
+  - name: bench-budget
+    scope: tenant_credential
+    credentials: [bench-budget]
+    usd: 1000000
+    period: monthly
+    requests_per_minute: 100000000
 EOF
-printf 'sk-bench-%s' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-  | keyward credential put bench --tenant bench --allowed-domain 127.0.0.1 --secret-stdin \
-      --data-dir "$data" >/dev/null
+} > "$data/policy.yaml"
+for id in bench bench-budget; do
+  printf 'sk-bench-%s' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+    | keyward credential put "$id" --tenant bench --allowed-domain 127.0.0.1 --secret-stdin \
+        --data-dir "$data" >/dev/null
+done
 token="$(keyward token issue --agent bench-agent --tenant bench --ttl 1h --data-dir "$data")"
 
 if [[ -n "$BASELINE" ]]; then
@@ -237,11 +270,8 @@ if [[ -n "$BASELINE" ]]; then
   }
   start_before
   kill "$before_pid"; wait "$before_pid" 2>/dev/null || true
-  python3 - "$data/policy.yaml" "$before_data/policy.yaml" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-open(sys.argv[2], "w").write(re.sub(r"(?m)^  - name: llm\n(?:    .*\n)*", "", text))
-PY
+  { plain_policy; printf 'grants:\n  - tenants: [bench]\n    credentials: [bench]\n    methods: [POST]\n'; } \
+    > "$before_data/policy.yaml"
   printf 'sk-bench-%s' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
     | before credential put bench --tenant bench --allowed-domain 127.0.0.1 --secret-stdin \
         --data-dir "$before_data" >/dev/null
@@ -315,6 +345,7 @@ run() {
 }
 
 keyward_url="http://127.0.0.1:$KEYWARD_PORT/r/bench/chat/completions"
+budget_url="http://127.0.0.1:$KEYWARD_PORT/r/budget/chat/completions"
 nginx_url="http://127.0.0.1:$NGINX_PORT/v1/chat/completions"
 direct_url="http://127.0.0.1:$UPSTREAM_PORT/v1/chat/completions"
 results="$work/results"
@@ -324,7 +355,7 @@ results="$work/results"
 if ((JIT_WARMUP > 0)); then
   log "JIT warm-up: ${JIT_WARMUP}s of load on each JVM"
   for target in "vertx http://127.0.0.1:$VERTX_PORT/v1/chat/completions post $token" \
-      "keyward $keyward_url post $token" \
+      "keyward $keyward_url post $token" "keyward-budget $budget_url post $token" \
       "llm-keyward http://127.0.0.1:$KEYWARD_PORT/r/llm/chat/completions stream $token" \
       ${BASELINE:+"before http://127.0.0.1:$BASELINE_PORT/r/bench/chat/completions post $before_token"}; do
     read -r _ url script bearer <<<"$target"
@@ -342,6 +373,8 @@ for c in 64 8; do
   run vertx "http://127.0.0.1:$VERTX_PORT/v1/chat/completions" "$c" "$vertx_pid" >> "$results"
   log "c=$c: Keyward"
   run keyward "$keyward_url" "$c" "$keyward_pid" >> "$results"
+  log "c=$c: Keyward, the plain route under a budget (embedded counters)"
+  run keyward-budget "$budget_url" "$c" "$keyward_pid" >> "$results"
   if [[ -n "$BASELINE" ]]; then
     log "c=$c: Keyward, the baseline build"
     TOKEN="$before_token" run before "http://127.0.0.1:$BASELINE_PORT/r/bench/chat/completions" \
@@ -355,6 +388,44 @@ for c in 64 8; do
       "$keyward_pid" >> "$results"
 done
 done
+
+# --- budgets in Redis: the same two routes, Keyward restarted on a local redis-server -----------
+if [[ "$REDIS_BUDGETS" == 1 ]]; then
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "load.sh: REDIS_BUDGETS=1 needs redis-server (apt-get install redis-server)" >&2
+    exit 2
+  fi
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
+      > "$work/redis.log" 2>&1 &
+  pids+=($!)
+  for ((i = 0; i < 200; i++)); do
+    redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  stop_keyward
+  cat >> "$data/keyward.yaml" <<EOF
+budgets:
+  store: redis
+  redis:
+    url: redis://127.0.0.1:$REDIS_PORT/0
+EOF
+  log "Keyward restarted with its budget counters in Redis"
+  start_keyward
+  await_ready "$(date +%s%N)" >/dev/null
+  if ((JIT_WARMUP > 0)); then
+    for url in "$keyward_url" "$budget_url"; do
+      wrk -t"$THREADS" -c64 -d"${JIT_WARMUP}s" -s "$work/post.lua" \
+          -H "Authorization: Bearer $token" "$url" >/dev/null
+    done
+  fi
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for c in 64 8; do
+      log "round $round, c=$c: Keyward, plain and under a budget in Redis"
+      run keyward-r "$keyward_url" "$c" "$keyward_pid" >> "$results"
+      run keyward-budget-r "$budget_url" "$c" "$keyward_pid" >> "$results"
+    done
+  done
+fi
 
 # --- steady run: resident memory ----------------------------------------------------------------
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$keyward_pid/status"; }
@@ -416,11 +487,20 @@ for c in (64, 8):
                              ("bare Vert.x/nginx CPU per request", "vertx", "nginx", "cpu"),
                              ("Keyward/baseline build CPU per request", "keyward", "before", "cpu"),
                              ("LLM stream, Keyward/nginx CPU per request", "llm-keyward", "llm-nginx", "cpu"),
+                             ("budget (embedded), Keyward with/without", "keyward-budget", "keyward", "cpu"),
+                             ("budget (Redis), Keyward with/without", "keyward-budget-r", "keyward-r", "cpu"),
                              ("Keyward/nginx p99", "keyward", "nginx", "p99")):
         per, med = ratio(a, b, c, key)
         if per:
             medians[(a, b, c, key)] = med
             print(f"  c={c}: {label:<44} {show(per):<20} median {med:.2f}x")
+for c in (64, 8):
+    for label, a, b in (("budget check (embedded)", "keyward-budget", "keyward"),
+                        ("budget check (Redis)", "keyward-budget-r", "keyward-r")):
+        per = [(rows[(a, c, r)]["cpu"] - rows[(b, c, r)]["cpu"]) * 100 for r in rounds
+               if (a, c, r) in rows and (b, c, r) in rows]
+        if per:  # CPU-s per 10k requests x 100 = CPU-us per request
+            print(f"  c={c}: {label + ', CPU-us per request':<44} {show(per):<20} median {statistics.median(per):.1f} us")
 print()
 check("CPU per request at c=64 <= 2.5x nginx (median of rounds)",
       medians[("keyward", "nginx", 64, "cpu")] <= 2.5,
