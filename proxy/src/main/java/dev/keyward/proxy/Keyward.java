@@ -59,6 +59,8 @@ import dev.keyward.vault.SealedCredentialCache;
 import dev.keyward.vault.Tickers;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
@@ -93,6 +95,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -338,6 +341,7 @@ public final class Keyward implements AutoCloseable {
   /** Sends attempts upstream: pooled clients, HTTP/2 where TLS upstreams offer it. */
   private static UpstreamCall upstreamCall(KeywardConfig config, Vertx vertx,
       UpstreamAddresses addresses) throws ConfigException {
+    warmUpTls();
     PoolOptions pool = new PoolOptions().setHttp1MaxSize(128).setHttp2MaxSize(8);
     HttpClientOptions tls = clientOptions(config);
     if (config.http2()) {
@@ -347,6 +351,19 @@ public final class Keyward implements AutoCloseable {
         vertx.createHttpClient(clientOptions(config), pool), addresses,
         new UpstreamTimeouts(config.connectTimeout(), config.firstByteTimeout(),
             config.idleTimeout()));
+  }
+
+  /**
+   * Initialises the JVM's TLS once, here at start: Netty's TLS classes probe the JDK's protocols
+   * and load its default trust store when first used, hundreds of milliseconds on a cold or busy
+   * JVM, which would otherwise block an event loop at the first HTTPS upstream.
+   */
+  private static void warmUpTls() throws ConfigException {
+    try {
+      SslContextBuilder.forClient().sslProvider(SslProvider.JDK).build();
+    } catch (SSLException e) {
+      throw new ConfigException("cannot initialise TLS: " + rootMessage(e), e);
+    }
   }
 
   /**
