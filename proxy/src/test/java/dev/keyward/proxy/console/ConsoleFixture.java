@@ -26,8 +26,8 @@ import java.util.Set;
  * A Keyward for the console's tests: an LLM route to the fake provider ({@code openai}, with a
  * heartbeat tier), a plain route {@code fresh} to a recording upstream whose credential the
  * policy names but the store does not hold yet (a test adds it in the console), two budgets
- * (tenant acme's money, every agent's requests a minute; tenant beta has no money limit),
- * registered agents, and operator and auditor tokens.
+ * (tenant acme's money, and each acme agent's money and requests a minute; tenant beta has no
+ * money limit), registered agents, and operator and auditor tokens.
  */
 final class ConsoleFixture implements AutoCloseable {
 
@@ -91,6 +91,11 @@ final class ConsoleFixture implements AutoCloseable {
             period: monthly
           - name: per-agent
             scope: agent
+            tenants: [acme]
+            # A money window too: a rate alone has counters only in the current minute, and a
+            # slow run crosses into the next one before the usage page is read.
+            usd: 1.00
+            period: monthly
             requests_per_minute: 100
         """.formatted(provider.port(), upstream.port()))
         .config("""
