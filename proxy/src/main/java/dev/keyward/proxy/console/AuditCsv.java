@@ -22,10 +22,11 @@ public final class AuditCsv {
       field("credential_version"), field("target_host"), field("method"), field("path"),
       field("decision"), field("code"), field("reason"), field("rule"), field("policy_version"),
       field("status"), field("upstream_status"), field("bytes_in"), field("bytes_out"),
-      field("latency_us"), usage("model"), usage("tier"), usage("input_tokens"),
-      usage("output_tokens"), usage("cached_input_tokens"), usage("reasoning_tokens"),
-      usage("cost_usd"), usage("estimated"), field("operator"), field("role"), field("action"),
-      field("resource"), field("outcome"));
+      field("latency_us"), new Column("model", AuditFilter::model), usage("tier"),
+      usage("input_tokens"), usage("output_tokens"), usage("cached_input_tokens"),
+      usage("reasoning_tokens"), usage("cost_usd"), usage("estimated"), field("operator"),
+      field("role"), field("action"), field("resource"), field("outcome"), field("target"),
+      field("attempts"), field("attempt"), field("first_byte_us"));
 
   private AuditCsv() {}
 
@@ -74,7 +75,7 @@ public final class AuditCsv {
   }
 
   private static Column usage(String name) {
-    return new Column(name.equals("model") || name.equals("tier") ? name : "usage_" + name,
+    return new Column(name.equals("tier") ? name : "usage_" + name,
         entry -> entry.getValue("usage") instanceof JsonObject usage ? usage.getValue(name)
             : null);
   }

@@ -15,8 +15,9 @@ import java.util.function.Function;
 /**
  * The audit trail's filters, as the console's form sends them: a time range (UTC), and exact
  * matches on tenant, agent, credential, decision, code and model. Empty fields match everything.
- * An entry is a request record or an admin record; the decision filter matches a request's {@code
- * decision} and an admin record's {@code outcome}, and the type filter picks one kind.
+ * An entry is a request record, an attempt record (one target of a route with targets) or an admin
+ * record; the decision filter matches a request's {@code decision} and an attempt's or admin
+ * record's {@code outcome}, and the type filter picks one kind.
  *
  * @param from entries at or after this instant
  * @param to entries before this instant
@@ -27,9 +28,9 @@ public record AuditFilter(Optional<Instant> from, Optional<Instant> to, String t
   /** The query parameters the filter reads and writes, in the order of the form. */
   public static final List<String> FIELDS = List.of("from", "to", "type", "tenant", "agent",
       "credential", "decision", "code", "model");
-  public static final List<String> TYPES = List.of("request", "admin");
+  public static final List<String> TYPES = List.of("request", "attempt", "admin");
   public static final List<String> DECISIONS =
-      List.of("allowed", "denied", "would_deny", "failed", "ok");
+      List.of("allowed", "denied", "would_deny", "failed", "served", "skipped", "ok");
   /** Longer filter values cannot match anything Keyward writes. */
   static final int MAX_VALUE = 256;
 
@@ -62,7 +63,7 @@ public record AuditFilter(Optional<Instant> from, Optional<Instant> to, String t
     }
     String type = value(param, "type", problems);
     if (!type.isEmpty() && !TYPES.contains(type)) {
-      problems.add("'type' must be request or admin");
+      problems.add("'type' must be one of " + String.join(", ", TYPES));
       type = "";
     }
     String decision = value(param, "decision", problems);
@@ -75,7 +76,7 @@ public record AuditFilter(Optional<Instant> from, Optional<Instant> to, String t
         value(param, "code", problems), value(param, "model", problems)), problems);
   }
 
-  /** Whether {@code entry} (a request or admin record as the audit file holds it) matches. */
+  /** Whether {@code entry} (a record as the audit file holds it) matches. */
   public boolean matches(JsonObject entry) {
     String kind = entry.getString("type", "");
     if (!type.isEmpty() && !type.equals(kind)) {
@@ -88,11 +89,10 @@ public record AuditFilter(Optional<Instant> from, Optional<Instant> to, String t
         return false;
       }
     }
-    boolean admin = "admin".equals(kind);
     return same(tenant, entry.getString("tenant"))
         && same(agent, entry.getString("agent"))
         && same(credential, entry.getString("credential"))
-        && same(decision, entry.getString(admin ? "outcome" : "decision"))
+        && same(decision, decision(entry))
         && same(code, entry.getString("code"))
         && same(model, model(entry));
   }
@@ -118,10 +118,19 @@ public record AuditFilter(Optional<Instant> from, Optional<Instant> to, String t
     return params;
   }
 
-  /** The model of an entry with usage; empty otherwise. */
+  /** A request's {@code decision}; an attempt's or admin record's {@code outcome}. */
+  static String decision(JsonObject entry) {
+    String type = entry.getString("type", "");
+    return entry.getString(type.equals("admin") || type.equals("attempt") ? "outcome"
+        : "decision", "");
+  }
+
+  /** The model of an entry with usage, or of an attempt; empty otherwise. */
   static String model(JsonObject entry) {
-    JsonObject usage = entry.getValue("usage") instanceof JsonObject u ? u : null;
-    return usage == null ? "" : usage.getString("model", "");
+    if (entry.getValue("usage") instanceof JsonObject usage) {
+      return usage.getString("model", "");
+    }
+    return "attempt".equals(entry.getString("type")) ? entry.getString("model", "") : "";
   }
 
   /** An instant as a {@code datetime-local} input shows it, in UTC. */

@@ -133,23 +133,34 @@ public final class AuditPages {
 
   static Row row(JsonObject e) {
     long seq = e.getLong("seq", -1L);
-    boolean admin = "admin".equals(e.getString("type"));
-    String decision = admin ? e.getString("outcome", "") : e.getString("decision", "");
+    String kind = kind(e);
+    boolean admin = kind.equals("admin");
+    boolean attempt = kind.equals("attempt");
+    String decision = AuditFilter.decision(e);
     String credential = e.getString("credential", "");
     int version = e.getInteger("credential_version", 0);
     JsonObject usage = e.getValue("usage") instanceof JsonObject u ? u : null;
     String cost = usage == null ? "" : usage.getValue("cost_usd") instanceof Number n
         ? Formats.usd(Formats.nanoUsd(n.doubleValue())) : "unpriced";
-    return new Row(seq, Formats.time(e.getString("time")), admin ? "admin" : "request", decision,
+    String where = e.getString("target_host", "") + e.getString("path", "");
+    return new Row(seq, Formats.time(e.getString("time")), kind, decision,
         "d-" + decision, e.getString("code", ""),
         admin ? e.getString("operator", "") : e.getString("agent", ""),
         e.getString("tenant", ""),
         credential.isEmpty() ? "" : version > 0 ? credential + " v" + version : credential,
         admin ? e.getString("action", "") + " " + e.getString("resource", "")
-            : (e.getString("method", "") + " " + e.getString("target_host", "")
-                + e.getString("path", "")).strip(),
-        AuditFilter.model(e), cost, e.getInteger("status", 0),
+            : attempt ? "attempt " + e.getValue("attempt") + " via " + e.getString("target", "")
+                + ": " + where
+            : (e.getString("method", "") + " " + where).strip(),
+        AuditFilter.model(e), cost,
+        e.getInteger(attempt ? "upstream_status" : "status", 0),
         Links.path("audit", "entries", Long.toString(seq)));
+  }
+
+  /** {@code admin}, {@code attempt} or {@code request}. */
+  private static String kind(JsonObject e) {
+    String type = e.getString("type", "");
+    return type.equals("admin") || type.equals("attempt") ? type : "request";
   }
 
   private Page entry(Visit visit) throws OperationException {
@@ -165,19 +176,36 @@ public final class AuditPages {
       throw new OperationException(OperationError.NOT_FOUND, "no audit entry with sequence"
           + " number " + seq + " in this instance's log");
     }
-    boolean admin = "admin".equals(e.getString("type"));
+    return Page.of("entry", "Audit entry " + seq, "audit", entryView(e));
+  }
+
+  static EntryView entryView(JsonObject e) {
+    long seq = e.getLong("seq", -1L);
+    String kind = kind(e);
     List<Section> sections = new ArrayList<>();
-    if (admin) {
+    if (kind.equals("admin")) {
       sections.add(section("Action", e, "action", "resource", "outcome", "code", "status"));
       sections.add(section("Who", e, "operator", "role"));
+    } else if (kind.equals("attempt")) {
+      sections.add(section("Outcome", e, "outcome", "code", "reason", "rule"));
+      sections.add(section("Who", e, "agent", "tenant"));
+      List<Field> target = new ArrayList<>(section("", e, "route", "target", "credential")
+          .fields());
+      target.add(keyVersion(e));
+      target.addAll(section("", e, "target_host", "path", "model", "upstream_status").fields());
+      long firstByte = e.getLong("first_byte_us", -1L);
+      target.add(new Field("first byte", firstByte < 0 ? "—" : Formats.micros(firstByte)));
+      sections.add(new Section("Key and target", target));
     } else {
       sections.add(section("Decision", e, "decision", "code", "reason", "rule",
           "policy_version"));
       sections.add(section("Who", e, "agent", "tenant", "jti"));
       List<Field> target = new ArrayList<>(section("Key and target", e, "route", "credential")
           .fields());
-      int version = e.getInteger("credential_version", 0);
-      target.add(new Field("key version", version > 0 ? Integer.toString(version) : "—"));
+      target.add(keyVersion(e));
+      if (e.containsKey("attempts")) {
+        target.addAll(section("", e, "target", "attempts").fields());
+      }
       target.addAll(section("", e, "target_host", "method", "path", "status",
           "upstream_status").fields());
       target.add(new Field("bytes in / out", e.getValue("bytes_in") + " / "
@@ -199,11 +227,22 @@ public final class AuditPages {
         sections.add(new Section("Usage and cost", fields));
       }
     }
-    sections.add(section("Record", e, "time", "request_id", "seq", "prev"));
-    String decision = admin ? e.getString("outcome", "") : e.getString("decision", "");
-    return Page.of("entry", "Audit entry " + seq, "audit", new EntryView(seq,
-        (admin ? "Admin action " : "Request ") + seq, decision, "d-" + decision, sections,
-        e.encodePrettily(), Links.path("audit")));
+    sections.add(kind.equals("attempt")
+        ? section("Record", e, "time", "request_id", "attempt", "seq", "prev")
+        : section("Record", e, "time", "request_id", "seq", "prev"));
+    String decision = AuditFilter.decision(e);
+    String heading = switch (kind) {
+      case "admin" -> "Admin action ";
+      case "attempt" -> "Attempt ";
+      default -> "Request ";
+    };
+    return new EntryView(seq, heading + seq, decision, "d-" + decision, sections,
+        e.encodePrettily(), Links.path("audit"));
+  }
+
+  private static Field keyVersion(JsonObject e) {
+    int version = e.getInteger("credential_version", 0);
+    return new Field("key version", version > 0 ? Integer.toString(version) : "—");
   }
 
   private static Section section(String title, JsonObject e, String... names) {

@@ -1,5 +1,8 @@
 package dev.keyward.proxy.console;
 
+import dev.keyward.policies.DenyCode;
+import dev.keyward.proxy.audit.AttemptRecord;
+import dev.keyward.proxy.audit.AuditRecord;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -9,8 +12,10 @@ import java.util.TreeMap;
 
 /**
  * Per credential: which agents used which key version, how often and when last, and the attempts
- * that were denied. Built in one pass over request records, oldest first; records without a
- * credential (refused before one was chosen) are counted apart.
+ * that were denied. Built in one pass over the audit entries, oldest first, from the key accesses:
+ * request records, and on routes with targets the attempt records (each attempt is a key access;
+ * the call's own request record, which names the answering attempt's credential, is not counted
+ * again). Records without a credential (refused before one was chosen) are counted apart.
  */
 public final class KeyAccessReport {
 
@@ -33,10 +38,24 @@ public final class KeyAccessReport {
   private final Map<String, Credential> credentials = new TreeMap<>();
   private long withoutCredential;
 
+  /** How one key access counts. */
+  private enum Access {
+    /** The key went upstream and its answer was served. */
+    ALLOWED,
+    /** Refused by the policy or a budget: no key was sent. */
+    DENIED,
+    /** Allowed, then something went wrong before a key was sent, or the record does not say. */
+    FAILED,
+    /** A fallback attempt whose key went upstream, which then failed. */
+    SENT_AND_FAILED
+  }
+
   /** Offers one audit entry (admin records and other types are ignored). */
   public void accept(JsonObject entry) {
-    if (!"request".equals(entry.getString("type"))) {
-      return;
+    String type = entry.getString("type");
+    boolean attempt = AttemptRecord.TYPE.equals(type);
+    if (!attempt && !(AuditRecord.TYPE.equals(type) && entry.getInteger("attempts", 0) == 0)) {
+      return; // a call with targets is counted by its attempt records
     }
     String credential = entry.getString("credential", "");
     if (credential == null || credential.isEmpty()) {
@@ -44,7 +63,26 @@ public final class KeyAccessReport {
       return;
     }
     Instant time = Instant.parse(entry.getString("time"));
-    credentials.computeIfAbsent(credential, c -> new Credential()).add(entry, time);
+    credentials.computeIfAbsent(credential, c -> new Credential())
+        .add(entry, time, attempt ? attemptAccess(entry) : requestAccess(entry));
+  }
+
+  private static Access requestAccess(JsonObject request) {
+    return switch (request.getString("decision", "")) {
+      case "allowed", "would_deny" -> Access.ALLOWED;
+      case "denied" -> Access.DENIED;
+      default -> Access.FAILED;
+    };
+  }
+
+  /** Skipped attempts sent no key: the policy or a budget refused them, or nothing was sent. */
+  private static Access attemptAccess(JsonObject attempt) {
+    return switch (attempt.getString("outcome", "")) {
+      case "served" -> Access.ALLOWED;
+      case "failed" -> Access.SENT_AND_FAILED;
+      default -> DenyCode.of(attempt.getString("code", "")).isPresent() ? Access.DENIED
+          : Access.FAILED;
+    };
   }
 
   /** Requests refused before a credential was chosen (a bad token, no grant for any). */
@@ -65,26 +103,25 @@ public final class KeyAccessReport {
     long failed;
     Instant lastUsed;
 
-    void add(JsonObject entry, Instant time) {
-      String decision = entry.getString("decision", "");
+    void add(JsonObject entry, Instant time, Access access) {
       Agent agent = agents.computeIfAbsent(entry.getString("tenant", "") + "/"
           + entry.getString("agent", ""), key -> new Agent(entry.getString("tenant", ""),
           entry.getString("agent", "")));
-      switch (decision) {
-        case "allowed", "would_deny" -> {
-          allowed++;
-          lastUsed = later(lastUsed, time);
-          agent.used(entry.getInteger("credential_version", 0), time);
-        }
-        case "denied" -> {
+      switch (access) {
+        case ALLOWED -> allowed++;
+        case DENIED -> {
           denied++;
           agent.denied++;
           agent.lastDenied = later(agent.lastDenied, time);
         }
-        default -> {
+        case FAILED, SENT_AND_FAILED -> {
           failed++;
           agent.failed++;
         }
+      }
+      if (access == Access.ALLOWED || access == Access.SENT_AND_FAILED) {
+        lastUsed = later(lastUsed, time);
+        agent.used(entry.getInteger("credential_version", 0), time);
       }
     }
 

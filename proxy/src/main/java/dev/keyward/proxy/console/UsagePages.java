@@ -41,9 +41,12 @@ public final class UsagePages {
       StackedChart byModel, StackedChart byTier, List<UsageSummary.AgentSpend> topAgents,
       boolean hasBudgets, List<BudgetBar> budgets, String budgetProblem) {}
 
-  /** A route of the policy. */
-  public record RouteRow(String name, String upstream, String credential, String api,
+  /** A route of the policy, with its targets in the route's order (one, unnamed, without). */
+  public record RouteRow(String name, String strategy, List<TargetRow> targets, String api,
       String tiers) {}
+
+  /** Where a route sends calls: a target (no name on a route with one upstream). */
+  public record TargetRow(String name, String upstream, String credential) {}
 
   /** The routing page. */
   public record RoutingView(String policyVersion, List<RouteRow> routes) {}
@@ -67,13 +70,22 @@ public final class UsagePages {
       PolicySet current = policy.get();
       List<RouteRow> rows = new ArrayList<>();
       for (Route route : current.routes()) {
-        rows.add(new RouteRow(route.name(), route.upstream().toString(), route.credentialId(),
-            route.llm().understood() ? route.llm().api().configName() : "—",
-            tiers(route.llm().tiers())));
+        rows.add(routeRow(route));
       }
       return Page.of("routing", "Routing", "routing",
           new RoutingView(current.version(), rows));
     });
+  }
+
+  static RouteRow routeRow(Route route) {
+    List<TargetRow> targets = route.routing().chained()
+        ? route.routing().targets().stream().map(t -> new TargetRow(t.name(),
+            t.upstream().toString(), t.credentialId())).toList()
+        : List.of(new TargetRow("", route.upstream().toString(), route.credentialId()));
+    return new RouteRow(route.name(),
+        route.routing().chained() ? route.routing().strategy().wireName() : "", targets,
+        route.llm().understood() ? route.llm().api().configName() : "—",
+        tiers(route.llm().tiers()));
   }
 
   private Page usage(Visit visit) throws OperationException {

@@ -66,6 +66,37 @@ class AuditFilterTest {
     assertFalse(filter.matches(request("2026-12-01T10:00:00Z", "a", "allowed", null)));
   }
 
+  static JsonObject attempt(String outcome, String model) {
+    return new JsonObject().put("seq", 2).put("type", "attempt").put("time", "2026-12-01T10:00:00Z")
+        .put("attempt", 1).put("agent", "bot").put("tenant", "acme").put("target", "primary")
+        .put("credential", "openai").put("credential_version", 2).put("model", model)
+        .put("outcome", outcome).put("code", outcome.equals("served") ? "served" : "upstream_error");
+  }
+
+  @Test
+  void theTypeFilterPicksAttemptRecords() {
+    AuditFilter filter = parse(Map.of("type", "attempt"));
+    assertTrue(filter.matches(attempt("failed", "gpt-5")));
+    assertFalse(filter.matches(request("2026-12-01T10:00:00Z", "bot", "allowed", null)));
+  }
+
+  @Test
+  void theDecisionFilterMatchesAnAttemptsOutcome() {
+    AuditFilter failed = parse(Map.of("type", "attempt", "decision", "failed"));
+    assertTrue(failed.matches(attempt("failed", "gpt-5")));
+    assertFalse(failed.matches(attempt("served", "gpt-5")));
+    AuditFilter served = parse(Map.of("decision", "served"));
+    assertTrue(served.matches(attempt("served", "gpt-5")));
+    assertFalse(served.matches(request("2026-12-01T10:00:00Z", "bot", "allowed", null)));
+    assertTrue(parse(Map.of("decision", "skipped")).matches(attempt("skipped", "gpt-5")));
+  }
+
+  @Test
+  void theModelFilterReadsAnAttemptsModel() {
+    assertTrue(parse(Map.of("model", "gpt-5")).matches(attempt("failed", "gpt-5")));
+    assertFalse(parse(Map.of("model", "gpt-5-mini")).matches(attempt("failed", "gpt-5")));
+  }
+
   @Test
   void badValuesAreReportedAndIgnored() {
     AuditFilter.Parsed parsed = AuditFilter.parse(Map.of("from", "yesterday",

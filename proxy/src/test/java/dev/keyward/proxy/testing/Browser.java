@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -22,7 +24,6 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
-import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -120,10 +121,7 @@ public final class Browser implements AutoCloseable {
   public Browser follow(WebElement element) {
     WebElement page = driver.findElement(By.tagName("html"));
     element.click();
-    WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
-    wait.until(ExpectedConditions.stalenessOf(page));
-    wait.until(d -> "complete".equals(((JavascriptExecutor) d)
-        .executeScript("return document.readyState;")));
+    awaitNextPage(page);
     return this;
   }
 
@@ -131,11 +129,34 @@ public final class Browser implements AutoCloseable {
   public Browser navigateByScript(String script, Object... args) {
     WebElement page = driver.findElement(By.tagName("html"));
     script(script, args);
+    awaitNextPage(page);
+    return this;
+  }
+
+  /** Waits until {@code page} (the old page's root) is gone and the new page has loaded. */
+  private void awaitNextPage(WebElement page) {
     WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
-    wait.until(ExpectedConditions.stalenessOf(page));
+    wait.until(d -> gone(page));
     wait.until(d -> "complete".equals(((JavascriptExecutor) d)
         .executeScript("return document.readyState;")));
-    return this;
+  }
+
+  /**
+   * Whether an element's document is gone. Mid-navigation Chromium may answer not "stale" but
+   * "Node with given id does not belong to the document", which says the same.
+   */
+  private static boolean gone(WebElement element) {
+    try {
+      element.isEnabled();
+      return false;
+    } catch (StaleElementReferenceException e) {
+      return true;
+    } catch (WebDriverException e) {
+      if (String.valueOf(e.getMessage()).contains("does not belong to the document")) {
+        return true;
+      }
+      throw e;
+    }
   }
 
   public WebElement find(String css) {
