@@ -10,6 +10,7 @@ import static dev.keyward.proxy.testing.ForwardProxyHarness.OTHER;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.PLAIN;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.PLAIN_KEY;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.SECOND_TARGET;
+import static dev.keyward.proxy.testing.ForwardProxyHarness.SLOW_TARGET;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.TUNNELLED;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.UNLISTED;
 import static org.awaitility.Awaitility.await;
@@ -51,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
  * token; the SNI, CONNECT and Host agreement; no key back to the agent, even echoed; and calls
  * to the targets of a route with targets (route {@code chain}), each that route's call through
  * the target it names, whatever its place in the route and its base path: metered, budgeted,
- * and sent with the target's own model map.
+ * and sent with the target's own model map and first-byte timeout.
  */
 class ForwardProxyEndToEndTest {
 
@@ -377,5 +378,16 @@ class ForwardProxyEndToEndTest {
     JsonObject record = auditOf(response);
     assertEquals("denied", record.getString("decision"));
     assertEquals("model_not_allowed", record.getString("code"));
+  }
+
+  @Test
+  void aCallThroughATargetWaitsOnlyItsFirstByteTimeout() throws Exception {
+    // The configured first-byte timeout is 5 minutes, longer than the client waits.
+    ProxyClient.Response response = chat(SLOW_TARGET, proxy.slowPlaceholder(), "gpt-5-mini",
+        false);
+    assertEquals(504, response.status(), response.everything());
+    assertEquals("upstream_timeout",
+        new JsonObject(response.body()).getJsonObject("error").getString("code"));
+    assertEquals("chain", auditOf(response).getString("route"));
   }
 }

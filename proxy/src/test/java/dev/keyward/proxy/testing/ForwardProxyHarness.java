@@ -39,7 +39,9 @@ import javax.net.ssl.TrustManagerFactory;
  *       second}, the targets of route {@code chain} (the first under {@code /api/v1}, mapping
  *       {@code openai/gpt-5-mini} to {@code gpt-5-mini} and serving no other model; the second
  *       under {@code /v1}), both the fake provider; the second's calls are counted by budget
- *       {@code second-daily} ($5 a day).
+ *       {@code second-daily} ($5 a day);
+ *   <li>{@value #SLOW_TARGET}: credential {@code slow}, the third target of route {@code chain},
+ *       with a first-byte timeout of 1s, on an upstream that never answers.
  * </ul>
  * Clients trust {@link #bundle()}: Keyward's CA and the upstream's own certificate, nothing else.
  */
@@ -57,6 +59,7 @@ public final class ForwardProxyHarness implements AutoCloseable {
   /** The first and second targets of route {@code chain}. */
   public static final String FIRST_TARGET = "first.chain.tool.test";
   public static final String SECOND_TARGET = "second.chain.tool.test";
+  public static final String SLOW_TARGET = "slow.chain.tool.test";
   /** The request-header timeout (slowloris): a tunnel must outlive it. */
   public static final java.time.Duration HEADER_TIMEOUT = java.time.Duration.ofSeconds(2);
   public static final String KEY = "sk-forward-0123456789abcdef0123";
@@ -67,6 +70,7 @@ public final class ForwardProxyHarness implements AutoCloseable {
   private final Vertx vertx;
   private final RecordingUpstream upstream;
   private final RecordingUpstream plainUpstream;
+  private final RecordingUpstream silentUpstream;
   private final FakeProvider llm;
   private final GitHttpServer git;
   private final Path gitRoot;
@@ -80,6 +84,7 @@ public final class ForwardProxyHarness implements AutoCloseable {
   private final String llmPlaceholder;
   private final String firstPlaceholder;
   private final String secondPlaceholder;
+  private final String slowPlaceholder;
 
   private final Clock clock;
 
@@ -88,9 +93,10 @@ public final class ForwardProxyHarness implements AutoCloseable {
     this.clock = clock;
     vertx = Vertx.vertx();
     TestTls tls = TestTls.selfSigned(dir, API, OTHER, GIT, TUNNELLED, LLM, FIRST_TARGET,
-        SECOND_TARGET);
+        SECOND_TARGET, SLOW_TARGET);
     upstream = RecordingUpstream.https(vertx, tls, false).respondWith(ForwardProxyHarness::echo);
     plainUpstream = RecordingUpstream.http(vertx).respondWith(ForwardProxyHarness::echo);
+    silentUpstream = RecordingUpstream.https(vertx, tls, false).respondWith(request -> { });
     int port = upstream.port();
     gitRoot = Files.createDirectories(dir.resolve("git-root"));
     Secrets.register(GIT_KEY);
@@ -126,6 +132,9 @@ public final class ForwardProxyHarness implements AutoCloseable {
           - id: second
             allowed_domains: ["%8$s"]
             allow_addresses: ["127.0.0.1/32"]
+          - id: slow
+            allowed_domains: ["%9$s"]
+            allow_addresses: ["127.0.0.1/32"]
         routes:
           - name: openai
             upstream: https://%6$s/v1
@@ -141,9 +150,13 @@ public final class ForwardProxyHarness implements AutoCloseable {
               - name: second
                 credential: second
                 upstream: https://%8$s/v1
+              - name: slow
+                credential: slow
+                upstream: https://%9$s/v1
+                first_byte_timeout: 1s
         grants:
           - tenants: [acme]
-            credentials: [api, other, git, plain, openai, first, second]
+            credentials: [api, other, git, plain, openai, first, second, slow]
         budgets:
           - name: second-daily
             scope: credential
@@ -153,7 +166,8 @@ public final class ForwardProxyHarness implements AutoCloseable {
         egress:
           - allow: "%5$s"
             allow_addresses: ["127.0.0.1/32"]
-        """.formatted(API, OTHER, GIT, PLAIN, TUNNELLED, LLM, FIRST_TARGET, SECOND_TARGET));
+        """.formatted(API, OTHER, GIT, PLAIN, TUNNELLED, LLM, FIRST_TARGET, SECOND_TARGET,
+            SLOW_TARGET));
     installation.trust(tls).config(String.join("\n",
         "  connect_to:",
         "    - " + API + ":443=127.0.0.1:" + port,
@@ -165,6 +179,7 @@ public final class ForwardProxyHarness implements AutoCloseable {
         "    - " + LLM + ":443=127.0.0.1:" + llm.port(),
         "    - " + FIRST_TARGET + ":443=127.0.0.1:" + llm.port(),
         "    - " + SECOND_TARGET + ":443=127.0.0.1:" + llm.port(),
+        "    - " + SLOW_TARGET + ":443=127.0.0.1:" + silentUpstream.port(),
         "forward_proxy:",
         "  listen: 127.0.0.1:0",
         forwardProxySettings,
@@ -187,6 +202,8 @@ public final class ForwardProxyHarness implements AutoCloseable {
         List.of(FIRST_TARGET), Injection.bearer()).placeholder();
     secondPlaceholder = installation.putCredential("acme", "second", LLM_KEY,
         List.of(SECOND_TARGET), Injection.bearer()).placeholder();
+    slowPlaceholder = installation.putCredential("acme", "slow", LLM_KEY,
+        List.of(SLOW_TARGET), Injection.bearer()).placeholder();
     keyward = installation.start(clock);
     String caPem;
     try (Storage storage = installation.storage()) {
@@ -289,6 +306,10 @@ public final class ForwardProxyHarness implements AutoCloseable {
     return secondPlaceholder;
   }
 
+  public String slowPlaceholder() {
+    return slowPlaceholder;
+  }
+
   /** The git server behind {@value #GIT}. */
   public GitHttpServer git() {
     return git;
@@ -337,6 +358,7 @@ public final class ForwardProxyHarness implements AutoCloseable {
     } finally {
       upstream.close();
       plainUpstream.close();
+      silentUpstream.close();
       llm.close();
       git.close();
       vertx.close().toCompletionStage().toCompletableFuture().get();
