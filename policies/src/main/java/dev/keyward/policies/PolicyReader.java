@@ -78,7 +78,7 @@ final class PolicyReader {
         problem(item.location(), "duplicate credential id '" + rule.id() + "'");
       }
     }
-    Map<String, Route> routes = new HashMap<>();
+    Map<String, Route> routes = new LinkedHashMap<>(); // in the policy's order
     for (Node item : items(doc, "routes")) {
       Route route = route(item, credentials);
       if (route != null && routes.putIfAbsent(route.name(), route) != null) {

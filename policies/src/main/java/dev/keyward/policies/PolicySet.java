@@ -20,6 +20,7 @@ public final class PolicySet {
   private final Mode defaultMode;
   private final Map<String, CredentialRule> credentials;
   private final Map<String, Route> routes;
+  private final List<Route> routesInOrder;
   private final Map<String, List<Grant>> grantsByCredential;
   private final int grantCount;
   /** Credential ids by exact allowed host, and by wildcard suffix (".example.com"). */
@@ -38,6 +39,7 @@ public final class PolicySet {
     Map<String, Route> byName = new HashMap<>();
     routes.forEach(r -> byName.put(r.name(), r));
     this.routes = Map.copyOf(byName);
+    this.routesInOrder = List.copyOf(routes);
     Map<String, List<Grant>> index = new HashMap<>();
     for (Grant grant : grants) {
       for (String credential : grant.credentials()) {
@@ -242,26 +244,47 @@ public final class PolicySet {
 
   /**
    * The route that sends {@code credentialId} to where {@code target} points (same scheme, host
-   * and port, the path under the route's base path), so that a forward-proxy request to an LLM
-   * API is read, metered and budgeted as that route's calls are; the route with the longest base
-   * path when several match. Empty path segments ({@code //}) are merged first, as most servers
-   * merge them: a doubled slash takes no request out of its route, nor into another.
+   * and port, the path under the base path), so that a forward-proxy request to an LLM API is
+   * read, metered and budgeted as that route's calls are. On a route with targets each target is
+   * matched with its own credential and upstream, and the match names it. The longest base path
+   * wins; of equal ones, the first route in the policy and its first target. Empty path segments
+   * ({@code //}) are merged first, as most servers merge them: a doubled slash takes no request
+   * out of its route, nor into another.
    */
-  public Optional<Route> routeFor(String credentialId, Target target) {
+  public Optional<RouteMatch> routeFor(String credentialId, Target target) {
     String path = mergeSlashes(target.path());
-    Route best = null;
-    for (Route route : routes.values()) {
-      Target base = route.upstream();
-      String prefix = base.path();
-      boolean under = prefix.equals("/") || path.equals(prefix)
-          || path.startsWith(prefix + "/");
-      if (route.credentialId().equals(credentialId) && base.scheme().equals(target.scheme())
-          && base.host().equals(target.host()) && base.port() == target.port() && under
-          && (best == null || prefix.length() > best.upstream().path().length())) {
-        best = route;
+    RouteMatch best = null;
+    int bestLength = -1;
+    for (Route route : routesInOrder) {
+      if (!route.routing().chained()) {
+        int length = baseLength(route.credentialId(), route.upstream(), credentialId, target, path);
+        if (length > bestLength) {
+          best = new RouteMatch(route, Optional.empty());
+          bestLength = length;
+        }
+      }
+      for (RouteTarget each : route.routing().targets()) {
+        int length = baseLength(each.credentialId(), each.upstream(), credentialId, target, path);
+        if (length > bestLength) {
+          best = new RouteMatch(route, Optional.of(each));
+          bestLength = length;
+        }
       }
     }
     return Optional.ofNullable(best);
+  }
+
+  /**
+   * The length of {@code base}'s path when {@code credential} sent to {@code base} serves a
+   * request with {@code credentialId} to {@code target} (its path merged), else -1.
+   */
+  private static int baseLength(String credential, Target base, String credentialId,
+      Target target, String path) {
+    String prefix = base.path();
+    boolean under = prefix.equals("/") || path.equals(prefix) || path.startsWith(prefix + "/");
+    return credential.equals(credentialId) && base.scheme().equals(target.scheme())
+        && base.host().equals(target.host()) && base.port() == target.port() && under
+        ? prefix.length() : -1;
   }
 
   private static String mergeSlashes(String path) {

@@ -111,8 +111,9 @@ public final class Pipeline implements Handler<HttpServerRequest> {
       tryTargets(call, new TargetOrder(router.order(call)), 0, deadline);
       return;
     }
-    Attempt attempt = new Attempt(call.target(), call.credentialId(), call.decision(),
-        call.model());
+    Attempt attempt = call.through() == null
+        ? new Attempt(call.target(), call.credentialId(), call.decision(), call.model())
+        : new Attempt(call.through(), call.target(), call.decision(), call.model());
     call.attempt(attempt);
     runAttempt(call, attempt, 0, deadline, null);
   }

@@ -13,7 +13,8 @@ import java.time.Instant;
  * @param rule the grant or rule that decided, if any
  * @param policyVersion the version of the policy that decided
  * @param usage what an LLM call used and cost; null for other calls
- * @param target on a route with targets, the target that answered; empty when none did
+ * @param target on a route with targets, the target that answered (on a forward-proxy call, the
+ *     one it went through); empty when none did
  * @param attempts on a route with targets, how many attempt records precede this one; 0 on other
  *     routes (the request itself is then the one key access)
  */
@@ -86,6 +87,8 @@ public record AuditRecord(
     }
     if (attempts > 0) {
       json.put("target", target).put("attempts", attempts);
+    } else if (!target.isEmpty()) {
+      json.put("target", target); // a forward-proxy call through one target: one key access
     }
     return json;
   }

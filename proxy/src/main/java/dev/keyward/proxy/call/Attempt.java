@@ -96,7 +96,20 @@ public final class Attempt {
     this.firstByteTimeout = via.firstByteTimeout();
   }
 
-  /** The route's target this attempt tries; null on a route with one upstream. */
+  /**
+   * The one attempt of a forward-proxy call through one target of a route with targets ({@link
+   * Call#through()}): that target's credential and first-byte timeout, and no target after it.
+   */
+  public Attempt(RouteTarget via, Target target, Decision decision, String model) {
+    this(via, target);
+    this.decision = decision;
+    this.model = model;
+  }
+
+  /**
+   * The route's target this attempt tries; null on a route with one upstream or an explicit
+   * target.
+   */
   public RouteTarget via() {
     return via;
   }

@@ -9,6 +9,7 @@ import dev.keyward.policies.Decision;
 import dev.keyward.policies.ForwardPlan;
 import dev.keyward.policies.PolicySet;
 import dev.keyward.policies.Route;
+import dev.keyward.policies.RouteTarget;
 import dev.keyward.policies.Target;
 import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.token.PlatformToken;
@@ -35,6 +36,7 @@ public final class Call {
   private ForwardPlan forward;
   private Target target;
   private Optional<Route> route = Optional.empty();
+  private RouteTarget through;
   private String credentialId = "";
   private long maxRequestBody = Long.MAX_VALUE;
   private Decision decision;
@@ -117,7 +119,8 @@ public final class Call {
   /**
    * Where the call goes: a route's upstream (or an explicit target), with which credential, and
    * how large a body it may send. On a route with targets the target is the first one's and the
-   * credential is empty: each attempt has its own ({@link #plan()}).
+   * credential is empty: each attempt has its own ({@link #plan()}); a forward-proxy call through
+   * one of its targets ({@link #through()}) has that target's.
    */
   public void resolved(Optional<Route> viaRoute, Target value, String credential, long maxBody) {
     target = once(target, value, "target");
@@ -134,6 +137,19 @@ public final class Call {
   /** The route, or empty for an explicit target. */
   public Optional<Route> route() {
     return route;
+  }
+
+  /**
+   * On a forward-proxy call to one target of a route with targets, that target: the call goes
+   * through it alone (its model map, its first-byte timeout), never on to another, since the tool
+   * chose the host; null otherwise.
+   */
+  public RouteTarget through() {
+    return through;
+  }
+
+  public void through(RouteTarget target) {
+    through = once(through, target, "target of the route");
   }
 
   public String routeName() {

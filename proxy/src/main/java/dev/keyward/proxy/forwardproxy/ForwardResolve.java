@@ -5,6 +5,7 @@ import dev.keyward.policies.ForwardPlan;
 import dev.keyward.policies.Hosts;
 import dev.keyward.policies.PolicySet;
 import dev.keyward.policies.Route;
+import dev.keyward.policies.RouteMatch;
 import dev.keyward.policies.Target;
 import dev.keyward.policies.Targets;
 import dev.keyward.proxy.call.Call;
@@ -43,7 +44,9 @@ import java.util.Set;
  * resolved because the store cannot be read now is {@code 503 credential_unavailable}, never
  * taken for no placeholder or another's. A request with no
  * placeholder goes without a key. A request to an LLM API that a route of the policy sends the
- * same credential to is that route's call: read, metered and budgeted as on the reverse path.
+ * same credential to is that route's call: read, metered and budgeted as on the reverse path; on a
+ * route with targets, through the one target it names (its model map, its first-byte timeout),
+ * never on to another.
  */
 final class ForwardResolve implements Interceptor {
 
@@ -126,9 +129,11 @@ final class ForwardResolve implements Interceptor {
           + " credentials " + credentials + "; send one");
     }
     String credential = credentials.iterator().next();
-    Optional<Route> route = policy.routeFor(credential, target);
+    Optional<RouteMatch> match = policy.routeFor(credential, target);
+    Optional<Route> route = match.map(RouteMatch::route);
     call.resolved(route, target, credential,
         route.map(r -> r.maxRequestBody(defaultMaxRequestBody)).orElse(defaultMaxRequestBody));
+    match.flatMap(RouteMatch::target).ifPresent(call::through);
   }
 
   /**

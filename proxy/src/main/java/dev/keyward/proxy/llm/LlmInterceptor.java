@@ -13,6 +13,7 @@ import dev.keyward.llm.UsageMeter;
 import dev.keyward.policies.Decision;
 import dev.keyward.policies.LlmRoute;
 import dev.keyward.policies.Route;
+import dev.keyward.policies.RouteTarget;
 import dev.keyward.policies.Target;
 import dev.keyward.policies.Targets;
 import dev.keyward.proxy.call.Attempt;
@@ -71,7 +72,8 @@ public final class LlmInterceptor implements Interceptor {
           "an explicit target")) : CONTINUE;
     }
     LlmRoute llm = route.get().llm();
-    String path = relativePath(route.get(), call.target());
+    Target base = call.through() != null ? call.through().upstream() : route.get().upstream();
+    String path = relativePath(base, call.target());
     Endpoint endpoint = llm.api().endpoint(call.method(), path);
     if (!endpoint.metered()) {
       return limiting != null && WRITES.contains(call.request().method())
@@ -128,6 +130,8 @@ public final class LlmInterceptor implements Interceptor {
         call.token().purpose().map(Purpose::claim));
     if (call.plan() != null) {
       decideTargets(call, route, requested, sent);
+    } else if (call.through() != null) {
+      sent = decideThrough(call, route, requested, sent);
     } else {
       Decision models = call.policy().decideModel(call.credentialId(), Optional.of(route),
           requested, sent);
@@ -165,6 +169,23 @@ public final class LlmInterceptor implements Interceptor {
     if (!anyLeft) {
       throw call.plan().get(0).endedBy();
     }
+  }
+
+  /**
+   * A forward-proxy call through one target of a route with targets: the model that target sends
+   * (its own mapping of the route's choice), if it serves it and its credential and the route
+   * allow it; else the call is refused.
+   */
+  private static String decideThrough(Call call, Route route, String requested,
+      String routeModel) throws ProxyException {
+    RouteTarget through = call.through();
+    Optional<String> sent = through.model().toSend(routeModel);
+    Decision models = call.policy().decideTargetModel(route, through, requested, routeModel,
+        sent);
+    if (!models.allowed()) {
+      throw ProxyException.denied(models);
+    }
+    return sent.get();
   }
 
   /** OpenAI streams are asked to report their usage. */
@@ -261,9 +282,9 @@ public final class LlmInterceptor implements Interceptor {
         cost.priced() || prices.price(model).isPresent() ? model : Metrics.UNPRICED, usage, cost);
   }
 
-  /** The target's path below the route's upstream base, as the API classifies it (no query). */
-  static String relativePath(Route route, Target target) {
-    String base = route.upstream().path();
+  /** The target's path below its upstream base, as the API classifies it (no query). */
+  static String relativePath(Target upstream, Target target) {
+    String base = upstream.path();
     String path = target.path();
     String rest = base.isEmpty() || base.equals("/") ? path
         : path.startsWith(base) ? path.substring(base.length()) : path;

@@ -112,7 +112,8 @@ public final class RecordOutcome implements Interceptor {
         call.usage() == null ? null : new AuditUsage(model,
             token == null ? null : token.purpose().map(Purpose::claim).orElse(null), call.usage(),
             call.cost()),
-        attempt != null && attempt.answered() && chained ? attempt.via().name() : "",
+        attempt != null && attempt.answered() && attempt.via() != null ? attempt.via().name()
+            : "",
         call.attemptsReached()));
   }
 

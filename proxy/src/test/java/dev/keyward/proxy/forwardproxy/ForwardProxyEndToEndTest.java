@@ -1,31 +1,43 @@
 package dev.keyward.proxy.forwardproxy;
 
 import static dev.keyward.proxy.testing.ForwardProxyHarness.API;
+import static dev.keyward.proxy.testing.ForwardProxyHarness.FIRST_TARGET;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.GIT;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.GIT_KEY;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.KEY;
+import static dev.keyward.proxy.testing.ForwardProxyHarness.LLM_KEY;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.OTHER;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.PLAIN;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.PLAIN_KEY;
+import static dev.keyward.proxy.testing.ForwardProxyHarness.SECOND_TARGET;
+import static dev.keyward.proxy.testing.ForwardProxyHarness.SLOW_TARGET;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.TUNNELLED;
 import static dev.keyward.proxy.testing.ForwardProxyHarness.UNLISTED;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyward.proxy.dev.FakeProvider;
+import dev.keyward.proxy.testing.Agent;
 import dev.keyward.proxy.testing.AuditCapture;
 import dev.keyward.proxy.testing.ForwardProxyHarness;
 import dev.keyward.proxy.testing.ProxyClient;
 import dev.keyward.proxy.testing.RecordingUpstream;
+import dev.keyward.token.Role;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterAll;
@@ -37,7 +49,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The forward proxy with a client at the byte level: placeholders swapped for the key only on
  * their credential's hosts, in every injection format; the policy's egress rules; the proxy
- * token; the SNI, CONNECT and Host agreement; and no key back to the agent, even echoed.
+ * token; the SNI, CONNECT and Host agreement; no key back to the agent, even echoed; and calls
+ * to the targets of a route with targets (route {@code chain}), each that route's call through
+ * the target it names, whatever its place in the route and its base path: metered, budgeted,
+ * and sent with the target's own model map and first-byte timeout.
  */
 class ForwardProxyEndToEndTest {
 
@@ -62,12 +77,24 @@ class ForwardProxyEndToEndTest {
   void forget() {
     proxy.upstream().received().clear();
     proxy.plainUpstream().received().clear();
+    proxy.llm().forgetReceived();
   }
 
   private ProxyClient.Response get(String host, String serverName, Map<String, String> headers)
       throws Exception {
     return client.https(host + ":443", ProxyClient.basic(proxy.token()), proxy.clientTls(),
         serverName, "GET", "/v1/user", headers);
+  }
+
+  private static ProxyClient.Response chat(String host, String placeholder, String model,
+      boolean stream) throws Exception {
+    String body = new JsonObject().put("model", model).put("stream", stream)
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user")
+            .put("content", "Say hi"))).encode();
+    String base = host.equals(FIRST_TARGET) ? "/api/v1" : "/v1"; // the targets' base paths
+    return client.https(host + ":443", ProxyClient.basic(proxy.token()), proxy.clientTls(), host,
+        "POST", base + "/chat/completions", Map.of("Authorization", "Bearer " + placeholder,
+            "Content-Type", "application/json"), body);
   }
 
   private static JsonObject auditOf(ProxyClient.Response response) throws Exception {
@@ -279,5 +306,88 @@ class ForwardProxyEndToEndTest {
     JsonObject audit = auditOf(answer[0]);
     assertEquals("CONNECT", audit.getString("method"));
     assertEquals("denied", audit.getString("decision"));
+  }
+
+  private static long nanoUsd(Object usd) {
+    return new BigDecimal(usd.toString()).movePointRight(9).setScale(0).longValueExact();
+  }
+
+  /** The subject's row of the budget once nothing is held any more (the call was settled). */
+  private static JsonObject settled(String budget, String subject) throws Exception {
+    Agent admin = new Agent(proxy.keyward().adminPort());
+    String token = proxy.installation().operatorToken("arthur", Role.AUDITOR).token();
+    return await().atMost(Duration.ofSeconds(20)).until(() -> {
+      HttpResponse<String> response = admin.get("/v1/budgets/usage", token);
+      assertEquals(200, response.statusCode(), response.body());
+      for (Object block : new JsonObject(response.body()).getJsonArray("budgets")) {
+        JsonObject budgetBlock = (JsonObject) block;
+        if (budgetBlock.getString("budget").equals(budget)) {
+          for (Object row : budgetBlock.getJsonArray("subjects")) {
+            if (((JsonObject) row).getString("subject").equals(subject)) {
+              return Optional.of((JsonObject) row);
+            }
+          }
+        }
+      }
+      return Optional.<JsonObject>empty();
+    }, row -> row.isPresent() && nanoUsd(row.get().getValue("held_usd")) == 0).orElseThrow();
+  }
+
+  @Test
+  void aStreamedCallToTheSecondTargetOfARouteIsMeteredAndChargedToItsBudget() throws Exception {
+    ProxyClient.Response response = chat(SECOND_TARGET, proxy.secondPlaceholder(), "gpt-5-mini",
+        true);
+    assertEquals(200, response.status(), response.everything());
+    assertTrue(response.body().contains("[DONE]"), response.body());
+    assertFalse(response.everything().contains(LLM_KEY));
+    JsonObject record = auditOf(response);
+    assertEquals("chain", record.getString("route"), record.encode());
+    assertEquals("second", record.getString("target"), record.encode());
+    assertEquals("second", record.getString("credential"));
+    JsonObject usage = record.getJsonObject("usage");
+    assertNotNull(usage, record.encode());
+    assertFalse(usage.getBoolean("estimated"), usage.encode());
+    long cost = nanoUsd(usage.getValue("cost_usd"));
+    assertTrue(cost > 0, usage.encode());
+    assertEquals(cost, nanoUsd(settled("second-daily", "credential:second")
+        .getValue("spent_usd")));
+  }
+
+  @Test
+  void theFirstTargetsModelMapIsAppliedToACallThroughIt() throws Exception {
+    ProxyClient.Response response = chat(FIRST_TARGET, proxy.firstPlaceholder(),
+        "openai/gpt-5-mini", false);
+    assertEquals(200, response.status(), response.everything());
+    List<FakeProvider.Received> received = proxy.llm().received();
+    assertEquals(1, received.size());
+    assertEquals("gpt-5-mini", new JsonObject(received.get(0).body()).getString("model"));
+    assertEquals("gpt-5-mini", response.headers().get("x-keyward-model"));
+    JsonObject record = auditOf(response);
+    assertEquals("chain", record.getString("route"));
+    assertEquals("first", record.getString("target"));
+  }
+
+  @Test
+  void aModelTheFirstTargetDoesNotServeIsRefused() throws Exception {
+    ProxyClient.Response response = chat(FIRST_TARGET, proxy.firstPlaceholder(), "gpt-5-mini",
+        false);
+    assertEquals(403, response.status(), response.everything());
+    assertEquals("model_not_allowed",
+        new JsonObject(response.body()).getJsonObject("error").getString("code"));
+    assertTrue(proxy.llm().received().isEmpty());
+    JsonObject record = auditOf(response);
+    assertEquals("denied", record.getString("decision"));
+    assertEquals("model_not_allowed", record.getString("code"));
+  }
+
+  @Test
+  void aCallThroughATargetWaitsOnlyItsFirstByteTimeout() throws Exception {
+    // The configured first-byte timeout is 5 minutes, longer than the client waits.
+    ProxyClient.Response response = chat(SLOW_TARGET, proxy.slowPlaceholder(), "gpt-5-mini",
+        false);
+    assertEquals(504, response.status(), response.everything());
+    assertEquals("upstream_timeout",
+        new JsonObject(response.body()).getJsonObject("error").getString("code"));
+    assertEquals("chain", auditOf(response).getString("route"));
   }
 }

@@ -33,7 +33,15 @@ import javax.net.ssl.TrustManagerFactory;
  *   <li>{@value #TUNNELLED}: no credential, allowed by an egress rule: tunnelled untouched;
  *   <li>{@value #UNLISTED}: nothing: refused;
  *   <li>{@value #PLAIN} on port 80: credential {@code plain}, which allows plain HTTP, on a second,
- *       plain-HTTP upstream.
+ *       plain-HTTP upstream;
+ *   <li>{@value #LLM}: credential {@code openai}, route {@code openai} to the fake provider;
+ *   <li>{@value #FIRST_TARGET} and {@value #SECOND_TARGET}: credentials {@code first} and {@code
+ *       second}, the targets of route {@code chain} (the first under {@code /api/v1}, mapping
+ *       {@code openai/gpt-5-mini} to {@code gpt-5-mini} and serving no other model; the second
+ *       under {@code /v1}), both the fake provider; the second's calls are counted by budget
+ *       {@code second-daily} ($5 a day);
+ *   <li>{@value #SLOW_TARGET}: credential {@code slow}, the third target of route {@code chain},
+ *       with a first-byte timeout of 1s, on an upstream that never answers.
  * </ul>
  * Clients trust {@link #bundle()}: Keyward's CA and the upstream's own certificate, nothing else.
  */
@@ -48,6 +56,10 @@ public final class ForwardProxyHarness implements AutoCloseable {
   /** An OpenAI-compatible API (the fake provider, over TLS), with a route that meters it. */
   public static final String LLM = "llm.tool.test";
   public static final String LLM_KEY = "sk-llm-0123456789abcdef0123456789";
+  /** The first and second targets of route {@code chain}. */
+  public static final String FIRST_TARGET = "first.chain.tool.test";
+  public static final String SECOND_TARGET = "second.chain.tool.test";
+  public static final String SLOW_TARGET = "slow.chain.tool.test";
   /** The request-header timeout (slowloris): a tunnel must outlive it. */
   public static final java.time.Duration HEADER_TIMEOUT = java.time.Duration.ofSeconds(2);
   public static final String KEY = "sk-forward-0123456789abcdef0123";
@@ -58,6 +70,7 @@ public final class ForwardProxyHarness implements AutoCloseable {
   private final Vertx vertx;
   private final RecordingUpstream upstream;
   private final RecordingUpstream plainUpstream;
+  private final RecordingUpstream silentUpstream;
   private final FakeProvider llm;
   private final GitHttpServer git;
   private final Path gitRoot;
@@ -69,6 +82,9 @@ public final class ForwardProxyHarness implements AutoCloseable {
   private final String otherPlaceholder;
   private final String plainPlaceholder;
   private final String llmPlaceholder;
+  private final String firstPlaceholder;
+  private final String secondPlaceholder;
+  private final String slowPlaceholder;
 
   private final Clock clock;
 
@@ -76,9 +92,11 @@ public final class ForwardProxyHarness implements AutoCloseable {
       throws Exception {
     this.clock = clock;
     vertx = Vertx.vertx();
-    TestTls tls = TestTls.selfSigned(dir, API, OTHER, GIT, TUNNELLED, LLM);
+    TestTls tls = TestTls.selfSigned(dir, API, OTHER, GIT, TUNNELLED, LLM, FIRST_TARGET,
+        SECOND_TARGET, SLOW_TARGET);
     upstream = RecordingUpstream.https(vertx, tls, false).respondWith(ForwardProxyHarness::echo);
     plainUpstream = RecordingUpstream.http(vertx).respondWith(ForwardProxyHarness::echo);
+    silentUpstream = RecordingUpstream.https(vertx, tls, false).respondWith(request -> { });
     int port = upstream.port();
     gitRoot = Files.createDirectories(dir.resolve("git-root"));
     Secrets.register(GIT_KEY);
@@ -108,18 +126,48 @@ public final class ForwardProxyHarness implements AutoCloseable {
           - id: openai
             allowed_domains: ["%6$s"]
             allow_addresses: ["127.0.0.1/32"]
+          - id: first
+            allowed_domains: ["%7$s"]
+            allow_addresses: ["127.0.0.1/32"]
+          - id: second
+            allowed_domains: ["%8$s"]
+            allow_addresses: ["127.0.0.1/32"]
+          - id: slow
+            allowed_domains: ["%9$s"]
+            allow_addresses: ["127.0.0.1/32"]
         routes:
           - name: openai
             upstream: https://%6$s/v1
             credential: openai
             api: openai
+          - name: chain
+            api: openai
+            targets:
+              - name: first
+                credential: first
+                upstream: https://%7$s/api/v1
+                model: {openai/gpt-5-mini: gpt-5-mini}
+              - name: second
+                credential: second
+                upstream: https://%8$s/v1
+              - name: slow
+                credential: slow
+                upstream: https://%9$s/v1
+                first_byte_timeout: 1s
         grants:
           - tenants: [acme]
-            credentials: [api, other, git, plain, openai]
+            credentials: [api, other, git, plain, openai, first, second, slow]
+        budgets:
+          - name: second-daily
+            scope: credential
+            credentials: [second]
+            usd: 5.00
+            period: daily
         egress:
           - allow: "%5$s"
             allow_addresses: ["127.0.0.1/32"]
-        """.formatted(API, OTHER, GIT, PLAIN, TUNNELLED, LLM));
+        """.formatted(API, OTHER, GIT, PLAIN, TUNNELLED, LLM, FIRST_TARGET, SECOND_TARGET,
+            SLOW_TARGET));
     installation.trust(tls).config(String.join("\n",
         "  connect_to:",
         "    - " + API + ":443=127.0.0.1:" + port,
@@ -129,11 +177,17 @@ public final class ForwardProxyHarness implements AutoCloseable {
         "    - " + UNLISTED + ":443=127.0.0.1:" + port,
         "    - " + PLAIN + ":80=127.0.0.1:" + plainUpstream.port(),
         "    - " + LLM + ":443=127.0.0.1:" + llm.port(),
+        "    - " + FIRST_TARGET + ":443=127.0.0.1:" + llm.port(),
+        "    - " + SECOND_TARGET + ":443=127.0.0.1:" + llm.port(),
+        "    - " + SLOW_TARGET + ":443=127.0.0.1:" + silentUpstream.port(),
         "forward_proxy:",
         "  listen: 127.0.0.1:0",
         forwardProxySettings,
         "limits:",
-        "  request_header_timeout: " + HEADER_TIMEOUT.toSeconds() + "s"));
+        "  request_header_timeout: " + HEADER_TIMEOUT.toSeconds() + "s",
+        "pricing:",
+        "  models:",
+        "    gpt-5-mini: {input: 0.25, output: 2.00, cached_input: 0.025}"));
     apiPlaceholder = installation.putCredential("acme", "api", KEY, List.of(API),
         Injection.bearer()).placeholder();
     otherPlaceholder = installation.putCredential("acme", "other", OTHER_KEY, List.of(OTHER),
@@ -144,6 +198,12 @@ public final class ForwardProxyHarness implements AutoCloseable {
         Injection.bearer()).placeholder();
     llmPlaceholder = installation.putCredential("acme", "openai", LLM_KEY, List.of(LLM),
         Injection.bearer()).placeholder();
+    firstPlaceholder = installation.putCredential("acme", "first", LLM_KEY,
+        List.of(FIRST_TARGET), Injection.bearer()).placeholder();
+    secondPlaceholder = installation.putCredential("acme", "second", LLM_KEY,
+        List.of(SECOND_TARGET), Injection.bearer()).placeholder();
+    slowPlaceholder = installation.putCredential("acme", "slow", LLM_KEY,
+        List.of(SLOW_TARGET), Injection.bearer()).placeholder();
     keyward = installation.start(clock);
     String caPem;
     try (Storage storage = installation.storage()) {
@@ -238,6 +298,18 @@ public final class ForwardProxyHarness implements AutoCloseable {
     return llmPlaceholder;
   }
 
+  public String firstPlaceholder() {
+    return firstPlaceholder;
+  }
+
+  public String secondPlaceholder() {
+    return secondPlaceholder;
+  }
+
+  public String slowPlaceholder() {
+    return slowPlaceholder;
+  }
+
   /** The git server behind {@value #GIT}. */
   public GitHttpServer git() {
     return git;
@@ -286,6 +358,7 @@ public final class ForwardProxyHarness implements AutoCloseable {
     } finally {
       upstream.close();
       plainUpstream.close();
+      silentUpstream.close();
       llm.close();
       git.close();
       vertx.close().toCompletionStage().toCompletableFuture().get();

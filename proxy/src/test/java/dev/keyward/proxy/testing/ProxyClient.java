@@ -70,6 +70,20 @@ public final class ProxyClient {
         java.time.Duration.ZERO);
   }
 
+  /** As {@link #https}, with a request body ({@code Content-Length} set). */
+  public Response https(String authority, String proxyAuthorization, SSLContext tls,
+      String serverName, String method, String path, Map<String, String> headers, String body)
+      throws IOException {
+    Response[] answer = new Response[1];
+    try (Socket tunnel = connect(authority, proxyAuthorization, answer)) {
+      if (answer[0].status() != 200) {
+        return answer[0];
+      }
+      return request(startTls(tunnel, authority, tls, serverName), method, path, authority,
+          headers, false, body.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
   /** As {@link #https}, the client pausing {@code pause} after the TLS handshake: a slow agent. */
   public Response https(String authority, String proxyAuthorization, SSLContext tls,
       String serverName, String method, String path, Map<String, String> headers,
@@ -176,6 +190,11 @@ public final class ProxyClient {
 
   private static Response request(Socket socket, String method, String target, String authority,
       Map<String, String> headers, boolean keepAlive) throws IOException {
+    return request(socket, method, target, authority, headers, keepAlive, null);
+  }
+
+  private static Response request(Socket socket, String method, String target, String authority,
+      Map<String, String> headers, boolean keepAlive, byte[] body) throws IOException {
     Map<String, String> all = new LinkedHashMap<>();
     all.put("Host", authority.endsWith(":443") ? authority.substring(0, authority.length() - 4)
         : authority);
@@ -183,10 +202,16 @@ public final class ProxyClient {
     if (!keepAlive) {
       all.put("Connection", "close");
     }
+    if (body != null) {
+      all.put("Content-Length", Integer.toString(body.length));
+    }
     StringBuilder head = new StringBuilder(method + " " + target + " HTTP/1.1\r\n");
     all.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
     OutputStream out = socket.getOutputStream();
     out.write(head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+    if (body != null) {
+      out.write(body);
+    }
     out.flush();
     return read(socket.getInputStream(), false);
   }
