@@ -8,7 +8,6 @@ import dev.keyward.policies.PolicyProblem;
 import dev.keyward.policies.PolicySet;
 import dev.keyward.proxy.PolicyReloader;
 import dev.keyward.proxy.audit.AuditFiles;
-import dev.keyward.proxy.audit.AuditRecord;
 import dev.keyward.proxy.budget.BudgetUsage;
 import dev.keyward.proxy.config.KeywardConfig;
 import dev.keyward.proxy.storage.Storage;
@@ -44,11 +43,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -349,55 +345,14 @@ public final class LocalOperations implements Operations {
 
   @Override
   public JsonArray auditReport(Instant since) throws OperationException {
-    Map<String, CredentialUse> uses = new TreeMap<>();
-    forEachAuditEntry(since, entry -> {
-      if (AuditRecord.TYPE.equals(entry.getString("type"))) {
-        String credential = entry.getString("credential");
-        uses.computeIfAbsent(credential == null ? "" : credential, c -> new CredentialUse())
-            .add(entry);
-      }
-    });
-    JsonArray report = new JsonArray();
-    uses.forEach((credential, use) -> report.add(use.toJson(credential)));
-    return report;
-  }
-
-  /** One credential's line in the audit report. */
-  private static final class CredentialUse {
-    final Map<String, Long> requestsByAgent = new TreeMap<>();
-    final Map<String, Long> decisions = new TreeMap<>();
-    final Set<Integer> versions = new TreeSet<>();
-    long requests;
-
-    void add(JsonObject entry) {
-      requests++;
-      requestsByAgent.merge(entry.getString("agent", ""), 1L, Long::sum);
-      decisions.merge(entry.getString("decision", ""), 1L, Long::sum);
-      int version = entry.getInteger("credential_version", 0);
-      if (version > 0) {
-        versions.add(version);
-      }
-    }
-
-    JsonObject toJson(String credential) {
-      JsonArray agents = new JsonArray();
-      requestsByAgent.forEach((agent, n) -> agents.add(
-          new JsonObject().put("agent", agent).put("requests", n)));
-      return new JsonObject()
-          .put("credential", credential.isEmpty() ? null : credential)
-          .put("requests", requests)
-          .put("allowed", decisions.getOrDefault("allowed", 0L))
-          .put("denied", decisions.getOrDefault("denied", 0L))
-          .put("would_deny", decisions.getOrDefault("would_deny", 0L))
-          .put("failed", decisions.getOrDefault("failed", 0L))
-          .put("agents", agents)
-          .put("versions", new JsonArray(new ArrayList<>(versions)));
-    }
+    AuditReport report = new AuditReport();
+    forEachAuditEntry(since, report::accept);
+    return report.toJson();
   }
 
   /**
-   * Calls {@code each} with every audit entry (request and admin records) since {@code since},
-   * oldest first, from this instance's files.
+   * Calls {@code each} with every audit entry (request, attempt and admin records) since {@code
+   * since}, oldest first, from this instance's files.
    */
   public void forEachAuditEntry(Instant since, java.util.function.Consumer<JsonObject> each)
       throws OperationException {

@@ -1,5 +1,6 @@
 package dev.keyward.proxy.audit;
 
+import dev.keyward.policies.DenyCode;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 
@@ -38,6 +39,21 @@ public record AttemptRecord(
     long firstByteMicros) implements AuditEntry {
 
   public static final String TYPE = "attempt";
+
+  /**
+   * How an attempt record counts as a key access, in the decisions of request records: {@code
+   * allowed} (served), {@code denied} (skipped by the policy or a budget: no key sent) or {@code
+   * failed} (sent and the upstream failed, or skipped for another reason: its circuit open, its
+   * key not stored).
+   */
+  public static String decision(JsonObject attempt) {
+    return switch (attempt.getString("outcome", "")) {
+      case "served" -> "allowed";
+      case "skipped" -> DenyCode.of(attempt.getString("code", "")).isPresent() ? "denied"
+          : "failed";
+      default -> "failed";
+    };
+  }
 
   @Override
   public JsonObject toJson() {

@@ -1,6 +1,5 @@
 package dev.keyward.proxy.console;
 
-import dev.keyward.policies.DenyCode;
 import dev.keyward.proxy.audit.AttemptRecord;
 import dev.keyward.proxy.audit.AuditRecord;
 import io.vertx.core.json.JsonObject;
@@ -75,12 +74,12 @@ public final class KeyAccessReport {
     };
   }
 
-  /** Skipped attempts sent no key: the policy or a budget refused them, or nothing was sent. */
+  /** A failed attempt sent its key; a skipped one sent none, refused or not. */
   private static Access attemptAccess(JsonObject attempt) {
-    return switch (attempt.getString("outcome", "")) {
-      case "served" -> Access.ALLOWED;
-      case "failed" -> Access.SENT_AND_FAILED;
-      default -> DenyCode.of(attempt.getString("code", "")).isPresent() ? Access.DENIED
+    return switch (AttemptRecord.decision(attempt)) {
+      case "allowed" -> Access.ALLOWED;
+      case "denied" -> Access.DENIED;
+      default -> "failed".equals(attempt.getString("outcome")) ? Access.SENT_AND_FAILED
           : Access.FAILED;
     };
   }
