@@ -20,8 +20,9 @@ public final class QuickStart {
         + " --agent my-agent --tenant default";
     String firstCall = demo
         ? String.join("\n",
-            "First call, no provider key needed: the `demo` route goes to Keyward's built-in fake",
-            "provider (OpenAI- and Anthropic-compatible, on loopback). In another terminal:",
+            "First call, no provider key needed: the `demo` route goes to Keyward's built-in",
+            "fake provider (OpenAI-, Anthropic- and Gemini-compatible, on loopback).",
+            "In another terminal:",
             "",
             "  curl -sS " + baseUrl + "/r/" + DemoProvider.ROUTE + "/chat/completions"
                 + " -H \"Authorization: Bearer $(" + tokenIssue + ")\""
