@@ -1,7 +1,6 @@
 package dev.keyward.proxy.admin;
 
 import dev.keyward.proxy.audit.AttemptRecord;
-import dev.keyward.proxy.audit.AuditRecord;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -23,11 +22,10 @@ final class AuditReport {
 
   /** Offers one audit entry (admin records and other types are ignored). */
   void accept(JsonObject entry) {
-    String type = entry.getString("type");
-    boolean attempt = AttemptRecord.TYPE.equals(type);
-    if (!attempt && !(AuditRecord.TYPE.equals(type) && entry.getInteger("attempts", 0) == 0)) {
+    if (!AttemptRecord.isKeyAccess(entry)) {
       return;
     }
+    boolean attempt = AttemptRecord.TYPE.equals(entry.getString("type"));
     String credential = entry.getString("credential");
     uses.computeIfAbsent(credential == null ? "" : credential, c -> new CredentialUse())
         .add(entry, attempt ? AttemptRecord.decision(entry) : entry.getString("decision", ""));

@@ -41,6 +41,17 @@ public record AttemptRecord(
   public static final String TYPE = "attempt";
 
   /**
+   * True for the audit entries that are key accesses: attempt records, and request records of
+   * calls without attempts (a call with targets is counted by its attempts; its request record
+   * names the answering attempt's credential and is not counted again).
+   */
+  public static boolean isKeyAccess(JsonObject entry) {
+    String type = entry.getString("type");
+    return TYPE.equals(type)
+        || AuditRecord.TYPE.equals(type) && entry.getInteger("attempts", 0) == 0;
+  }
+
+  /**
    * How an attempt record counts as a key access, in the decisions of request records: {@code
    * allowed} (served), {@code denied} (skipped by the policy or a budget: no key sent) or {@code
    * failed} (sent and the upstream failed, or skipped for another reason: its circuit open, its

@@ -1,7 +1,6 @@
 package dev.keyward.proxy.console;
 
 import dev.keyward.proxy.audit.AttemptRecord;
-import dev.keyward.proxy.audit.AuditRecord;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,11 +50,10 @@ public final class KeyAccessReport {
 
   /** Offers one audit entry (admin records and other types are ignored). */
   public void accept(JsonObject entry) {
-    String type = entry.getString("type");
-    boolean attempt = AttemptRecord.TYPE.equals(type);
-    if (!attempt && !(AuditRecord.TYPE.equals(type) && entry.getInteger("attempts", 0) == 0)) {
-      return; // a call with targets is counted by its attempt records
+    if (!AttemptRecord.isKeyAccess(entry)) {
+      return;
     }
+    boolean attempt = AttemptRecord.TYPE.equals(entry.getString("type"));
     String credential = entry.getString("credential", "");
     if (credential == null || credential.isEmpty()) {
       withoutCredential++;

@@ -142,7 +142,7 @@ public final class ReserveAndSettle implements Interceptor {
    * for a cut stream, never free). An attempt that never reached the upstream, or whose upstream
    * answered with an error (providers do not bill those), gives its reservation back. The worst
    * case is charged where the provider may have billed more than was metered: the upstream went
-   * silent after the request was sent, its answer was never metered, or it answered a whole body (not a stream: generated in
+   * silent after the request was sent, or it answered a whole body (not a stream: generated in
    * full before its head arrived) that failed on its way to the agent ({@code failed}).
    */
   private void settle(Call call, Attempt attempt, boolean failed) {
@@ -157,8 +157,8 @@ public final class ReserveAndSettle implements Interceptor {
       boolean wholeBodyLost = failed && !call.meter().eventStream()
           && attempt.upstreamStatus() / 100 == 2;
       gate.settle(decision, wholeBodyLost ? Charge.larger(metered, worstCase) : metered);
-    } else if (attempt.sentUpstream() && call.llmRequest() != null
-        && (attempt.upstreamStatus() == 0 || attempt.upstreamStatus() / 100 == 2)) {
+    } else if (attempt.sentUpstream() && attempt.upstreamStatus() == 0
+        && call.llmRequest() != null) {
       gate.settle(decision, worstCase);
     } else {
       gate.release(decision);
