@@ -342,7 +342,8 @@ public final class Keyward implements AutoCloseable {
   private static UpstreamCall upstreamCall(KeywardConfig config, Vertx vertx,
       UpstreamAddresses addresses) throws ConfigException {
     warmUpTls();
-    PoolOptions pool = new PoolOptions().setHttp1MaxSize(128).setHttp2MaxSize(8);
+    PoolOptions pool = new PoolOptions()
+        .setHttp1MaxSize(config.limits().maxUpstreamConnections()).setHttp2MaxSize(8);
     HttpClientOptions tls = clientOptions(config);
     if (config.http2()) {
       tls.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true);

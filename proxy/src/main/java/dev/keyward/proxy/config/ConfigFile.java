@@ -57,7 +57,7 @@ record ConfigFile(
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record Limits(String maxHeaderSize, String maxRequestBody, String requestHeaderTimeout,
-      String clientIdleTimeout, String maxRequestDuration) {}
+      String clientIdleTimeout, String maxRequestDuration, Integer maxUpstreamConnections) {}
 
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   record CredentialsCache(String ttl, String staleWindow) {}

@@ -72,12 +72,15 @@ public record KeywardConfig(
    * @param requestHeaderTimeout time to send complete request headers (slowloris)
    * @param clientIdleTimeout an agent connection with no bytes for this long is closed
    * @param maxRequestDuration no exchange lasts longer, streamed or not
+   * @param maxUpstreamConnections HTTP/1.1 connections open at once to one upstream (host and
+   *     port); a call streaming its answer holds one throughout, so this bounds the streams in
+   *     flight to one upstream, and calls beyond it wait for one up to the connect timeout
    */
   public record Limits(int maxHeaderSize, long maxRequestBody, Duration requestHeaderTimeout,
-      Duration clientIdleTimeout, Duration maxRequestDuration) {
+      Duration clientIdleTimeout, Duration maxRequestDuration, int maxUpstreamConnections) {
 
     public static final Limits DEFAULTS = new Limits(32 * 1024, 128L * 1024 * 1024,
-        Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofHours(1));
+        Duration.ofSeconds(10), Duration.ofMinutes(2), Duration.ofHours(1), 1024);
   }
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -316,7 +319,19 @@ public record KeywardConfig(
         duration(raw.clientIdleTimeout(), d.clientIdleTimeout(), "limits.client_idle_timeout",
             problems),
         duration(raw.maxRequestDuration(), d.maxRequestDuration(), "limits.max_request_duration",
-            problems));
+            problems),
+        upstreamConnections(raw.maxUpstreamConnections(), d.maxUpstreamConnections(), problems));
+  }
+
+  private static int upstreamConnections(Integer raw, int fallback, List<String> problems) {
+    if (raw == null) {
+      return fallback;
+    }
+    if (raw < 1 || raw > 65_536) {
+      problems.add("limits.max_upstream_connections must be between 1 and 65536, not " + raw);
+      return fallback;
+    }
+    return raw;
   }
 
   /**

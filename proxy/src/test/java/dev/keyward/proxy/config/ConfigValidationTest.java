@@ -37,6 +37,7 @@ class ConfigValidationTest {
       "tokens_refresh_interval.yaml  | 7  | tokens.refresh_interval must be longer than zero",
       "upstream_connect_to.yaml      | 7  | upstream.connect_to:",
       "limits_max_header_size.yaml   | 7  | limits.max_header_size must be between 9KiB",
+      "limits_max_upstream_connections.yaml | 8 | limits.max_upstream_connections must be between 1",
       "credentials_cache_window.yaml | 8  | must not be shorter than credentials_cache.ttl",
       "audit_max_file_size.yaml      | 8  | audit.max_file_size: '40XiB'",
       "admin_port.yaml               | 7  | admin.port must be 0-65535",

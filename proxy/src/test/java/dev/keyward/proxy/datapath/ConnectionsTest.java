@@ -3,11 +3,23 @@ package dev.keyward.proxy.datapath;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.http.HttpServerRequest;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
 import dev.keyward.proxy.testing.ProxyHarness;
 import dev.keyward.proxy.testing.RawHttp;
 import dev.keyward.proxy.testing.RecordingUpstream;
 import dev.keyward.proxy.testing.TestTls;
 import io.vertx.core.http.HttpVersion;
+import java.time.Duration;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,6 +87,40 @@ class ConnectionsTest {
       assertEquals(502, response.statusCode());
       assertTrue(response.body().contains("upstream_tls_error"), response.body());
       assertTrue(proxy.upstream().received().isEmpty());
+    }
+  }
+
+  /**
+   * A streamed LLM call holds its upstream connection for as long as it streams: hundreds of
+   * agents streaming at once through one HTTP/1.1 upstream each need a connection of their own,
+   * rather than waiting for one until the connect timeout refuses them.
+   */
+  @Test
+  void hundredsOfCallsHeldOpenAtOnceAllReachTheUpstream() throws Exception {
+    int calls = 200;
+    List<HttpServerRequest> held = new CopyOnWriteArrayList<>();
+    CountDownLatch arrived = new CountDownLatch(calls);
+    try (ProxyHarness proxy = ProxyHarness.start(dir, ProxyHarness.options()
+        .config("upstream:\n  connect_timeout: 60s\n"))) {
+      proxy.upstream().respondWith(request -> {
+        held.add(request);
+        arrived.countDown();
+      });
+      HttpClient agents = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+      for (int i = 0; i < calls; i++) {
+        answers.add(agents.sendAsync(proxy.agent().request("/r/local/chat")
+            .header("Authorization", "Bearer " + proxy.token()).timeout(Duration.ofMinutes(2))
+            .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+            HttpResponse.BodyHandlers.ofString()));
+      }
+      boolean all = arrived.await(60, TimeUnit.SECONDS);
+      held.forEach(request -> request.response().end("{}"));
+      assertTrue(all, (calls - arrived.getCount()) + " of " + calls
+          + " calls reached the upstream at once");
+      for (CompletableFuture<HttpResponse<String>> answer : answers) {
+        assertEquals(200, answer.get(60, TimeUnit.SECONDS).statusCode());
+      }
     }
   }
 }
