@@ -12,6 +12,9 @@ import dev.keyward.policies.ApplicableBudget;
 import dev.keyward.policies.Budget;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -19,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,6 +60,8 @@ final class BudgetLedger implements AutoCloseable {
   /** The journal is folded into a new snapshot when it grows past this. */
   static final long COMPACT_AT_BYTES = 4L << 20;
   private static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
+  /** A batch buffer larger than this is let go after its write. */
+  private static final int MAX_KEPT_BUFFER = 256 << 10;
 
   private final LedgerFiles files;
   private final Clock clock;
@@ -73,6 +79,14 @@ final class BudgetLedger implements AutoCloseable {
   private final JournalLine line = new JournalLine(pending);
   private Instant nextSweep;
   private boolean unsynced;
+  /** The journal bytes of the batch being written; kept between batches unless large. */
+  private ByteBuffer encoded = ByteBuffer.allocate(16 << 10);
+  private final CharsetEncoder utf8 = StandardCharsets.UTF_8.newEncoder()
+      .onMalformedInput(CodingErrorAction.REPLACE)
+      .onUnmappableCharacter(CodingErrorAction.REPLACE);
+  private Window minute;
+  /** Per budget's limits (by identity), its current money window; emptied by every sweep. */
+  private final Map<BudgetLimits, Optional<Window>> moneyWindows = new IdentityHashMap<>();
 
   private BudgetLedger(LedgerFiles files, Clock clock, Duration holdLease, BudgetCounters counts) {
     this.files = files;
@@ -135,12 +149,12 @@ final class BudgetLedger implements AutoCloseable {
     long nowMillis = now.toEpochMilli();
     sweepIfDue(now);
     List<Refusal> refusals = null;
-    Window minute = Window.minuteAt(now);
+    Window minute = minuteAt(now);
     for (ApplicableBudget applicable : budgets) {
       String name = applicable.name();
       String subject = applicable.subject();
       BudgetLimits limits = applicable.budget().limits();
-      Optional<Window> money = limits.moneyWindow(now);
+      Optional<Window> money = moneyWindow(limits, now);
       CounterTable.Counter spend = null;
       if (money.isPresent()) {
         String key = CounterKeys.money(name, subject, money.get());
@@ -175,7 +189,7 @@ final class BudgetLedger implements AutoCloseable {
       String name = applicable.name();
       String subject = applicable.subject();
       BudgetLimits limits = applicable.budget().limits();
-      Optional<Window> money = limits.moneyWindow(now);
+      Optional<Window> money = moneyWindow(limits, now);
       if (money.isPresent()) {
         settleable = true;
         String key = CounterKeys.money(name, subject, money.get());
@@ -211,6 +225,24 @@ final class BudgetLedger implements AutoCloseable {
       line.call("o", nextSeq).arg(id).arg(forgetAt);
     }
     return new Admission.Admitted(new Reservation(id, now, demand, holds));
+  }
+
+  /** This minute's window, computed once a minute rather than per request. */
+  private Window minuteAt(Instant now) {
+    if (minute == null || !minute.contains(now)) {
+      minute = Window.minuteAt(now);
+    }
+    return minute;
+  }
+
+  /** A budget's money window now, computed once per window rather than per request. */
+  private Optional<Window> moneyWindow(BudgetLimits limits, Instant now) {
+    Optional<Window> window = moneyWindows.get(limits);
+    if (window == null || window.isPresent() && !window.get().contains(now)) {
+      window = limits.moneyWindow(now);
+      moneyWindows.put(limits, window);
+    }
+    return window;
   }
 
   private void count(String key, long expiresAt, long delta) {
@@ -283,13 +315,17 @@ final class BudgetLedger implements AutoCloseable {
     if (pending.length() == 0) {
       return;
     }
-    ByteBuffer bytes = ByteBuffer.wrap(pending.toString().getBytes(StandardCharsets.UTF_8));
+    ByteBuffer bytes = encode();
     pending.setLength(0);
     try {
       files.append(bytes);
     } catch (IOException | RuntimeException e) {
       reload(e);
       throw e;
+    } finally {
+      if (encoded.capacity() > MAX_KEPT_BUFFER) {
+        encoded = ByteBuffer.allocate(16 << 10);
+      }
     }
     unsynced = true;
     if (files.journalSize() > COMPACT_AT_BYTES) {
@@ -301,6 +337,19 @@ final class BudgetLedger implements AutoCloseable {
             e.getMessage());
       }
     }
+  }
+
+  /** The pending lines as UTF-8, in a buffer reused from batch to batch. */
+  private ByteBuffer encode() {
+    int most = pending.length() * 3; // UTF-8 bytes per UTF-16 char, at most
+    if (encoded.capacity() < most) {
+      encoded = ByteBuffer.allocate(Math.max(most, 2 * encoded.capacity()));
+    }
+    encoded.clear();
+    utf8.reset();
+    utf8.encode(CharBuffer.wrap(pending), encoded, true);
+    utf8.flush(encoded);
+    return encoded.flip();
   }
 
   /** Reads memory back from the files after a failed write: they hold what was answered. */
@@ -364,6 +413,7 @@ final class BudgetLedger implements AutoCloseable {
     nextSweep = now.plus(SWEEP_EVERY);
     long nowMillis = now.toEpochMilli();
     table.dropExpired(nowMillis);
+    moneyWindows.clear(); // policies reloaded since leave their limits behind
     try {
       for (Map.Entry<String, CounterTable.Counter> entry : table.counters().entrySet()) {
         expireEndedLeases(entry.getKey(), entry.getValue(), nowMillis);
