@@ -10,17 +10,19 @@ import dev.keyward.llm.budget.Window;
 import dev.keyward.llm.budget.WorstCase;
 import dev.keyward.policies.ApplicableBudget;
 import dev.keyward.policies.Budget;
-import dev.keyward.proxy.budget.LedgerFiles.StoredCounter;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,22 +30,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The embedded store's counters: in memory, every change journaled to the data directory before
- * it is answered, so a restart (or a crash of the process) loses no spend. One lock makes
- * read-check-reserve atomic. Blocking (it writes files): {@link EmbeddedBudgetStore} runs it on
- * worker threads.
+ * The embedded store's decisions over its {@link CounterTable}, and the journal of their changes.
+ * Single-threaded, with no lock: one thread owns it ({@link EmbeddedBudgetStore}), so
+ * read-check-reserve is atomic because nothing else runs. A change is made in memory and its line
+ * added to the pending batch; {@link #commit} writes the batch in one write, and only then are
+ * its answers given, so a crash of the process loses nothing that was answered. When the write
+ * fails, memory is read back from the files, which then hold exactly what was answered.
  *
  * <p>Memory stays bounded: a counter is dropped once its window has closed and its retention
- * passed ({@link CounterKeys}); a sweep runs at most once a minute.
+ * passed ({@link CounterKeys}); a reservation is remembered only while it is open (admitted, not
+ * settled), and at most until it can no longer be settled ({@link #forgetAfter}); a sweep runs at
+ * most once a minute. The journal is folded into a snapshot at start, at close and every {@link
+ * #COMPACT_AT_BYTES}, so a start-up replays at most that much.
  *
  * <p>Holds that are never settled: each has a lease ({@code holdLease}, longer than the longest
  * request). When it ends, the hold is charged in full, as {@link Settlement} explains. At start,
  * every hold in the files belongs to a process that is gone (one process owns the directory), so
  * all are charged at once.
  *
- * <p>Settling is idempotent: the id of every settled (or released) reservation is remembered for
- * a hold lease after the settle, journaled like a counter, so a second settle of it changes
- * nothing, even after a restart.
+ * <p>Settling is idempotent: only an open reservation can be settled, and settling closes it, so
+ * a second settle (or release) of it changes nothing, even after a restart. A settle that comes
+ * after {@link #forgetAfter} finds it forgotten and changes nothing either: its hold was charged in
+ * full when its lease ended, and stays so (never less than was spent).
  */
 final class BudgetLedger implements AutoCloseable {
 
@@ -52,53 +60,39 @@ final class BudgetLedger implements AutoCloseable {
   /** The journal is folded into a new snapshot when it grows past this. */
   static final long COMPACT_AT_BYTES = 4L << 20;
   private static final Duration SWEEP_EVERY = Duration.ofMinutes(1);
-
-  /** One counter: spend (or requests, or tokens) in one window, and the holds on it. */
-  private static final class Counter {
-    long value;
-    long held;
-    long expiresAt;
-    /** Reservation id → {amount, lease end in epoch millis}; only money counters have holds. */
-    final Map<String, long[]> holds = new LinkedHashMap<>();
-
-    Counter(long expiresAt) {
-      this.expiresAt = expiresAt;
-    }
-
-    Counter copy() {
-      Counter c = new Counter(expiresAt);
-      c.value = value;
-      c.held = held;
-      holds.forEach((id, hold) -> c.holds.put(id, hold.clone()));
-      return c;
-    }
-
-    boolean hasLeaseEndedBy(long nowMillis) {
-      for (long[] hold : holds.values()) {
-        if (hold[1] <= nowMillis) {
-          return true;
-        }
-      }
-      return false;
-    }
-  }
+  /** A batch buffer larger than this is let go after its write. */
+  private static final int MAX_KEPT_BUFFER = 256 << 10;
 
   private final LedgerFiles files;
   private final Clock clock;
   private final Duration holdLease;
+  /** How long after its lease ends a reservation can still be settled: one more lease. */
+  private final Duration forgetAfter;
   private final BudgetCounters counts;
-  private final Map<String, Counter> counters = new HashMap<>();
-  /** Reservation id → when its settle may be forgotten (epoch millis). */
-  private final Map<String, Long> settled = new HashMap<>();
+  private CounterTable table = new CounterTable();
   private final String idPrefix;
   private long nextId;
+  /** The sequence number of the next journal line. */
+  private long nextSeq;
+  /** Lines made and not yet written. */
+  private final StringBuilder pending = new StringBuilder(4096);
+  private final JournalLine line = new JournalLine(pending);
   private Instant nextSweep;
   private boolean unsynced;
+  /** The journal bytes of the batch being written; kept between batches unless large. */
+  private ByteBuffer encoded = ByteBuffer.allocate(16 << 10);
+  private final CharsetEncoder utf8 = StandardCharsets.UTF_8.newEncoder()
+      .onMalformedInput(CodingErrorAction.REPLACE)
+      .onUnmappableCharacter(CodingErrorAction.REPLACE);
+  private Window minute;
+  /** Per budget's limits (by identity), its current money window; emptied by every sweep. */
+  private final Map<BudgetLimits, Optional<Window>> moneyWindows = new IdentityHashMap<>();
 
   private BudgetLedger(LedgerFiles files, Clock clock, Duration holdLease, BudgetCounters counts) {
     this.files = files;
     this.clock = clock;
     this.holdLease = holdLease;
+    this.forgetAfter = holdLease;
     this.counts = counts;
     this.idPrefix = Long.toString(new SecureRandom().nextLong() & Long.MAX_VALUE, 36) + "-";
     this.nextSweep = clock.instant();
@@ -115,7 +109,7 @@ final class BudgetLedger implements AutoCloseable {
     LedgerFiles files = LedgerFiles.open(dir, writer);
     try {
       BudgetLedger ledger = new BudgetLedger(files, clock, holdLease, counts);
-      ledger.load(files.read());
+      ledger.load();
       return ledger;
     } catch (IOException | RuntimeException e) {
       files.close();
@@ -123,170 +117,282 @@ final class BudgetLedger implements AutoCloseable {
     }
   }
 
-  private void load(List<StoredCounter> stored) throws IOException {
-    long now = clock.millis();
-    long orphans = 0;
-    for (StoredCounter s : stored) {
-      if (CounterKeys.isSettled(s.key())) {
-        if (s.expiresAtMillis() > now) {
-          settled.put(CounterKeys.settledId(s.key()), s.expiresAtMillis());
-        }
-        continue;
-      }
-      Counter c = new Counter(s.expiresAtMillis());
-      c.value = s.value();
-      c.held = s.held();
-      if (s.holds() != null) {
-        s.holds().forEach((id, hold) -> c.holds.put(id, hold.clone()));
-      }
-      counters.put(s.key(), c);
+  /**
+   * For tests: the table the files in {@code dir} hold, replayed as a start would, before the
+   * holds of the previous process are charged.
+   */
+  static CounterTable replay(Path dir) throws IOException {
+    try (LedgerFiles files = LedgerFiles.open(dir, LedgerFiles.JournalWriter.FILE)) {
+      CounterTable table = new CounterTable();
+      files.read(table);
+      return table;
     }
-    for (Iterator<Counter> it = counters.values().iterator(); it.hasNext(); ) {
-      Counter c = it.next();
-      for (long[] hold : c.holds.values()) {
-        c.value += hold[0];
-        c.held -= hold[0];
-        orphans++;
-      }
-      c.holds.clear();
-      if (c.expiresAt <= now) {
-        it.remove();
-      }
-    }
-    counts.holdsExpired(orphans);
-    files.compact(all());
   }
 
-  synchronized Admission reserve(List<ApplicableBudget> budgets, WorstCase demand)
-      throws IOException {
+  private void load() throws IOException {
+    nextSeq = files.read(table) + 1;
+    counts.holdsExpired(table.chargeAllHolds());
+    table.dropExpired(clock.millis());
+    files.compact(table, nextSeq - 1);
+  }
+
+  Admission reserve(List<ApplicableBudget> budgets, WorstCase demand) {
+    try {
+      return decide(budgets, demand);
+    } finally {
+      endLine(); // also after a bug's exception: the line holds what memory holds
+    }
+  }
+
+  private Admission decide(List<ApplicableBudget> budgets, WorstCase demand) {
     Instant now = clock.instant();
+    long nowMillis = now.toEpochMilli();
     sweepIfDue(now);
-    Change change = new Change();
-    List<Refusal> refusals = new ArrayList<>();
-    Window minute = Window.minuteAt(now);
+    List<Refusal> refusals = null;
+    Window minute = minuteAt(now);
     for (ApplicableBudget applicable : budgets) {
       String name = applicable.name();
       String subject = applicable.subject();
       BudgetLimits limits = applicable.budget().limits();
-      Optional<Window> money = limits.moneyWindow(now);
-      Counter spend = null;
+      Optional<Window> money = moneyWindow(limits, now);
+      CounterTable.Counter spend = null;
       if (money.isPresent()) {
         String key = CounterKeys.money(name, subject, money.get());
-        spend = change.read(key);
-        if (spend != null && spend.hasLeaseEndedBy(now.toEpochMilli())) {
-          spend = change.edit(key, spend.expiresAt);
-          change.expireLeases(spend, now.toEpochMilli());
+        spend = table.get(key);
+        if (spend != null) {
+          expireEndedLeases(key, spend, nowMillis);
         }
       }
-      Counter requests = change.read(CounterKeys.requests(name, subject, minute));
-      Counter tokens = change.read(CounterKeys.tokens(name, subject, minute));
+      CounterTable.Counter requests = limits.requestsPerMinute().isPresent()
+          ? table.get(CounterKeys.requests(name, subject, minute)) : null;
+      CounterTable.Counter tokens = limits.tokensPerMinute().isPresent()
+          ? table.get(CounterKeys.tokens(name, subject, minute)) : null;
       CounterState state = new CounterState(spend == null ? 0 : spend.value,
           spend == null ? 0 : spend.held, requests == null ? 0 : requests.value,
           tokens == null ? 0 : tokens.value);
-      refusals.addAll(BudgetCheck.check(name, subject, limits, state, demand, now));
+      List<Refusal> refused = BudgetCheck.check(name, subject, limits, state, demand, now);
+      if (!refused.isEmpty()) {
+        if (refusals == null) {
+          refusals = new ArrayList<>(refused.size());
+        }
+        refusals.addAll(refused);
+      }
     }
-    if (!refusals.isEmpty()) {
-      change.commit();
+    if (refusals != null) {
       return new Admission.Refused(Refusal.mostBinding(refusals));
     }
     String id = idPrefix + Long.toString(nextId++, 36);
-    long leaseEnd = now.plus(holdLease).toEpochMilli();
+    long leaseEnd = nowMillis + holdLease.toMillis();
     List<Reservation.Hold> holds = new ArrayList<>(budgets.size());
+    boolean settleable = false;
     for (ApplicableBudget applicable : budgets) {
       String name = applicable.name();
       String subject = applicable.subject();
       BudgetLimits limits = applicable.budget().limits();
-      Optional<Window> money = limits.moneyWindow(now);
+      Optional<Window> money = moneyWindow(limits, now);
       if (money.isPresent()) {
-        Counter spend = change.edit(CounterKeys.money(name, subject, money.get()),
-            CounterKeys.moneyExpiry(money.get(), holdLease).toEpochMilli());
-        spend.held += demand.nanoUsd();
-        spend.holds.put(id, new long[] {demand.nanoUsd(), leaseEnd});
+        settleable = true;
+        String key = CounterKeys.money(name, subject, money.get());
+        long expiresAt = CounterKeys.moneyExpiry(money.get(), holdLease).toEpochMilli();
+        if (demand.nanoUsd() != 0) {
+          table.hold(key, expiresAt, id, demand.nanoUsd(), leaseEnd);
+          line.call("h", nextSeq).arg(key).arg(expiresAt).arg(id).arg(demand.nanoUsd())
+              .arg(leaseEnd);
+        } else {
+          // A hold of nothing settles as no hold (Settlement.spendDelta): only the counter the
+          // settle adds to must exist.
+          CounterTable.Counter spend = table.get(key);
+          if (spend == null || spend.expiresAt < expiresAt) {
+            count(key, expiresAt, 0);
+          }
+        }
       }
       long minuteExpiry = CounterKeys.minuteExpiry(minute).toEpochMilli();
       if (limits.requestsPerMinute().isPresent()) {
-        change.edit(CounterKeys.requests(name, subject, minute), minuteExpiry).value++;
+        count(CounterKeys.requests(name, subject, minute), minuteExpiry, 1);
       }
       Optional<Window> tokenMinute = Optional.empty();
       if (limits.tokensPerMinute().isPresent()) {
-        Counter tokens = change.edit(CounterKeys.tokens(name, subject, minute), minuteExpiry);
-        tokens.value = saturatingAdd(tokens.value, demand.tokens());
+        settleable = true;
+        count(CounterKeys.tokens(name, subject, minute), minuteExpiry, demand.tokens());
         tokenMinute = Optional.of(minute);
       }
       holds.add(new Reservation.Hold(name, subject, money, tokenMinute));
     }
-    change.commit();
+    if (settleable) {
+      long forgetAt = leaseEnd + forgetAfter.toMillis();
+      table.open(id, forgetAt);
+      line.call("o", nextSeq).arg(id).arg(forgetAt);
+    }
     return new Admission.Admitted(new Reservation(id, now, demand, holds));
   }
 
-  synchronized void settle(Reservation reservation, Charge charge) throws IOException {
-    long now = clock.millis();
-    Long settledUntil = settled.get(reservation.id());
-    if (settledUntil != null && settledUntil > now) {
+  /** This minute's window, computed once a minute rather than per request. */
+  private Window minuteAt(Instant now) {
+    if (minute == null || !minute.contains(now)) {
+      minute = Window.minuteAt(now);
+    }
+    return minute;
+  }
+
+  /** A budget's money window now, computed once per window rather than per request. */
+  private Optional<Window> moneyWindow(BudgetLimits limits, Instant now) {
+    Optional<Window> window = moneyWindows.get(limits);
+    if (window == null || window.isPresent() && !window.get().contains(now)) {
+      window = limits.moneyWindow(now);
+      moneyWindows.put(limits, window);
+    }
+    return window;
+  }
+
+  private void count(String key, long expiresAt, long delta) {
+    table.count(key, expiresAt, delta);
+    line.call("c", nextSeq).arg(key).arg(expiresAt).arg(delta);
+  }
+
+  /**
+   * Replaces the reservation's holds by {@code charge}; changes nothing when the reservation is
+   * not open (settled or released already, or forgotten).
+   */
+  void settle(Reservation reservation, Charge charge) {
+    String id = reservation.id();
+    if (!table.close(id)) {
       return;
     }
-    Change change = new Change();
-    change.settled(reservation.id(), now + holdLease.toMillis());
+    try {
+      settleOpen(id, reservation, charge);
+    } finally {
+      endLine();
+    }
+  }
+
+  private void settleOpen(String id, Reservation reservation, Charge charge) {
+    line.call("x", nextSeq).arg(id);
     WorstCase demand = reservation.demand();
     for (Reservation.Hold hold : reservation.holds()) {
       if (hold.moneyWindow().isPresent()) {
         String key = CounterKeys.money(hold.budget(), hold.subject(), hold.moneyWindow().get());
-        Counter spend = change.editExisting(key);
-        if (spend != null) {
-          long[] held = spend.holds.remove(reservation.id());
-          if (held != null) {
-            spend.held -= held[0];
-          }
-          spend.value = Math.max(0, spend.value
-              + Settlement.spendDelta(held != null, demand.nanoUsd(), charge.nanoUsd()));
+        if (table.settleMoney(key, id, demand.nanoUsd(), charge.nanoUsd())) {
+          line.call("m", nextSeq).arg(key).arg(id).arg(demand.nanoUsd()).arg(charge.nanoUsd());
         }
       }
       if (hold.tokenMinute().isPresent()) {
-        Counter tokens = change.editExisting(
-            CounterKeys.tokens(hold.budget(), hold.subject(), hold.tokenMinute().get()));
-        if (tokens != null) {
-          tokens.value = Math.max(0, tokens.value
-              + Settlement.tokensDelta(demand.tokens(), charge.tokens()));
+        String key = CounterKeys.tokens(hold.budget(), hold.subject(), hold.tokenMinute().get());
+        long delta = Settlement.tokensDelta(demand.tokens(), charge.tokens());
+        if (table.adjust(key, delta)) {
+          line.call("a", nextSeq).arg(key).arg(delta);
         }
       }
     }
-    change.commit();
   }
 
-  synchronized List<BudgetUsage> usage(List<Budget> budgets) throws IOException {
+  List<BudgetUsage> usage(List<Budget> budgets) {
     Instant now = clock.instant();
     sweepIfDue(now);
-    UsageTable table = new UsageTable(budgets, now);
-    counters.forEach((key, c) -> {
-      UsageTable.Cell cell = table.cell(key);
+    UsageTable usage = new UsageTable(budgets, now);
+    table.counters().forEach((key, c) -> {
+      UsageTable.Cell cell = usage.cell(key);
       if (cell != null) {
-        table.put(cell, c.value, c.held);
+        usage.put(cell, c.value, c.held);
       }
     });
-    return table.rows();
+    return usage.rows();
+  }
+
+  /** True when changes are waiting for {@link #commit}. */
+  boolean hasPending() {
+    return pending.length() > 0;
+  }
+
+  /**
+   * Writes the changes made since the last commit, in one write; then folds the journal into a
+   * snapshot when it has grown past {@link #COMPACT_AT_BYTES}.
+   *
+   * @throws IOException when the write failed: the changes are undone (memory is read back from
+   *     the files), and none of them may be answered as made
+   */
+  void commit() throws IOException {
+    if (pending.length() == 0) {
+      return;
+    }
+    ByteBuffer bytes = encode();
+    pending.setLength(0);
+    try {
+      files.append(bytes);
+    } catch (IOException | RuntimeException e) {
+      reload(e);
+      throw e;
+    } finally {
+      if (encoded.capacity() > MAX_KEPT_BUFFER) {
+        encoded = ByteBuffer.allocate(16 << 10);
+      }
+    }
+    unsynced = true;
+    if (files.journalSize() > COMPACT_AT_BYTES) {
+      try {
+        files.compact(table, nextSeq - 1);
+        unsynced = false;
+      } catch (IOException e) {
+        LOG.warn("cannot fold the budget journal into a snapshot; will try again: {}",
+            e.getMessage());
+      }
+    }
+  }
+
+  /** The pending lines as UTF-8, in a buffer reused from batch to batch. */
+  private ByteBuffer encode() {
+    int most = pending.length() * 3; // UTF-8 bytes per UTF-16 char, at most
+    if (encoded.capacity() < most) {
+      encoded = ByteBuffer.allocate(Math.max(most, 2 * encoded.capacity()));
+    }
+    encoded.clear();
+    utf8.reset();
+    utf8.encode(CharBuffer.wrap(pending), encoded, true);
+    utf8.flush(encoded);
+    return encoded.flip();
+  }
+
+  /** Reads memory back from the files after a failed write: they hold what was answered. */
+  private void reload(Exception cause) throws IOException {
+    CounterTable read = new CounterTable();
+    try {
+      files.read(read);
+    } catch (IOException e) {
+      e.addSuppressed(cause);
+      throw new IOException("the budget journal could not be written, nor read back: "
+          + e.getMessage(), e);
+    }
+    table = read;
   }
 
   /** Forces the journal to the disk (a power loss then keeps it too). */
-  synchronized void sync() throws IOException {
+  void sync() throws IOException {
     if (unsynced) {
       files.sync();
       unsynced = false;
     }
   }
 
-  synchronized int counterCount() {
-    return counters.size();
+  int counterCount() {
+    return table.counters().size();
   }
 
-  synchronized int settledCount() {
-    return settled.size();
+  /** Reservations remembered: those open, awaiting their settle. */
+  int openCount() {
+    return table.openCount();
+  }
+
+  /** For tests: the whole table, as text. */
+  String describe() {
+    return table.describe();
   }
 
   /** Writes a last snapshot and lets go of the directory. */
   @Override
-  public synchronized void close() throws IOException {
+  public void close() throws IOException {
     try {
-      files.compact(all());
+      commit();
+      files.compact(table, nextSeq - 1);
     } finally {
       files.close();
     }
@@ -296,126 +402,40 @@ final class BudgetLedger implements AutoCloseable {
    * Lets go of the files as a killed process would: no last snapshot, the journal as written.
    * For tests of what a crash keeps.
    */
-  synchronized void abandonForTest() throws IOException {
+  void abandonForTest() throws IOException {
     files.close();
   }
 
-  private void sweepIfDue(Instant now) throws IOException {
+  private void sweepIfDue(Instant now) {
     if (now.isBefore(nextSweep)) {
       return;
     }
     nextSweep = now.plus(SWEEP_EVERY);
     long nowMillis = now.toEpochMilli();
-    counters.values().removeIf(c -> c.expiresAt <= nowMillis);
-    settled.values().removeIf(until -> until <= nowMillis);
-    Change change = new Change();
-    for (Map.Entry<String, Counter> entry : counters.entrySet()) {
-      if (entry.getValue().hasLeaseEndedBy(nowMillis)) {
-        change.expireLeases(change.edit(entry.getKey(), entry.getValue().expiresAt), nowMillis);
+    table.dropExpired(nowMillis);
+    moneyWindows.clear(); // policies reloaded since leave their limits behind
+    try {
+      for (Map.Entry<String, CounterTable.Counter> entry : table.counters().entrySet()) {
+        expireEndedLeases(entry.getKey(), entry.getValue(), nowMillis);
       }
-    }
-    change.commit();
-  }
-
-  /**
-   * One change to the counters: edited copies of the counters it touches, journaled and only then
-   * swapped in. A change whose journal write fails leaves memory as it was, so what the process
-   * answered and what a restart finds never disagree.
-   */
-  private final class Change {
-    private final Map<String, Counter> staged = new LinkedHashMap<>();
-    private long expiredHolds;
-    private String settledId;
-    private long settledUntil;
-
-    /** The counter as this change sees it; not to be modified. */
-    Counter read(String key) {
-      Counter c = staged.get(key);
-      return c != null ? c : counters.get(key);
-    }
-
-    /** A copy to modify, created when missing, living at least until {@code expiresAt}. */
-    Counter edit(String key, long expiresAt) {
-      Counter c = staged.computeIfAbsent(key, k -> {
-        Counter live = counters.get(k);
-        return live == null ? new Counter(expiresAt) : live.copy();
-      });
-      c.expiresAt = Math.max(c.expiresAt, expiresAt);
-      return c;
-    }
-
-    /** A copy to modify, or null when the counter is gone (its window expired). */
-    Counter editExisting(String key) {
-      Counter live = read(key);
-      return live == null ? null : edit(key, live.expiresAt);
-    }
-
-    /** Remembers that reservation {@code id} is settled, until {@code until}. */
-    void settled(String id, long until) {
-      settledId = id;
-      settledUntil = until;
-    }
-
-    /** Charges the holds of {@code c} (a staged copy) whose lease ended. */
-    void expireLeases(Counter c, long nowMillis) {
-      for (Iterator<long[]> it = c.holds.values().iterator(); it.hasNext(); ) {
-        long[] hold = it.next();
-        if (hold[1] <= nowMillis) {
-          c.held -= hold[0];
-          c.value += hold[0];
-          it.remove();
-          expiredHolds++;
-        }
-      }
-    }
-
-    void commit() throws IOException {
-      if (staged.isEmpty() && settledId == null) {
-        return;
-      }
-      List<StoredCounter> changed = new ArrayList<>(staged.size() + 1);
-      staged.forEach((key, c) -> changed.add(stored(key, c)));
-      if (settledId != null) {
-        changed.add(settledMarker(settledId, settledUntil));
-      }
-      files.append(changed);
-      counters.putAll(staged);
-      if (settledId != null) {
-        settled.put(settledId, settledUntil);
-      }
-      counts.holdsExpired(expiredHolds);
-      unsynced = true;
-      if (files.journalSize() > COMPACT_AT_BYTES) {
-        try {
-          files.compact(all());
-          unsynced = false;
-        } catch (IOException e) {
-          LOG.warn("cannot fold the budget journal into a snapshot; will try again: {}",
-              e.getMessage());
-        }
-      }
+    } finally {
+      endLine();
     }
   }
 
-  private List<StoredCounter> all() {
-    List<StoredCounter> all = new ArrayList<>(counters.size() + settled.size());
-    counters.forEach((key, c) -> all.add(stored(key, c)));
-    settled.forEach((id, until) -> all.add(settledMarker(id, until)));
-    return all;
+  /** Charges the holds of one counter whose lease ended, into the current line. */
+  private void expireEndedLeases(String key, CounterTable.Counter c, long nowMillis) {
+    List<String> ended = CounterTable.endedLeases(c, nowMillis);
+    for (String id : ended) {
+      table.expire(key, id);
+      line.call("e", nextSeq).arg(key).arg(id);
+    }
+    counts.holdsExpired(ended.size());
   }
 
-  private static StoredCounter settledMarker(String id, long until) {
-    return new StoredCounter(CounterKeys.settled(id), 0, 0, until, Map.of());
-  }
-
-  private static StoredCounter stored(String key, Counter c) {
-    Map<String, long[]> holds = new LinkedHashMap<>();
-    c.holds.forEach((id, hold) -> holds.put(id, hold.clone()));
-    return new StoredCounter(key, c.value, c.held, c.expiresAt, holds);
-  }
-
-  private static long saturatingAdd(long a, long b) {
-    long sum = a + b;
-    return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+  private void endLine() {
+    if (line.end()) {
+      nextSeq++;
+    }
   }
 }

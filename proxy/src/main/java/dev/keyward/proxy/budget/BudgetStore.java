@@ -28,9 +28,9 @@ public interface BudgetStore {
   /**
    * Replaces the reservation's holds by what the call was metered at. For a stream cut before its
    * usage arrived, {@code charge} is the meter's estimate, never nothing. Settling twice, or a
-   * reservation whose hold already expired, counts the charge once: the store remembers a settled
-   * reservation for at least a hold lease, and a second settle (or release) within it changes
-   * nothing.
+   * reservation whose hold already expired, counts the charge once: a second settle (or release)
+   * changes nothing. A settle may come as late as a hold lease after the hold expired (two leases
+   * after the reservation); a later one may be ignored, leaving the hold charged in full.
    */
   Future<Void> settle(Reservation reservation, Charge charge);
 

@@ -35,7 +35,7 @@ public final class BudgetStores {
   public static BudgetStore open(Vertx vertx, BudgetsConfig config, Clock clock,
       BudgetCounters counters) throws IOException {
     if (config.store() == BudgetsConfig.Store.EMBEDDED) {
-      return EmbeddedBudgetStore.open(vertx, config.dir(), clock, config.holdLease(), counters);
+      return EmbeddedBudgetStore.open(config.dir(), clock, config.holdLease(), counters);
     }
     BudgetsConfig.Redis redis = config.redis().orElseThrow(
         () -> new IllegalArgumentException("budgets.store is redis but budgets.redis is not set"));

@@ -10,8 +10,9 @@ import java.time.Instant;
  * {@code <budget>:<subject>:rpm-<minute>} and {@code …:tpm-<minute>}. Redis prefixes them with
  * {@code kw:budget:}. A new window is a new key, so no one ever resets a counter; old keys expire.
  *
- * <p>A settled reservation is remembered as {@code _settled:<reservation>}: budget names start
- * with a letter or digit, so no counter key (nor a budget's usage scan) can meet it.
+ * <p>Redis remembers a settled reservation as {@code _settled:<reservation>} (and the embedded
+ * store's snapshots of the first format did): budget names start with a letter or digit, so no
+ * counter key (nor a budget's usage scan) can meet it.
  */
 final class CounterKeys {
 
@@ -46,10 +47,6 @@ final class CounterKeys {
 
   static boolean isSettled(String key) {
     return key.startsWith(SETTLED_PREFIX);
-  }
-
-  static String settledId(String key) {
-    return key.substring(SETTLED_PREFIX.length());
   }
 
   /** When a money window's counter may go. */

@@ -14,16 +14,18 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The embedded budget store's files in its directory: a snapshot ({@code budgets.json}, replaced
- * atomically), a journal of changes since ({@code budgets.journal}, one JSON line per change,
- * appended), and a lock file that keeps a second process out. Each journal line holds the whole
- * new state of every counter the change touched, so replaying lines in order is idempotent: a
- * line already contained in the snapshot sets a counter to a state it reaches again.
+ * atomically), a journal of changes since ({@code budgets.journal}, one line per change, {@link
+ * JournalLine}, appended a batch at a time), and a lock file that keeps a second process out. The
+ * snapshot names the last journal line it holds, so a journal left behind by a crash between
+ * writing the snapshot and emptying the journal is not applied twice.
+ *
+ * <p>Journals of the first format (each line the whole new state of the counters it touched,
+ * with a snapshot of format 1) are still read, so an upgrade keeps its spend.
  */
 final class LedgerFiles implements AutoCloseable {
 
@@ -39,8 +41,17 @@ final class LedgerFiles implements AutoCloseable {
       @JsonProperty("expires_at") long expiresAtMillis,
       @JsonProperty("holds") Map<String, long[]> holds) {}
 
+  /**
+   * @param seq the last journal line it holds (format 2)
+   * @param open the open reservations and when they may be forgotten (format 2)
+   */
   record Snapshot(@JsonProperty("format") int format,
-      @JsonProperty("counters") List<StoredCounter> counters) {}
+      @JsonProperty("seq") long seq,
+      @JsonProperty("counters") List<StoredCounter> counters,
+      @JsonProperty("open") Map<String, Long> open) {}
+
+  /** Snapshots written now; format 1 had whole counters in its journal and no sequence. */
+  static final int FORMAT = 2;
 
   /** How the journal's bytes are written; tests inject one that fails part-way, as a full disk. */
   @FunctionalInterface
@@ -95,34 +106,61 @@ final class LedgerFiles implements AutoCloseable {
     return new LedgerFiles(dir, channel, lock, writer);
   }
 
-  /** The stored counters: the snapshot, then the journal replayed over it. */
-  List<StoredCounter> read() throws IOException {
-    List<StoredCounter> counters = new ArrayList<>();
+  /**
+   * Reads the snapshot into {@code table}, then replays the journal over it. A last line without
+   * its newline is a write cut by a crash, and is ignored.
+   *
+   * @return the sequence number of the last line read (or of the snapshot)
+   */
+  long read(CounterTable table) throws IOException {
+    Snapshot snapshot = null;
     try {
-      Snapshot snapshot = JSON.readValue(Files.readAllBytes(dir.resolve(SNAPSHOT)), Snapshot.class);
-      counters.addAll(snapshot.counters());
+      snapshot = JSON.readValue(Files.readAllBytes(dir.resolve(SNAPSHOT)), Snapshot.class);
     } catch (NoSuchFileException e) {
       // a new directory
     } catch (IOException e) {
       throw new IOException("the budget snapshot " + dir.resolve(SNAPSHOT) + " is unreadable: "
           + e.getMessage(), e);
     }
+    boolean firstFormat = snapshot == null || snapshot.format() < FORMAT;
+    long seq = snapshot == null ? 0 : snapshot.seq();
+    if (snapshot != null) {
+      for (StoredCounter s : snapshot.counters()) {
+        if (!CounterKeys.isSettled(s.key())) { // format 1 remembered settled reservations
+          table.restore(s);
+        }
+      }
+      if (snapshot.open() != null) {
+        snapshot.open().forEach(table::open);
+      }
+    }
     byte[] journalBytes;
     try {
       journalBytes = Files.readAllBytes(dir.resolve(JOURNAL));
     } catch (NoSuchFileException e) {
-      return counters;
+      return seq;
     }
     String[] lines = new String(journalBytes, StandardCharsets.UTF_8).split("\n", -1);
+    long after = seq;
     for (int i = 0; i < lines.length; i++) {
       if (lines[i].isEmpty()) {
         continue;
       }
       boolean last = i == lines.length - 1; // no newline after it: a write cut by a crash
       try {
-        StoredCounter[] line = JSON.readValue(lines[i], StoredCounter[].class);
-        if (!last) {
-          counters.addAll(List.of(line));
+        if (JournalLine.isDelta(lines[i])) {
+          if (!last) {
+            seq = Math.max(seq, JournalLine.replay(lines[i], after, table));
+          }
+        } else {
+          StoredCounter[] line = JSON.readValue(lines[i], StoredCounter[].class);
+          if (!last && firstFormat) {
+            for (StoredCounter s : line) {
+              if (!CounterKeys.isSettled(s.key())) {
+                table.restore(s);
+              }
+            }
+          }
         }
       } catch (IOException e) {
         if (!last) {
@@ -131,15 +169,16 @@ final class LedgerFiles implements AutoCloseable {
         }
       }
     }
-    return counters;
+    return seq;
   }
 
   /**
-   * Appends one change; the bytes reach the OS before this returns (a process crash keeps them).
-   * When the write fails part-way (a full disk), the journal is cut back to where it was: the
-   * change is all there or not at all, and the next line starts on a line of its own.
+   * Appends a batch of whole lines in one write; the bytes reach the OS before this returns (a
+   * process crash keeps them). When the write fails part-way (a full disk), the journal is cut
+   * back to where it was: the batch is all there or not at all, and the next line starts on a
+   * line of its own.
    */
-  void append(List<StoredCounter> changed) throws IOException {
+  void append(ByteBuffer buffer) throws IOException {
     if (journal == null) {
       journal = FileChannel.open(dir.resolve(JOURNAL), StandardOpenOption.CREATE,
           StandardOpenOption.WRITE, StandardOpenOption.APPEND);
@@ -148,8 +187,6 @@ final class LedgerFiles implements AutoCloseable {
       journal.truncate(cutTo);
       cutTo = -1;
     }
-    byte[] json = JSON.writeValueAsBytes(changed);
-    ByteBuffer buffer = ByteBuffer.allocate(json.length + 1).put(json).put((byte) '\n').flip();
     long before = journal.size();
     try {
       while (buffer.hasRemaining()) {
@@ -177,9 +214,14 @@ final class LedgerFiles implements AutoCloseable {
     }
   }
 
-  /** Writes a snapshot of every counter, then empties the journal it contains. */
-  void compact(List<StoredCounter> all) throws IOException {
-    AtomicFiles.write(dir.resolve(SNAPSHOT), JSON.writeValueAsBytes(new Snapshot(1, all)));
+  /**
+   * Writes a snapshot of every counter and open reservation, then empties the journal it holds.
+   *
+   * @param seq the last journal line the table holds
+   */
+  void compact(CounterTable table, long seq) throws IOException {
+    AtomicFiles.write(dir.resolve(SNAPSHOT), JSON.writeValueAsBytes(
+        new Snapshot(FORMAT, seq, table.stored(), table.openReservations())));
     if (journal != null) {
       journal.truncate(0);
       cutTo = -1;
