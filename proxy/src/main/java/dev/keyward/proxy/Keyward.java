@@ -46,6 +46,7 @@ import dev.keyward.proxy.stage.ReplayableBody;
 import dev.keyward.proxy.stage.ReserveAndSettle;
 import dev.keyward.proxy.stage.UnsealAndInject;
 import dev.keyward.proxy.storage.Storage;
+import dev.keyward.proxy.tokens.NewTokenVerifications;
 import dev.keyward.proxy.tokens.TokenEndpoints;
 import dev.keyward.proxy.tokens.TokenState;
 import dev.keyward.token.AgentRegistry;
@@ -213,7 +214,7 @@ public final class Keyward implements AutoCloseable {
       TargetRouter router = new TargetRouter(clock, config.pricing(), config.routing(),
           metrics);
       Pipeline pipeline = pipeline(config, vertx, policies, upstream, router, requestPath(config,
-          recordOutcome, new Authenticate(verifier),
+          recordOutcome, new Authenticate(verifier, newTokenVerifications(verifier, resources)),
           new ResolveTarget(config.limits().maxRequestBody()), cache, budgets, metrics));
       SlowClientGuard slowClients =
           new SlowClientGuard(vertx, config.limits().requestHeaderTimeout());
@@ -273,6 +274,15 @@ public final class Keyward implements AutoCloseable {
     long reloadMillis = config.policyReloadInterval().toMillis();
     background.scheduleWithFixedDelay(reloader::reload, reloadMillis, reloadMillis,
         TimeUnit.MILLISECONDS);
+  }
+
+  /** Signature checks of new platform tokens, on their own threads (never an event loop). */
+  private static NewTokenVerifications newTokenVerifications(TokenVerifier verifier,
+      Deque<AutoCloseable> resources) {
+    ExecutorService checks = Executors.newFixedThreadPool(NewTokenVerifications.DEFAULT_THREADS,
+        daemonThreads("keyward-token-verify"));
+    resources.push(checks::shutdownNow);
+    return new NewTokenVerifications(verifier, checks, NewTokenVerifications.DEFAULT_MAX_PENDING);
   }
 
   /** Sealed credentials in memory; store reads and KEK calls on their own threads. */
