@@ -87,9 +87,21 @@ public final class TokenVerifier {
    * @throws TokenRejectedException with the first reason the token is not acceptable
    */
   public PlatformToken verify(String token) throws TokenRejectedException {
+    return verify(token, true);
+  }
+
+  /**
+   * As {@link #verify}, for a token {@link #verifyCached} has just not found: its cache lookup
+   * (another thread may have cached the token since) is not counted again in {@link #cacheStats}.
+   */
+  public PlatformToken verifyUncached(String token) throws TokenRejectedException {
+    return verify(token, false);
+  }
+
+  private PlatformToken verify(String token, boolean countLookup) throws TokenRejectedException {
     checkSize(token);
     String key = VerifiedTokenCache.key(token);
-    PlatformToken claims = cache.get(key);
+    PlatformToken claims = countLookup ? cache.get(key) : cache.peek(key);
     if (claims == null) {
       PublicKeys current = keys;
       claims = claims(verifyJwt(token, TokenIssuer.TOKEN_TYPE, TokenIssuer.AUDIENCE, validator,

@@ -270,6 +270,16 @@ class TokenVerifierTest {
   }
 
   @Test
+  void aNewTokenLookedUpThenVerifiedCountsOneMiss() throws Exception {
+    String token = issue().token();
+    assertEquals(null, verifier.verifyCached(token));
+    verifier.verifyUncached(token);
+    verifier.verifyCached(token);
+    assertEquals(1, verifier.cacheStats().missCount());
+    assertEquals(1, verifier.cacheStats().hitCount());
+  }
+
+  @Test
   void verifyCachedChecksRevocationAndExpiryLikeVerify() throws Exception {
     IssuedToken revoked = issue();
     IssuedToken disabled = issuer.issue(TokenRequest.of("agent-2", "acme"));

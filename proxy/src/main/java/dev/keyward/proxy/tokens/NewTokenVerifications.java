@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Signature checks of tokens not yet in the verifier's cache, run on {@code executor} so that an
@@ -43,6 +44,9 @@ public final class NewTokenVerifications {
   private final ConcurrentHashMap<String, CompletableFuture<PlatformToken>> checks =
       new ConcurrentHashMap<>();
   private final AtomicInteger pending = new AtomicInteger();
+  private final LongAdder started = new LongAdder();
+  private final LongAdder joined = new LongAdder();
+  private final LongAdder refusedBusy = new LongAdder();
 
   public NewTokenVerifications(TokenVerifier verifier, Executor executor, int maxPending) {
     if (maxPending < 1) {
@@ -75,16 +79,21 @@ public final class NewTokenVerifications {
     if (check == null) {
       if (pending.incrementAndGet() > maxPending) {
         pending.decrementAndGet();
+        refusedBusy.increment();
         return Future.failedFuture(busy());
       }
       CompletableFuture<PlatformToken> mine = new CompletableFuture<>();
       check = checks.putIfAbsent(token, mine);
       if (check == null) {
         check = mine;
+        started.increment();
         start(token, mine);
       } else {
         pending.decrementAndGet(); // another request started it in between: join that one
+        joined.increment();
       }
+    } else {
+      joined.increment();
     }
     Context context = Vertx.currentContext();
     return context == null ? Future.fromCompletionStage(check)
@@ -96,13 +105,28 @@ public final class NewTokenVerifications {
     return pending.get();
   }
 
+  /** Signature checks started, since start-up. */
+  public long started() {
+    return started.sum();
+  }
+
+  /** Requests that shared a check another request had started, since start-up. */
+  public long joined() {
+    return joined.sum();
+  }
+
+  /** New tokens refused with {@code token_verification_busy}, since start-up. */
+  public long refusedBusy() {
+    return refusedBusy.sum();
+  }
+
   private void start(String token, CompletableFuture<PlatformToken> check) {
     try {
       executor.execute(() -> {
         try {
           // Caches the claims before the check is removed below: a request arriving in between
           // finds them in the cache, so a token is checked once.
-          done(token, check, verifier.verify(token), null);
+          done(token, check, verifier.verifyUncached(token), null);
         } catch (TokenRejectedException | RuntimeException e) {
           done(token, check, null, e);
         }
