@@ -108,8 +108,8 @@ public final class TokenVerifier {
           current));
       cache.put(key, claims);
       if (keys != current) {
-        // The keys changed while this token was checked (updateKeys cleared the cache before our
-        // put, or is about to): keep nothing verified with keys that may have been removed.
+        // The keys changed while this token was checked (updateKeys may have cleared the cache
+        // before our put): keep nothing verified with keys that may have been removed.
         cache.invalidate(key);
       }
     } else {
@@ -177,12 +177,17 @@ public final class TokenVerifier {
   }
 
   /**
-   * Swaps in a new set of public keys (after a signing-key rotation). Cached verifications are
-   * dropped so a removed key stops working at once.
+   * Swaps in a new set of public keys (after a signing-key rotation). When a key was removed (or
+   * changed), cached verifications are dropped so it stops working at once; a rotation that only
+   * adds a key keeps them, so agents' tokens are not all checked again at the same moment.
    */
   public void updateKeys(PublicKeys newKeys) {
-    this.keys = Objects.requireNonNull(newKeys, "newKeys");
-    cache.clear();
+    Objects.requireNonNull(newKeys, "newKeys");
+    PublicKeys earlier = keys;
+    this.keys = newKeys;
+    if (!newKeys.keepsEveryKeyOf(earlier)) {
+      cache.clear();
+    }
   }
 
   public PublicKeys keys() {

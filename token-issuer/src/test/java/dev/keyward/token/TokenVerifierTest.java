@@ -216,6 +216,40 @@ class TokenVerifierTest {
   }
 
   @Test
+  void aRotationThatOnlyAddsAKeyKeepsVerifiedTokensCached() throws Exception {
+    String before = issue().token();
+    verifier.verify(before);
+    keys = keys.rotate(clock.instant());
+    verifier.updateKeys(keys.publicKeys());
+    assertEquals("agent-1", verifier.verifyCached(before).agent());
+  }
+
+  @Test
+  void removingTheKeyATokenWasSignedWithDropsItFromTheCache() throws Exception {
+    String before = issue().token();
+    verifier.verify(before);
+    keys = keys.rotate(clock.instant());
+    clock.advance(SigningKeys.RETENTION);
+    keys = keys.prune(clock.instant());
+    verifier.updateKeys(keys.publicKeys());
+    assertEquals(null, verifier.verifyCached(before));
+    assertEquals(TokenError.KEY_RETIRED,
+        assertThrows(TokenRejectedException.class, () -> verifier.verify(before)).error());
+  }
+
+  @Test
+  void keysWithTheSameIdButOtherMaterialDropTheCache() throws Exception {
+    String before = issue().token();
+    verifier.verify(before);
+    SigningKeys other = SigningKeys.generate(T0);
+    PublicKeys impostor = PublicKeys.fromJwks(
+        other.publicKeys().jwks().replace(other.primaryKid(), keys.primaryKid()), Set.of());
+    assertEquals(keys.publicKeys().kids(), impostor.kids());
+    verifier.updateKeys(impostor);
+    assertEquals(null, verifier.verifyCached(before));
+  }
+
+  @Test
   void clockSkewAboveTheMaximumIsRefusedAtBuild() {
     assertThrows(IllegalStateException.class, () -> TokenVerifier.builder().keys(keys.publicKeys())
         .issuer(ISSUER).clockSkew(Duration.ofMinutes(5)).build());
