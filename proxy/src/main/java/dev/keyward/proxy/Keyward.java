@@ -46,6 +46,7 @@ import dev.keyward.proxy.stage.ReplayableBody;
 import dev.keyward.proxy.stage.ReserveAndSettle;
 import dev.keyward.proxy.stage.UnsealAndInject;
 import dev.keyward.proxy.storage.Storage;
+import dev.keyward.proxy.tokens.NewTokenVerifications;
 import dev.keyward.proxy.tokens.TokenEndpoints;
 import dev.keyward.proxy.tokens.TokenState;
 import dev.keyward.token.AgentRegistry;
@@ -200,6 +201,7 @@ public final class Keyward implements AutoCloseable {
       TokenVerifier verifier = TokenVerifier.builder().keys(tokens.publicKeys())
           .issuer(config.issuer()).revocations(tokens).clock(clock).build();
       tokens.attach(verifier);
+      NewTokenVerifications newTokens = newTokenVerifications(verifier, resources);
       refreshInTheBackground(config, tokens, reloader, resources);
       AuditLog audit = openAudit(config, storage, clock);
       resources.push(audit);
@@ -213,7 +215,7 @@ public final class Keyward implements AutoCloseable {
       TargetRouter router = new TargetRouter(clock, config.pricing(), config.routing(),
           metrics);
       Pipeline pipeline = pipeline(config, vertx, policies, upstream, router, requestPath(config,
-          recordOutcome, new Authenticate(verifier),
+          recordOutcome, new Authenticate(verifier, newTokens),
           new ResolveTarget(config.limits().maxRequestBody()), cache, budgets, metrics));
       SlowClientGuard slowClients =
           new SlowClientGuard(vertx, config.limits().requestHeaderTimeout());
@@ -229,8 +231,8 @@ public final class Keyward implements AutoCloseable {
       HttpServer adminServer = null;
       Optional<BudgetGauges> budgetGauges = Optional.empty();
       if (config.admin().enabled()) {
-        Health health = observe(metrics, storage, tokens, verifier, cache, reloader, audit,
-            budgets, agentPort);
+        Health health = observe(metrics, storage, tokens, verifier, newTokens, cache, reloader,
+            audit, budgets, agentPort);
         budgetGauges = Optional.of(budgetGauges(vertx, budgets, policies, metrics, resources));
         LocalOperations operations = new LocalOperations(config, storage,
             Optional.of(reloader), appliedHere(tokens, cache),
@@ -273,6 +275,15 @@ public final class Keyward implements AutoCloseable {
     long reloadMillis = config.policyReloadInterval().toMillis();
     background.scheduleWithFixedDelay(reloader::reload, reloadMillis, reloadMillis,
         TimeUnit.MILLISECONDS);
+  }
+
+  /** Signature checks of new platform tokens, on their own threads (never an event loop). */
+  private static NewTokenVerifications newTokenVerifications(TokenVerifier verifier,
+      Deque<AutoCloseable> resources) {
+    ExecutorService checks = Executors.newFixedThreadPool(NewTokenVerifications.DEFAULT_THREADS,
+        daemonThreads("keyward-token-verify"));
+    resources.push(checks::shutdownNow);
+    return new NewTokenVerifications(verifier, checks, NewTokenVerifications.DEFAULT_MAX_PENDING);
   }
 
   /** Sealed credentials in memory; store reads and KEK calls on their own threads. */
@@ -571,9 +582,17 @@ public final class Keyward implements AutoCloseable {
 
   /** Registers what the metrics read from each part, and the readiness checks. */
   private static Health observe(Metrics metrics, Storage storage, TokenState tokens,
-      TokenVerifier verifier, SealedCredentialCache cache, PolicyReloader reloader, AuditLog audit,
-      BudgetGate budgets, AgentPort agentPort) {
+      TokenVerifier verifier, NewTokenVerifications newTokens, SealedCredentialCache cache,
+      PolicyReloader reloader, AuditLog audit, BudgetGate budgets, AgentPort agentPort) {
     metrics.cache("keyward_token_cache", verifier::cacheStats, verifier::cachedTokens);
+    metrics.count("keyward_token_checks", "Signature checks of new platform tokens, off the"
+        + " event loop", newTokens::started);
+    metrics.count("keyward_token_checks_joined", "Requests that shared a new token's signature"
+        + " check already under way", newTokens::joined);
+    metrics.count("keyward_token_checks_busy", "New tokens refused with token_verification_busy",
+        newTokens::refusedBusy);
+    metrics.gauge("keyward_token_checks_pending", "Signature checks of new tokens waiting or"
+        + " running", newTokens::pending);
     metrics.cache("keyward_credential_cache", cache::stats, cache::size);
     metrics.gauge("keyward_credential_cache_oldest_age_seconds",
         "Age of the stalest cached credential: about the TTL while the store answers",

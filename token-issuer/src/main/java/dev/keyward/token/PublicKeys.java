@@ -7,7 +7,9 @@ import com.google.crypto.tink.jwt.JwtPublicKeyVerify;
 import com.google.crypto.tink.jwt.JwtSignaturePublicKey;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -21,17 +23,19 @@ public final class PublicKeys {
   private final JwtPublicKeyVerify verifier;
   private final Set<String> kids;
   private final Set<String> retiredKids;
+  private final Map<String, JwtSignaturePublicKey> byKid;
 
   PublicKeys(KeysetHandle publicKeyset, Set<String> retiredKids) throws GeneralSecurityException {
     Tinks.ensureRegistered();
     this.keyset = publicKeyset;
     this.verifier = publicKeyset.getPrimitive(RegistryConfiguration.get(), JwtPublicKeyVerify.class);
-    Set<String> ids = new HashSet<>();
+    Map<String, JwtSignaturePublicKey> keys = new HashMap<>();
     for (int i = 0; i < publicKeyset.size(); i++) {
       JwtSignaturePublicKey key = (JwtSignaturePublicKey) publicKeyset.getAt(i).getKey();
-      key.getKid().ifPresent(ids::add);
+      key.getKid().ifPresent(kid -> keys.put(kid, key));
     }
-    this.kids = Set.copyOf(ids);
+    this.byKid = Map.copyOf(keys);
+    this.kids = byKid.keySet();
     Set<String> retired = new HashSet<>(retiredKids);
     retired.removeAll(this.kids);
     this.retiredKids = Set.copyOf(retired);
@@ -59,6 +63,20 @@ public final class PublicKeys {
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalStateException("public keyset cannot be written as JWKS", e);
     }
+  }
+
+  /**
+   * Whether every key of {@code earlier} is still here, under the same id and with the same key
+   * material: then a token that verified with {@code earlier} still verifies with these keys.
+   */
+  public boolean keepsEveryKeyOf(PublicKeys earlier) {
+    for (Map.Entry<String, JwtSignaturePublicKey> key : earlier.byKid.entrySet()) {
+      JwtSignaturePublicKey kept = byKid.get(key.getKey());
+      if (kept == null || !kept.equalsKey(key.getValue())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public Set<String> kids() {

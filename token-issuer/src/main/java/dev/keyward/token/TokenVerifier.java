@@ -24,6 +24,11 @@ import java.util.Set;
  * #MAX_CLOCK_SKEW}. Cheap checks on the unverified header and payload come first and choose the
  * error code; Tink's signature and claim validation then decides acceptance. Verified claims are
  * cached until the token expires; revocation is checked on every call, cached or not.
+ *
+ * <p>For callers that must not block (an event loop), the work splits in three: {@link
+ * #verifyCached} answers a token whose signature was already checked (a hash and a lookup),
+ * {@link #precheck} refuses a token the cheap checks refuse (no cryptography), and {@link #verify}
+ * does the rest (the ES256 signature check, about a millisecond) where blocking is allowed.
  */
 public final class TokenVerifier {
 
@@ -31,6 +36,10 @@ public final class TokenVerifier {
   public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(60);
   public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
   public static final long DEFAULT_CACHE_SIZE = 100_000;
+  /** Default bound of the verified-token cache in (estimated) heap bytes: 64 MiB. */
+  public static final long DEFAULT_CACHE_BYTES = 64L << 20;
+  /** The smallest estimate of one cached token's heap bytes; a byte bound below it is refused. */
+  public static final long MIN_CACHE_ENTRY_BYTES = VerifiedTokenCache.BASE_ENTRY_BYTES;
   private static final int MAX_JTI_LENGTH = 128;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -65,7 +74,7 @@ public final class TokenVerifier {
         .setClock(clock)
         .setClockSkew(clockSkew)
         .build();
-    this.cache = new VerifiedTokenCache(builder.cacheSize, clock);
+    this.cache = new VerifiedTokenCache(builder.cacheSize, builder.cacheBytes, clock);
   }
 
   public static Builder builder() {
@@ -78,21 +87,86 @@ public final class TokenVerifier {
    * @throws TokenRejectedException with the first reason the token is not acceptable
    */
   public PlatformToken verify(String token) throws TokenRejectedException {
+    return verify(token, true);
+  }
+
+  /**
+   * As {@link #verify}, for a token {@link #verifyCached} has just not found: its cache lookup
+   * (another thread may have cached the token since) is not counted again in {@link #cacheStats}.
+   */
+  public PlatformToken verifyUncached(String token) throws TokenRejectedException {
+    return verify(token, false);
+  }
+
+  private PlatformToken verify(String token, boolean countLookup) throws TokenRejectedException {
+    checkSize(token);
+    String key = VerifiedTokenCache.key(token);
+    PlatformToken claims = countLookup ? cache.get(key) : cache.peek(key);
+    if (claims == null) {
+      PublicKeys current = keys;
+      claims = claims(verifyJwt(token, TokenIssuer.TOKEN_TYPE, TokenIssuer.AUDIENCE, validator,
+          current));
+      cache.put(key, claims);
+      if (keys != current) {
+        // The keys changed while this token was checked (updateKeys may have cleared the cache
+        // before our put): keep nothing verified with keys that may have been removed.
+        cache.invalidate(key);
+      }
+    } else {
+      checkCachedExpiry(key, claims);
+    }
+    return notRevoked(claims);
+  }
+
+  /**
+   * Returns the claims of {@code token} if its signature has already been verified (it is in the
+   * cache), after the same expiry and revocation checks as {@link #verify}; {@code null} if it must
+   * be verified in full. Never checks a signature: cheap enough for an event loop.
+   *
+   * @throws TokenRejectedException if the token is refused on these checks
+   */
+  public PlatformToken verifyCached(String token) throws TokenRejectedException {
+    checkSize(token);
+    String key = VerifiedTokenCache.key(token);
+    PlatformToken claims = cache.get(key);
+    if (claims == null) {
+      return null;
+    }
+    checkCachedExpiry(key, claims);
+    return notRevoked(claims);
+  }
+
+  /**
+   * Runs every check of {@link #verify} that needs no cryptography (size, structure, encoding,
+   * {@code alg}, {@code typ}, {@code kid}, {@code iss}, {@code aud}, {@code exp}, {@code nbf}) and
+   * refuses with the code {@code verify} would give. Passing proves nothing: the signature, the
+   * verified claims and revocation are still to be checked by {@code verify}. Caches nothing.
+   *
+   * @throws TokenRejectedException with the first reason the token is not acceptable
+   */
+  public void precheck(String token) throws TokenRejectedException {
+    checkSize(token);
+    precheck(token, TokenIssuer.TOKEN_TYPE, TokenIssuer.AUDIENCE, keys);
+  }
+
+  private static void checkSize(String token) throws TokenRejectedException {
     if (token.isEmpty()) {
       throw new TokenRejectedException(TokenError.EMPTY_TOKEN);
     }
     if (token.length() > MAX_TOKEN_LENGTH) {
       throw new TokenRejectedException(TokenError.TOKEN_TOO_LARGE);
     }
-    String key = VerifiedTokenCache.key(token);
-    PlatformToken claims = cache.get(key);
-    if (claims == null) {
-      claims = claims(verifyJwt(token, TokenIssuer.TOKEN_TYPE, TokenIssuer.AUDIENCE, validator));
-      cache.put(key, claims);
-    } else if (!clock.instant().isBefore(claims.expiresAt().plus(clockSkew))) {
+  }
+
+  private void checkCachedExpiry(String key, PlatformToken claims)
+      throws TokenRejectedException {
+    if (!clock.instant().isBefore(claims.expiresAt().plus(clockSkew))) {
       cache.invalidate(key);
       throw new TokenRejectedException(TokenError.TOKEN_EXPIRED);
     }
+  }
+
+  private PlatformToken notRevoked(PlatformToken claims) throws TokenRejectedException {
     if (revocations.isTokenRevoked(claims.jti())) {
       throw new TokenRejectedException(TokenError.TOKEN_REVOKED);
     }
@@ -103,12 +177,17 @@ public final class TokenVerifier {
   }
 
   /**
-   * Swaps in a new set of public keys (after a signing-key rotation). Cached verifications are
-   * dropped so a removed key stops working at once.
+   * Swaps in a new set of public keys (after a signing-key rotation). When a key was removed (or
+   * changed), cached verifications are dropped so it stops working at once; a rotation that only
+   * adds a key keeps them, so agents' tokens are not all checked again at the same moment.
    */
   public void updateKeys(PublicKeys newKeys) {
-    this.keys = Objects.requireNonNull(newKeys, "newKeys");
-    cache.clear();
+    Objects.requireNonNull(newKeys, "newKeys");
+    PublicKeys earlier = keys;
+    this.keys = newKeys;
+    if (!newKeys.keepsEveryKeyOf(earlier)) {
+      cache.clear();
+    }
   }
 
   public PublicKeys keys() {
@@ -130,14 +209,9 @@ public final class TokenVerifier {
    * token is refused). Not cached: operators call rarely.
    */
   public OperatorToken verifyOperator(String token) throws TokenRejectedException {
-    if (token.isEmpty()) {
-      throw new TokenRejectedException(TokenError.EMPTY_TOKEN);
-    }
-    if (token.length() > MAX_TOKEN_LENGTH) {
-      throw new TokenRejectedException(TokenError.TOKEN_TOO_LARGE);
-    }
+    checkSize(token);
     VerifiedJwt jwt = verifyJwt(token, TokenIssuer.OPERATOR_TOKEN_TYPE,
-        TokenIssuer.OPERATOR_AUDIENCE, operatorValidator);
+        TokenIssuer.OPERATOR_AUDIENCE, operatorValidator, keys);
     try {
       String name = jwt.hasSubject() ? jwt.getSubject() : null;
       Optional<Role> role = jwt.hasStringClaim("role")
@@ -155,7 +229,18 @@ public final class TokenVerifier {
   }
 
   private VerifiedJwt verifyJwt(String token, String expectedType, String expectedAudience,
-      JwtValidator strict) throws TokenRejectedException {
+      JwtValidator strict, PublicKeys current) throws TokenRejectedException {
+    precheck(token, expectedType, expectedAudience, current);
+    try {
+      return current.verifier().verifyAndDecode(token, strict);
+    } catch (GeneralSecurityException e) {
+      throw new TokenRejectedException(TokenError.INVALID_SIGNATURE);
+    }
+  }
+
+  /** Cheap checks on the unverified header and payload; they choose the error code. */
+  private void precheck(String token, String expectedType, String expectedAudience,
+      PublicKeys current) throws TokenRejectedException {
     Instant now = clock.instant();
     String[] parts = token.split("\\.", -1);
     if (parts.length != 3) {
@@ -163,7 +248,6 @@ public final class TokenVerifier {
     }
     JsonNode header = decode(parts[0]);
     JsonNode payload = decode(parts[1]);
-    PublicKeys current = keys;
     String alg = header.path("alg").asText("");
     if (alg.equalsIgnoreCase("none")) {
       throw new TokenRejectedException(TokenError.UNSIGNED_TOKEN);
@@ -195,11 +279,6 @@ public final class TokenVerifier {
     JsonNode nbf = payload.path("nbf");
     if (nbf.isNumber() && now.plus(clockSkew).isBefore(Instant.ofEpochSecond(nbf.asLong()))) {
       throw new TokenRejectedException(TokenError.TOKEN_NOT_YET_VALID);
-    }
-    try {
-      return current.verifier().verifyAndDecode(token, strict);
-    } catch (GeneralSecurityException e) {
-      throw new TokenRejectedException(TokenError.INVALID_SIGNATURE);
     }
   }
 
@@ -283,6 +362,7 @@ public final class TokenVerifier {
     private Duration clockSkew = DEFAULT_CLOCK_SKEW;
     private Revocations revocations = Revocations.NONE;
     private long cacheSize = DEFAULT_CACHE_SIZE;
+    private long cacheBytes = DEFAULT_CACHE_BYTES;
 
     private Builder() {}
 
@@ -322,6 +402,15 @@ public final class TokenVerifier {
       return this;
     }
 
+    /**
+     * Default {@link #DEFAULT_CACHE_BYTES}: the most heap the verified-token cache may hold, by
+     * its estimate of each entry; at least {@link #MIN_CACHE_ENTRY_BYTES}.
+     */
+    public Builder cacheBytes(long cacheBytes) {
+      this.cacheBytes = cacheBytes;
+      return this;
+    }
+
     public TokenVerifier build() {
       if (keys == null || issuer == null) {
         throw new IllegalStateException("a verifier needs keys and an issuer");
@@ -331,6 +420,10 @@ public final class TokenVerifier {
       }
       if (cacheSize < 1) {
         throw new IllegalStateException("cache size must be positive");
+      }
+      if (cacheBytes < MIN_CACHE_ENTRY_BYTES) {
+        throw new IllegalStateException("the cache's byte bound must be at least "
+            + MIN_CACHE_ENTRY_BYTES + " bytes (one entry)");
       }
       return new TokenVerifier(this);
     }

@@ -216,6 +216,40 @@ class TokenVerifierTest {
   }
 
   @Test
+  void aRotationThatOnlyAddsAKeyKeepsVerifiedTokensCached() throws Exception {
+    String before = issue().token();
+    verifier.verify(before);
+    keys = keys.rotate(clock.instant());
+    verifier.updateKeys(keys.publicKeys());
+    assertEquals("agent-1", verifier.verifyCached(before).agent());
+  }
+
+  @Test
+  void removingTheKeyATokenWasSignedWithDropsItFromTheCache() throws Exception {
+    String before = issue().token();
+    verifier.verify(before);
+    keys = keys.rotate(clock.instant());
+    clock.advance(SigningKeys.RETENTION);
+    keys = keys.prune(clock.instant());
+    verifier.updateKeys(keys.publicKeys());
+    assertEquals(null, verifier.verifyCached(before));
+    assertEquals(TokenError.KEY_RETIRED,
+        assertThrows(TokenRejectedException.class, () -> verifier.verify(before)).error());
+  }
+
+  @Test
+  void keysWithTheSameIdButOtherMaterialDropTheCache() throws Exception {
+    String before = issue().token();
+    verifier.verify(before);
+    SigningKeys other = SigningKeys.generate(T0);
+    PublicKeys impostor = PublicKeys.fromJwks(
+        other.publicKeys().jwks().replace(other.primaryKid(), keys.primaryKid()), Set.of());
+    assertEquals(keys.publicKeys().kids(), impostor.kids());
+    verifier.updateKeys(impostor);
+    assertEquals(null, verifier.verifyCached(before));
+  }
+
+  @Test
   void clockSkewAboveTheMaximumIsRefusedAtBuild() {
     assertThrows(IllegalStateException.class, () -> TokenVerifier.builder().keys(keys.publicKeys())
         .issuer(ISSUER).clockSkew(Duration.ofMinutes(5)).build());
@@ -227,5 +261,102 @@ class TokenVerifierTest {
     TokenVerifier remote = TokenVerifier.builder().keys(fromJwks).issuer(ISSUER).clock(clock).build();
     assertEquals("agent-1", remote.verify(issue().token()).agent());
     assertTrue(fromJwks.kids().contains(keys.primaryKid()));
+  }
+
+  /** The bad tokens only the signature check, the verified claims or revocation refuse. */
+  static final Set<String> REFUSED_AFTER_THE_SIGNATURE = Set.of("revoked-jti", "disabled-agent",
+      "tampered-signature", "tampered-payload", "missing-tenant", "lifetime-over-an-hour");
+
+  /** The refusals {@link TokenVerifier#precheck} gives without a signature check. */
+  static Stream<Arguments> tokensRefusedBeforeTheSignature() {
+    return badTokens().filter(a -> !REFUSED_AFTER_THE_SIGNATURE.contains((String) a.get()[0]));
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @MethodSource("tokensRefusedBeforeTheSignature")
+  void precheckRefusesWithTheCodeVerifyGives(String kind, TokenError expected) throws Exception {
+    String token = craft(kind);
+    TokenRejectedException e =
+        assertThrows(TokenRejectedException.class, () -> verifier.precheck(token));
+    assertEquals(expected, e.error());
+    assertEquals(expected, assertThrows(TokenRejectedException.class,
+        () -> verifier.verify(token)).error());
+  }
+
+  @Test
+  void precheckPassesAForgedSignatureThatVerifyRefusesAndNeverCaches() throws Exception {
+    String forged = new TokenForge(keys, ISSUER, clock).tamperedSignature();
+    verifier.precheck(forged);
+    for (int i = 0; i < 2; i++) {
+      assertEquals(TokenError.INVALID_SIGNATURE,
+          assertThrows(TokenRejectedException.class, () -> verifier.verify(forged)).error());
+      assertEquals(null, verifier.verifyCached(forged));
+    }
+    assertEquals(0, verifier.cachedTokens());
+  }
+
+  @Test
+  void verifyCachedAnswersOnlyATokenWhoseSignatureWasVerified() throws Exception {
+    String token = issue().token();
+    assertEquals(null, verifier.verifyCached(token));
+    PlatformToken verified = verifier.verify(token);
+    assertEquals(verified, verifier.verifyCached(token));
+  }
+
+  @Test
+  void aNewTokenLookedUpThenVerifiedCountsOneMiss() throws Exception {
+    String token = issue().token();
+    assertEquals(null, verifier.verifyCached(token));
+    verifier.verifyUncached(token);
+    verifier.verifyCached(token);
+    assertEquals(1, verifier.cacheStats().missCount());
+    assertEquals(1, verifier.cacheStats().hitCount());
+  }
+
+  @Test
+  void verifyCachedChecksRevocationAndExpiryLikeVerify() throws Exception {
+    IssuedToken revoked = issue();
+    IssuedToken disabled = issuer.issue(TokenRequest.of("agent-2", "acme"));
+    IssuedToken expiring = issuer.issue(TokenRequest.of("agent-3", "acme"));
+    for (IssuedToken token : java.util.List.of(revoked, disabled, expiring)) {
+      verifier.verify(token.token());
+    }
+    revokedJtis.add(revoked.claims().jti());
+    disabledAgents.add("agent-2");
+    assertEquals(TokenError.TOKEN_REVOKED, assertThrows(TokenRejectedException.class,
+        () -> verifier.verifyCached(revoked.token())).error());
+    assertEquals(TokenError.AGENT_DISABLED, assertThrows(TokenRejectedException.class,
+        () -> verifier.verifyCached(disabled.token())).error());
+    clock.advance(TokenIssuer.DEFAULT_TTL.plus(TokenVerifier.DEFAULT_CLOCK_SKEW));
+    assertEquals(TokenError.TOKEN_EXPIRED, assertThrows(TokenRejectedException.class,
+        () -> verifier.verifyCached(expiring.token())).error());
+  }
+
+  @Test
+  void cacheStaysWithinItsByteBound() throws Exception {
+    long bytes = 20 * TokenVerifier.MIN_CACHE_ENTRY_BYTES;
+    TokenVerifier small = TokenVerifier.builder().keys(keys.publicKeys()).issuer(ISSUER)
+        .clock(clock).cacheSize(1_000).cacheBytes(bytes).build();
+    for (int i = 0; i < 60; i++) {
+      small.verify(issuer.issue(TokenRequest.of("agent-" + i, "acme")).token());
+    }
+    assertTrue(small.cachedTokens() <= 20, small.cachedTokens() + " cached");
+    assertTrue(small.cachedTokens() > 0);
+  }
+
+  @Test
+  void cacheStaysWithinItsEntryBound() throws Exception {
+    TokenVerifier small = TokenVerifier.builder().keys(keys.publicKeys()).issuer(ISSUER)
+        .clock(clock).cacheSize(10).build();
+    for (int i = 0; i < 40; i++) {
+      small.verify(issuer.issue(TokenRequest.of("agent-" + i, "acme")).token());
+    }
+    assertTrue(small.cachedTokens() <= 10, small.cachedTokens() + " cached");
+  }
+
+  @Test
+  void cacheBoundsThatCannotHoldOneEntryAreRefusedAtBuild() {
+    assertThrows(IllegalStateException.class, () -> TokenVerifier.builder()
+        .keys(keys.publicKeys()).issuer(ISSUER).cacheBytes(100).build());
   }
 }

@@ -31,6 +31,9 @@ public enum ErrorCode {
       "the credential cannot be read right now; try again later"),
   FORWARD_PROXY_BUSY(503, "forward_proxy_busy",
       "Keyward has as many forward-proxy tunnels open as allowed; try again later"),
+  TOKEN_VERIFICATION_BUSY(503, "token_verification_busy", "Keyward is checking as many new"
+      + " platform tokens as it can at once; retry shortly (a token it has seen before is not"
+      + " affected)"),
   SHUTTING_DOWN(503, "shutting_down", "Keyward is shutting down; retry on another instance"),
   AUDIT_UNAVAILABLE(503, "audit_unavailable",
       "the audit log cannot be written; requests are refused until it can"),

@@ -4,6 +4,7 @@ import dev.keyward.proxy.call.Call;
 import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.proxy.tokens.NewTokenVerifications;
 import dev.keyward.token.PlatformToken;
 import dev.keyward.token.TokenError;
 import dev.keyward.token.TokenRejectedException;
@@ -16,6 +17,9 @@ import java.util.List;
  * The platform token. Agents send it as {@code Authorization: Bearer …} (OpenAI-style
  * SDKs) or, for SDKs that put the API key in their own header, as {@code x-api-key} (Anthropic) or
  * {@code x-goog-api-key} (Google). Exactly one of them may be present.
+ *
+ * <p>A token already verified is answered on the event loop from the verifier's cache; a new one
+ * is checked by {@link NewTokenVerifications}, off the loop, and the call continues when it is.
  */
 public final class Authenticate implements Interceptor {
 
@@ -23,27 +27,36 @@ public final class Authenticate implements Interceptor {
   private static final List<String> KEY_HEADERS = List.of("x-api-key", "x-goog-api-key");
 
   private final TokenVerifier verifier;
+  private final NewTokenVerifications newTokens;
 
-  public Authenticate(TokenVerifier verifier) {
+  public Authenticate(TokenVerifier verifier, NewTokenVerifications newTokens) {
     this.verifier = verifier;
+    this.newTokens = newTokens;
   }
 
   @Override
   public Future<Void> onRequest(Call call) {
+    String token;
     try {
-      call.token(verify(tokenFrom(call.request().headers())));
-      return CONTINUE;
+      token = tokenFrom(call.request().headers());
+      PlatformToken cached = verifier.verifyCached(token);
+      if (cached != null) {
+        call.token(cached);
+        return CONTINUE;
+      }
     } catch (ProxyException e) {
       return Future.failedFuture(e);
-    }
-  }
-
-  private PlatformToken verify(String token) throws ProxyException {
-    try {
-      return verifier.verify(token);
     } catch (TokenRejectedException e) {
-      throw reject(e.error());
+      return Future.failedFuture(reject(e.error()));
     }
+    return newTokens.verify(token).transform(done -> {
+      if (done.succeeded()) {
+        call.token(done.result());
+        return CONTINUE;
+      }
+      return Future.failedFuture(done.cause() instanceof TokenRejectedException e
+          ? reject(e.error()) : done.cause());
+    });
   }
 
   private static String tokenFrom(MultiMap headers) throws ProxyException {
