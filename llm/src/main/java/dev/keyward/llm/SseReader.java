@@ -38,6 +38,15 @@ public final class SseReader {
     /** A complete event. */
     void onEvent(SseEvent event);
 
+    /**
+     * A complete event, as the bytes it was read from: valid only during the call. By default it
+     * is copied into an {@link SseEvent} for {@link #onEvent}; a handler on the hot path reads the
+     * bytes instead, so no String or copy is made per event.
+     */
+    default void onEvent(Bytes event) {
+      onEvent(event.toEvent());
+    }
+
     /** Bytes that belong to no dispatched event; forward them to keep the stream intact. */
     default void onBytes(byte[] raw) {}
 
@@ -56,7 +65,10 @@ public final class SseReader {
   private boolean skipping;
   private boolean skippedLineHasContent;
 
-  private final StringBuilder data = new StringBuilder();
+  /** Offsets and lengths in {@link #block} of the {@code data:} values of the current event. */
+  private int[] dataRanges = new int[4];
+  private int dataLines;
+  private final Bytes view = new Bytes();
   private String eventType = "";
   private String lastEventId = "";
   private long retry = -1;
@@ -131,7 +143,7 @@ public final class SseReader {
     blockLength = 0;
     lineStart = 0;
     skipping = false;
-    data.setLength(0);
+    dataLines = 0;
     eventType = "";
   }
 
@@ -160,54 +172,146 @@ public final class SseReader {
     if (length == 0) {
       dispatch();
     } else if (block[from] != ':') {
-      field(new String(block, from, length, StandardCharsets.UTF_8));
+      field(from, length);
     }
   }
 
-  private void field(String line) {
-    int colon = line.indexOf(':');
-    String name = colon < 0 ? line : line.substring(0, colon);
-    String value = "";
-    if (colon >= 0) {
-      boolean space = colon + 1 < line.length() && line.charAt(colon + 1) == ' ';
-      value = line.substring(space ? colon + 2 : colon + 1);
+  /**
+   * One field line, read on its bytes: the name ends at the first {@code :} (an ASCII byte never
+   * occurs inside a multi-byte UTF-8 sequence, so this is where the decoded line's first colon
+   * is), and one space after it is not part of the value. Only the values kept become Strings.
+   */
+  private void field(int from, int length) {
+    int end = from + length;
+    int colon = from;
+    while (colon < end && block[colon] != ':') {
+      colon++;
     }
-    switch (name) {
-      case "event" -> eventType = value;
-      case "data" -> data.append(value).append('\n');
-      case "id" -> {
-        if (value.indexOf('\0') < 0) {
-          lastEventId = value;
-        }
-      }
-      case "retry" -> {
-        if (!value.isEmpty() && value.length() < 19
-            && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-          retry = Long.parseLong(value);
-        }
-      }
-      default -> { }
+    int valueFrom = colon >= end ? end : colon + 1;
+    if (valueFrom < end && block[valueFrom] == ' ') {
+      valueFrom++;
     }
+    int nameLength = colon - from;
+    if (is(from, nameLength, DATA)) {
+      if (2 * dataLines + 2 > dataRanges.length) {
+        dataRanges = Arrays.copyOf(dataRanges, dataRanges.length * 2);
+      }
+      dataRanges[2 * dataLines] = valueFrom;
+      dataRanges[2 * dataLines + 1] = end - valueFrom;
+      dataLines++;
+    } else if (is(from, nameLength, EVENT)) {
+      eventType = new String(block, valueFrom, end - valueFrom, StandardCharsets.UTF_8);
+    } else if (is(from, nameLength, ID)) {
+      String value = new String(block, valueFrom, end - valueFrom, StandardCharsets.UTF_8);
+      if (value.indexOf('\0') < 0) {
+        lastEventId = value;
+      }
+    } else if (is(from, nameLength, RETRY)) {
+      String value = new String(block, valueFrom, end - valueFrom, StandardCharsets.UTF_8);
+      if (!value.isEmpty() && value.length() < 19
+          && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        retry = Long.parseLong(value);
+      }
+    }
+  }
+
+  private static final byte[] DATA = {'d', 'a', 't', 'a'};
+  private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
+  private static final byte[] ID = {'i', 'd'};
+  private static final byte[] RETRY = {'r', 'e', 't', 'r', 'y'};
+
+  private boolean is(int from, int length, byte[] name) {
+    return length == name.length && Arrays.equals(block, from, from + length, name, 0, length);
   }
 
   private void dispatch() {
-    byte[] raw = Arrays.copyOf(block, blockLength);
+    int rawLength = blockLength;
     blockLength = 0;
     lineStart = 0;
+    if (dataLines == 0) {
+      eventType = "";
+      handler.onBytes(Arrays.copyOf(block, rawLength));
+    } else {
+      view.rawLength = rawLength;
+      view.type = eventType.isEmpty() ? "message" : eventType;
+      view.lines = dataLines;
+      dataLines = 0;
+      eventType = "";
+      handler.onEvent(view);
+      view.type = null;
+    }
     if (block.length > RETAINED_BUFFER_BYTES) {
       block = new byte[INITIAL_BUFFER_BYTES];
     }
-    if (data.length() == 0) {
-      eventType = "";
-      handler.onBytes(raw);
-      return;
+  }
+
+  /**
+   * An event as read: its bytes on the wire and where its data is in them. Valid only during
+   * {@link Handler#onEvent(Bytes)}: the reader reuses it and the bytes for the next event.
+   */
+  public final class Bytes {
+
+    private int rawLength;
+    private String type;
+    private int lines;
+
+    private Bytes() {}
+
+    /** The {@code event:} field, {@code message} when the event names none. */
+    public String type() {
+      return type;
     }
-    data.setLength(data.length() - 1);
-    SseEvent event = new SseEvent(eventType.isEmpty() ? "message" : eventType, data.toString(),
-        lastEventId, retry, raw);
-    data.setLength(0);
-    eventType = "";
-    handler.onEvent(event);
+
+    /** Holds the event's bytes from offset 0; more bytes may follow that are not the event's. */
+    public byte[] array() {
+      return block;
+    }
+
+    /** The length of the event on the wire, up to and including its blank line. */
+    public int rawLength() {
+      return rawLength;
+    }
+
+    /** The number of {@code data:} lines, at least one. */
+    public int dataLines() {
+      return lines;
+    }
+
+    /** Where the value of the {@code i}th data line starts in {@link #array()}. */
+    public int dataOffset(int i) {
+      return dataRanges[2 * Objects.checkIndex(i, lines)];
+    }
+
+    /** The length in bytes of the value of the {@code i}th data line. */
+    public int dataLength(int i) {
+      return dataRanges[2 * Objects.checkIndex(i, lines) + 1];
+    }
+
+    /** The data lines joined with {@code \n}, decoded (invalid UTF-8 is replaced). */
+    public String data() {
+      if (lines == 1) {
+        return new String(block, dataRanges[0], dataRanges[1], StandardCharsets.UTF_8);
+      }
+      int size = lines - 1;
+      for (int i = 0; i < lines; i++) {
+        size += dataRanges[2 * i + 1];
+      }
+      byte[] joined = new byte[size];
+      int at = 0;
+      for (int i = 0; i < lines; i++) {
+        if (i > 0) {
+          joined[at++] = '\n';
+        }
+        System.arraycopy(block, dataRanges[2 * i], joined, at, dataRanges[2 * i + 1]);
+        at += dataRanges[2 * i + 1];
+      }
+      return new String(joined, StandardCharsets.UTF_8);
+    }
+
+    /** A copy that outlives the call. */
+    public SseEvent toEvent() {
+      return new SseEvent(type, data(), lastEventId, retry, Arrays.copyOf(block, rawLength));
+    }
   }
 
   /** Hands out what is held of an oversized event and starts passing its bytes through. */
@@ -218,7 +322,7 @@ public final class SseReader {
     skippedLineHasContent = blockLength > lineStart || lineEnd > from;
     blockLength = 0;
     lineStart = 0;
-    data.setLength(0);
+    dataLines = 0;
     eventType = "";
     skipping = true;
     firstLine = false;
