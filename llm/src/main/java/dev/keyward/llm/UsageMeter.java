@@ -333,7 +333,7 @@ public final class UsageMeter {
         usageOnly = readData(event.data());
       }
       if (forward != null && !(usageOnly && stripUsageChunk)) {
-        forward.write(bytes, 0, event.rawLength());
+        forward.write(bytes, event.rawOffset(), event.rawLength());
       }
     }
 
