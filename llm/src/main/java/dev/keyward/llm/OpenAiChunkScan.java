@@ -65,10 +65,29 @@ final class OpenAiChunkScan {
   private int[] keys = new int[32];
   private int keyCount;
 
+  /** Where the model of the chunk last read is: {@code modelFrom} is -1 when it names none. */
+  byte[] modelIn;
   int modelFrom;
   int modelLength;
   boolean finished;
   long contentBytes;
+
+  /** Where the last text value of the chunk being read starts and ends (its quotes excluded). */
+  private int textFrom;
+  private int textTo;
+  private long textBytes;
+
+  /**
+   * The chunk last read in full, as its bytes before and after its last text value, with what
+   * it said besides that text: a chunk of the same shape (the same bytes around a different
+   * text, as a stream's content chunks are) is read by checking those bytes and reading its text.
+   * Null until a chunk with text was read.
+   */
+  private byte[] shapeBefore;
+  private byte[] shapeAfter;
+  private byte[] shapeModel;
+  private boolean shapeFinished;
+  private long shapeOtherBytes;
 
   /**
    * Reads the JSON object at {@code in[from..from+length)} (its first byte is {@code '{'});
@@ -76,30 +95,74 @@ final class OpenAiChunkScan {
    */
   boolean scan(byte[] in, int from, int length) {
     this.in = in;
-    this.p = from;
     this.end = from + length;
+    if (sameShape(from, length)) {
+      return true;
+    }
+    this.p = from;
     depth = 0;
     keyCount = 0;
+    modelIn = in;
     modelFrom = -1;
     modelLength = 0;
     finished = false;
     contentBytes = 0;
+    textFrom = -1;
     try {
       object(IN_MESSAGE);
-      return true;
     } catch (Declined e) {
       return false;
     }
+    if (textFrom >= 0) {
+      shapeBefore = Arrays.copyOfRange(in, from, textFrom);
+      shapeAfter = Arrays.copyOfRange(in, textTo, end);
+      shapeModel = modelFrom < 0 ? null : Arrays.copyOfRange(in, modelFrom, modelFrom + modelLength);
+      shapeFinished = finished;
+      shapeOtherBytes = contentBytes - textBytes;
+    } else {
+      shapeBefore = null;
+    }
+    return true;
+  }
+
+  /**
+   * True when the chunk has the shape of the one last read in full and its text is a string this
+   * reader reads: then the JSON around the text is the same, so it says the same, and only the
+   * text differs. Sets the results as {@link #scan} does.
+   */
+  private boolean sameShape(int from, int length) {
+    if (shapeBefore == null || length < shapeBefore.length + shapeAfter.length
+        || !Arrays.equals(in, from, from + shapeBefore.length, shapeBefore, 0, shapeBefore.length)
+        || !Arrays.equals(in, end - shapeAfter.length, end, shapeAfter, 0, shapeAfter.length)) {
+      return false;
+    }
+    p = from + shapeBefore.length - 1; // the text's opening quote
+    long text;
+    try {
+      text = string();
+    } catch (Declined e) {
+      return false;
+    }
+    if (p != end - shapeAfter.length + 1) {
+      return false; // the text ended before the bytes after it: another shape
+    }
+    modelIn = shapeModel;
+    modelFrom = shapeModel == null ? -1 : 0;
+    modelLength = shapeModel == null ? 0 : shapeModel.length;
+    finished = shapeFinished;
+    contentBytes = shapeOtherBytes + text;
+    return true;
   }
 
   /** True when the model of the chunk last read is {@code utf8}, byte for byte. */
   boolean modelIs(byte[] utf8) {
-    return is(modelFrom, modelLength, utf8);
+    return modelLength == utf8.length
+        && Arrays.equals(modelIn, modelFrom, modelFrom + modelLength, utf8, 0, modelLength);
   }
 
   /** The model of the chunk last read, decoded (only after a scan that found one). */
   String model() {
-    return new String(in, modelFrom, modelLength, StandardCharsets.UTF_8);
+    return new String(modelIn, modelFrom, modelLength, StandardCharsets.UTF_8);
   }
 
   private void object(int where) throws Declined {
@@ -151,7 +214,12 @@ final class OpenAiChunkScan {
         long textBytes = string();
         int length = p - 1 - from;
         switch (kind) {
-          case TEXT -> contentBytes += textBytes;
+          case TEXT -> {
+            contentBytes += textBytes;
+            this.textFrom = from;
+            this.textTo = p - 1;
+            this.textBytes = textBytes;
+          }
           case MODEL -> {
             if (textBytes != length) {
               throw DECLINED; // an escape: leave the decoding to the tree

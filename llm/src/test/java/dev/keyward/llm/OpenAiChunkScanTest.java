@@ -89,6 +89,39 @@ class OpenAiChunkScanTest {
   }
 
   @Test
+  void chunksOfOneShapeWithAnyTextGiveWhatTheTreeGives() {
+    String[] texts = {"word ", "", "é😀", "\\n", "\\\"", "a\"b", "\\", "\"},\"x\":\"", "\u0001",
+        "\\u00e9", "\\x", "日本"};
+    String[] shapes = {
+        "{\"id\":\"c\",\"model\":\"gpt-5-mini\",\"choices\":[{\"index\":0,\"delta\":"
+            + "{\"content\":\"%s\"},\"finish_reason\":null}]}",
+        "{\"choices\":[{\"delta\":{\"content\":\"%s\"},\"finish_reason\":\"stop\"}],"
+            + "\"model\":\"gpt-4o\"}",
+        "{\"choices\":[{\"delta\":{\"reasoning\":\"ab\",\"content\":\"%s\"}}]}  trailing",
+        "{\"model\":\"gpt-5-mini\",\"choices\":[{\"delta\":{\"content\":\"%s\"}}],"
+            + "\"usage\":{\"prompt_tokens\":1}}"};
+    Random random = new Random(7);
+    for (int sequence = 0; sequence < 2000; sequence++) {
+      OpenAiUsage fast = new OpenAiUsage(true);
+      OpenAiUsage tree = new OpenAiUsage(true);
+      for (int i = 0; i < 8; i++) {
+        StringBuilder text = new StringBuilder();
+        for (int n = random.nextInt(4); n > 0; n--) {
+          text.append(texts[random.nextInt(texts.length)]);
+        }
+        String shape = shapes[random.nextInt(8) == 0 ? random.nextInt(shapes.length) : 0];
+        byte[] message = String.format(shape, text).getBytes(UTF_8);
+        if (random.nextInt(20) == 0) {
+          message[message.length - 1 - random.nextInt(message.length / 2)] = (byte) 0xC3;
+        }
+        readThroughBytes(fast, message);
+        readThroughTree(tree, message);
+        assertEquals(state(tree), state(fast), new String(message, UTF_8));
+      }
+    }
+  }
+
+  @Test
   void givesWhatTheTreeGivesOnEveryTruncationOfAChunk() {
     byte[] chunk = Fixtures.utf8("{\"id\":\"c1\",\"model\":\"gpt-5-mini\",\"choices\":[{\"index\":0,"
         + "\"delta\":{\"content\":\"Paris é 😀\\n\",\"tool_calls\":[{\"function\":{\"arguments\":"
