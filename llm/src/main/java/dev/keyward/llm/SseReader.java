@@ -65,7 +65,7 @@ public final class SseReader {
   private boolean skipping;
   private boolean skippedLineHasContent;
 
-  /** Offsets and lengths in {@link #block} of the {@code data:} values of the current event. */
+  /** Where the {@code data:} values of the current event are: offset from its start, length. */
   private int[] dataRanges = new int[4];
   private int dataLines;
   private final Bytes view = new Bytes();
