@@ -1,6 +1,7 @@
 package dev.keyward.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 
 /**
  * OpenAI's usage: {@code usage} on a chat/text completion or embeddings body and on the final
@@ -17,8 +18,35 @@ final class OpenAiUsage extends ProviderUsage {
   /** Off for embeddings: they produce no text, and their vectors are long. */
   private final boolean countContent;
 
+  private final OpenAiChunkScan scan = new OpenAiChunkScan();
+  /** {@link #model} in UTF-8, to see without decoding that a chunk names the same model. */
+  private String modelOfBytes;
+  private byte[] modelBytes;
+
   OpenAiUsage(boolean countContent) {
     this.countContent = countContent;
+  }
+
+  /** A content chunk, read on its bytes; one with usage (or anything unusual) is declined. */
+  @Override
+  boolean accept(byte[] json, int from, int length) {
+    if (!scan.scan(json, from, length)) {
+      return false;
+    }
+    if (scan.modelFrom >= 0) {
+      if (modelOfBytes != model) {
+        modelOfBytes = model;
+        modelBytes = model.getBytes(StandardCharsets.UTF_8);
+      }
+      if (!scan.modelIs(modelBytes)) {
+        model(scan.model());
+      }
+    }
+    done |= scan.finished;
+    if (countContent) {
+      contentBytes += scan.contentBytes;
+    }
+    return true;
   }
 
   @Override

@@ -28,6 +28,15 @@ abstract class ProviderUsage {
 
   abstract void accept(JsonNode message);
 
+  /**
+   * Reads one message from its UTF-8 JSON bytes without a tree, when that gives exactly what
+   * {@link #accept} gives on the parsed message; false (having changed nothing) when it cannot,
+   * and the caller parses. This default never can.
+   */
+  boolean accept(byte[] json, int from, int length) {
+    return false;
+  }
+
   /** Whether the usage seen so far is final when the stream ended cleanly. */
   boolean finalAtCleanEnd() {
     return complete;
@@ -48,8 +57,14 @@ abstract class ProviderUsage {
   }
 
   void model(JsonNode node) {
-    if (node != null && node.isTextual() && LlmRequest.modelProblem(node.textValue()) == null) {
-      model = node.textValue();
+    if (node != null && node.isTextual()) {
+      model(node.textValue());
+    }
+  }
+
+  void model(String value) {
+    if (LlmRequest.modelProblem(value) == null) {
+      model = value;
     }
   }
 

@@ -38,6 +38,15 @@ public final class SseReader {
     /** A complete event. */
     void onEvent(SseEvent event);
 
+    /**
+     * A complete event, as the bytes it was read from: valid only during the call. By default it
+     * is copied into an {@link SseEvent} for {@link #onEvent}; a handler on the hot path reads the
+     * bytes instead, so no String or copy is made per event.
+     */
+    default void onEvent(Bytes event) {
+      onEvent(event.toEvent());
+    }
+
     /** Bytes that belong to no dispatched event; forward them to keep the stream intact. */
     default void onBytes(byte[] raw) {}
 
@@ -56,7 +65,10 @@ public final class SseReader {
   private boolean skipping;
   private boolean skippedLineHasContent;
 
-  private final StringBuilder data = new StringBuilder();
+  /** Where the {@code data:} values of the current event are: offset from its start, length. */
+  private int[] dataRanges = new int[4];
+  private int dataLines;
+  private final Bytes view = new Bytes();
   private String eventType = "";
   private String lastEventId = "";
   private long retry = -1;
@@ -98,15 +110,12 @@ public final class SseReader {
         continue;
       }
       afterCr = false;
-      int lineEnd = i;
-      while (lineEnd < end && chunk[lineEnd] != '\n' && chunk[lineEnd] != '\r') {
-        lineEnd++;
+      if (blockLength == 0) {
+        i = readInPlace(chunk, i, end);
+        continue;
       }
-      int terminator = 0;
-      if (lineEnd < end) {
-        boolean crlf = chunk[lineEnd] == '\r' && lineEnd + 1 < end && chunk[lineEnd + 1] == '\n';
-        terminator = crlf ? 2 : 1;
-      }
+      int lineEnd = lineEnd(chunk, i, end);
+      int terminator = terminator(chunk, lineEnd, end);
       int take = lineEnd - i + terminator;
       if (blockLength + take > maxEventBytes) {
         startSkipping(chunk, i, lineEnd);
@@ -123,6 +132,23 @@ public final class SseReader {
     }
   }
 
+  /** Where the line from {@code from} ends: its CR or LF, or {@code end}. */
+  private static int lineEnd(byte[] chunk, int from, int end) {
+    int i = from;
+    while (i < end && chunk[i] != '\n' && chunk[i] != '\r') {
+      i++;
+    }
+    return i;
+  }
+
+  /** The length of the line end at {@code lineEnd}: 2 for CRLF, 1 for CR or LF, 0 for none. */
+  private static int terminator(byte[] chunk, int lineEnd, int end) {
+    if (lineEnd >= end) {
+      return 0;
+    }
+    return chunk[lineEnd] == '\r' && lineEnd + 1 < end && chunk[lineEnd + 1] == '\n' ? 2 : 1;
+  }
+
   /** The stream ended. A partial event is not dispatched (WHATWG); its bytes go to onBytes. */
   public void end() {
     if (blockLength > 0) {
@@ -131,7 +157,7 @@ public final class SseReader {
     blockLength = 0;
     lineStart = 0;
     skipping = false;
-    data.setLength(0);
+    dataLines = 0;
     eventType = "";
   }
 
@@ -147,67 +173,217 @@ public final class SseReader {
 
   private void endLine(int terminator) {
     int from = lineStart;
-    int length = blockLength - terminator - from;
+    lineStart = blockLength;
+    line(block, from, blockLength - terminator - from, 0, blockLength);
+  }
+
+  /**
+   * Reads whole events from {@code chunk[from..end)} where they are, without copying them: the
+   * path of an event that arrives within one chunk. What is left of a last event the chunk does
+   * not finish is copied to the block, and read there from the next chunk on. Call with nothing
+   * held; returns where it stopped.
+   */
+  private int readInPlace(byte[] chunk, int from, int end) {
+    int eventStart = from;
+    int i = from;
+    while (i < end) {
+      afterCr = false;
+      int lineEnd = lineEnd(chunk, i, end);
+      int terminator = terminator(chunk, lineEnd, end);
+      int take = lineEnd - i + terminator;
+      if (i - eventStart + take > maxEventBytes) {
+        append(chunk, eventStart, i - eventStart);
+        lineStart = blockLength;
+        startSkipping(chunk, i, lineEnd);
+        return lineEnd;
+      }
+      if (terminator == 0) {
+        break; // a partial line: held below
+      }
+      afterCr = terminator == 1 && chunk[lineEnd] == '\r';
+      i += take;
+      if (line(chunk, i - take, lineEnd - (i - take), eventStart, i)) {
+        eventStart = i;
+      }
+    }
+    if (eventStart < end) {
+      int partialLine = i - eventStart;
+      append(chunk, eventStart, end - eventStart);
+      lineStart = partialLine;
+    }
+    return end;
+  }
+
+  /**
+   * One line of the event that starts at {@code a[base]}: a field, or the blank line that
+   * dispatches the event, whose bytes end at {@code a[eventEnd]}. True when it dispatched.
+   */
+  private boolean line(byte[] a, int from, int length, int base, int eventEnd) {
     if (firstLine) {
       firstLine = false;
-      if (length >= 3 && (block[from] & 0xff) == 0xEF && (block[from + 1] & 0xff) == 0xBB
-          && (block[from + 2] & 0xff) == 0xBF) {
+      if (length >= 3 && (a[from] & 0xff) == 0xEF && (a[from + 1] & 0xff) == 0xBB
+          && (a[from + 2] & 0xff) == 0xBF) {
         from += 3;
         length -= 3;
       }
     }
-    lineStart = blockLength;
     if (length == 0) {
-      dispatch();
-    } else if (block[from] != ':') {
-      field(new String(block, from, length, StandardCharsets.UTF_8));
+      dispatch(a, base, eventEnd - base);
+      return true;
+    }
+    if (a[from] != ':') {
+      field(a, from, length, base);
+    }
+    return false;
+  }
+
+  /**
+   * One field line, read on its bytes: the name ends at the first {@code :} (an ASCII byte never
+   * occurs inside a multi-byte UTF-8 sequence, so this is where the decoded line's first colon
+   * is), and one space after it is not part of the value. Only the values kept become Strings.
+   */
+  private void field(byte[] a, int from, int length, int base) {
+    int end = from + length;
+    int colon = from;
+    while (colon < end && a[colon] != ':') {
+      colon++;
+    }
+    int valueFrom = colon >= end ? end : colon + 1;
+    if (valueFrom < end && a[valueFrom] == ' ') {
+      valueFrom++;
+    }
+    int nameLength = colon - from;
+    if (is(a, from, nameLength, DATA)) {
+      if (2 * dataLines + 2 > dataRanges.length) {
+        dataRanges = Arrays.copyOf(dataRanges, dataRanges.length * 2);
+      }
+      // Relative to the event's start: the same whether it is read in place or in the block.
+      dataRanges[2 * dataLines] = valueFrom - base;
+      dataRanges[2 * dataLines + 1] = end - valueFrom;
+      dataLines++;
+    } else if (is(a, from, nameLength, EVENT)) {
+      eventType = new String(a, valueFrom, end - valueFrom, StandardCharsets.UTF_8);
+    } else if (is(a, from, nameLength, ID)) {
+      String value = new String(a, valueFrom, end - valueFrom, StandardCharsets.UTF_8);
+      if (value.indexOf('\0') < 0) {
+        lastEventId = value;
+      }
+    } else if (is(a, from, nameLength, RETRY)) {
+      String value = new String(a, valueFrom, end - valueFrom, StandardCharsets.UTF_8);
+      if (!value.isEmpty() && value.length() < 19
+          && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        retry = Long.parseLong(value);
+      }
     }
   }
 
-  private void field(String line) {
-    int colon = line.indexOf(':');
-    String name = colon < 0 ? line : line.substring(0, colon);
-    String value = "";
-    if (colon >= 0) {
-      boolean space = colon + 1 < line.length() && line.charAt(colon + 1) == ' ';
-      value = line.substring(space ? colon + 2 : colon + 1);
-    }
-    switch (name) {
-      case "event" -> eventType = value;
-      case "data" -> data.append(value).append('\n');
-      case "id" -> {
-        if (value.indexOf('\0') < 0) {
-          lastEventId = value;
-        }
-      }
-      case "retry" -> {
-        if (!value.isEmpty() && value.length() < 19
-            && value.chars().allMatch(c -> c >= '0' && c <= '9')) {
-          retry = Long.parseLong(value);
-        }
-      }
-      default -> { }
-    }
+  private static final byte[] DATA = {'d', 'a', 't', 'a'};
+  private static final byte[] EVENT = {'e', 'v', 'e', 'n', 't'};
+  private static final byte[] ID = {'i', 'd'};
+  private static final byte[] RETRY = {'r', 'e', 't', 'r', 'y'};
+
+  private static boolean is(byte[] a, int from, int length, byte[] name) {
+    return length == name.length && Arrays.equals(a, from, from + length, name, 0, length);
   }
 
-  private void dispatch() {
-    byte[] raw = Arrays.copyOf(block, blockLength);
+  /** The event at {@code a[base..base+rawLength)} is complete. */
+  private void dispatch(byte[] a, int base, int rawLength) {
     blockLength = 0;
     lineStart = 0;
+    if (dataLines == 0) {
+      eventType = "";
+      handler.onBytes(Arrays.copyOfRange(a, base, base + rawLength));
+    } else {
+      view.array = a;
+      view.base = base;
+      view.rawLength = rawLength;
+      view.type = eventType.isEmpty() ? "message" : eventType;
+      view.lines = dataLines;
+      dataLines = 0;
+      eventType = "";
+      handler.onEvent(view);
+      view.array = null;
+    }
     if (block.length > RETAINED_BUFFER_BYTES) {
       block = new byte[INITIAL_BUFFER_BYTES];
     }
-    if (data.length() == 0) {
-      eventType = "";
-      handler.onBytes(raw);
-      return;
+  }
+
+  /**
+   * An event as read: its bytes on the wire and where its data is in them. Valid only during
+   * {@link Handler#onEvent(Bytes)}: the reader reuses it and the bytes for the next event.
+   */
+  public final class Bytes {
+
+    private byte[] array;
+    private int base;
+    private int rawLength;
+    private String type;
+    private int lines;
+
+    private Bytes() {}
+
+    /** The {@code event:} field, {@code message} when the event names none. */
+    public String type() {
+      return type;
     }
-    data.setLength(data.length() - 1);
-    SseEvent event = new SseEvent(eventType.isEmpty() ? "message" : eventType, data.toString(),
-        lastEventId, retry, raw);
-    data.setLength(0);
-    eventType = "";
-    handler.onEvent(event);
+
+    /** Holds the event's bytes, from {@link #rawOffset()}; other bytes may come before and after. */
+    public byte[] array() {
+      return array;
+    }
+
+    /** Where the event starts in {@link #array()}. */
+    public int rawOffset() {
+      return base;
+    }
+
+    /** The length of the event on the wire, up to and including its blank line. */
+    public int rawLength() {
+      return rawLength;
+    }
+
+    /** The number of {@code data:} lines, at least one. */
+    public int dataLines() {
+      return lines;
+    }
+
+    /** Where the value of the {@code i}th data line starts in {@link #array()}. */
+    public int dataOffset(int i) {
+      return base + dataRanges[2 * Objects.checkIndex(i, lines)];
+    }
+
+    /** The length in bytes of the value of the {@code i}th data line. */
+    public int dataLength(int i) {
+      return dataRanges[2 * Objects.checkIndex(i, lines) + 1];
+    }
+
+    /** The data lines joined with {@code \n}, decoded (invalid UTF-8 is replaced). */
+    public String data() {
+      if (lines == 1) {
+        return new String(array, base + dataRanges[0], dataRanges[1], StandardCharsets.UTF_8);
+      }
+      int size = lines - 1;
+      for (int i = 0; i < lines; i++) {
+        size += dataRanges[2 * i + 1];
+      }
+      byte[] joined = new byte[size];
+      int at = 0;
+      for (int i = 0; i < lines; i++) {
+        if (i > 0) {
+          joined[at++] = '\n';
+        }
+        System.arraycopy(array, base + dataRanges[2 * i], joined, at, dataRanges[2 * i + 1]);
+        at += dataRanges[2 * i + 1];
+      }
+      return new String(joined, StandardCharsets.UTF_8);
+    }
+
+    /** A copy that outlives the call. */
+    public SseEvent toEvent() {
+      return new SseEvent(type, data(), lastEventId, retry,
+          Arrays.copyOfRange(array, base, base + rawLength));
+    }
   }
 
   /** Hands out what is held of an oversized event and starts passing its bytes through. */
@@ -218,7 +394,7 @@ public final class SseReader {
     skippedLineHasContent = blockLength > lineStart || lineEnd > from;
     blockLength = 0;
     lineStart = 0;
-    data.setLength(0);
+    dataLines = 0;
     eventType = "";
     skipping = true;
     firstLine = false;

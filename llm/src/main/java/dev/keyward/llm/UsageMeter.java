@@ -65,6 +65,8 @@ public final class UsageMeter {
   private boolean eventsSeen;
   private boolean ended;
   private Usage finished;
+  /** Off only for the reference that tests compare the byte path against. */
+  private boolean readsBytes = true;
 
   private UsageMeter(LlmRequest request, boolean stripUsageChunk, boolean eventStream,
       Limits limits) {
@@ -107,6 +109,12 @@ public final class UsageMeter {
     int semicolon = contentType.indexOf(';');
     String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
     return type.trim().toLowerCase(Locale.ROOT).equals("text/event-stream");
+  }
+
+  /** Every event decoded and parsed as a tree: the reference the byte path is tested against. */
+  UsageMeter parsingEveryEvent() {
+    readsBytes = false;
+    return this;
   }
 
   /** True when the response is read as an event stream (else as one body). */
@@ -303,15 +311,40 @@ public final class UsageMeter {
     @Override
     public void onEvent(SseEvent event) {
       eventsSeen = true;
-      JsonNode message = event.data().startsWith("{") ? Json.readResponse(event.data()) : null;
-      boolean usageOnly = false;
-      if (message != null && message.isObject()) {
-        provider.accept(message);
-        usageOnly = isUsageOnlyChunk(message);
-      }
+      boolean usageOnly = readData(event.data());
       if (forward != null && !(usageOnly && stripUsageChunk)) {
         forward.writeBytes(event.raw());
       }
+    }
+
+    /**
+     * A one-line JSON event is offered to the provider as bytes first: a content chunk is read
+     * there without a String or a tree. Anything else is decoded and parsed.
+     */
+    @Override
+    public void onEvent(SseReader.Bytes event) {
+      eventsSeen = true;
+      byte[] bytes = event.array();
+      boolean usageOnly = false;
+      boolean read = readsBytes && event.dataLines() == 1 && event.dataLength(0) > 0
+          && bytes[event.dataOffset(0)] == '{'
+          && provider.accept(bytes, event.dataOffset(0), event.dataLength(0));
+      if (!read) {
+        usageOnly = readData(event.data());
+      }
+      if (forward != null && !(usageOnly && stripUsageChunk)) {
+        forward.write(bytes, event.rawOffset(), event.rawLength());
+      }
+    }
+
+    /** Meters one event's data; true when it is a usage-only chunk. */
+    private boolean readData(String data) {
+      JsonNode message = data.startsWith("{") ? Json.readResponse(data) : null;
+      if (message != null && message.isObject()) {
+        provider.accept(message);
+        return isUsageOnlyChunk(message);
+      }
+      return false;
     }
 
     @Override

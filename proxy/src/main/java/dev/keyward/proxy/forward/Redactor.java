@@ -33,11 +33,31 @@ public final class Redactor {
 
   private final byte[][] patterns;
   private final boolean[] firstBytes = new boolean[256];
+  /** The length of the shortest pattern: the window of the skip search. */
+  private final int window;
+  /** Bytes that end the first {@link #window} bytes of some pattern. */
+  private final boolean[] windowEnds = new boolean[256];
+  /**
+   * How far the window may move on when its last byte is this one: from the end of the window
+   * back to where the byte occurs last in some pattern's first {@code window - 1} bytes, or the
+   * whole window when it occurs in none (Horspool's rule, over all patterns at once).
+   */
+  private final int[] shifts = new int[256];
 
   private Redactor(byte[][] patterns) {
     this.patterns = patterns;
+    int shortest = Integer.MAX_VALUE;
     for (byte[] pattern : patterns) {
       firstBytes[pattern[0] & 0xff] = true;
+      shortest = Math.min(shortest, pattern.length);
+    }
+    window = patterns.length == 0 ? 0 : shortest;
+    Arrays.fill(shifts, Math.max(1, window));
+    for (byte[] pattern : patterns) {
+      windowEnds[pattern[window - 1] & 0xff] = true;
+      for (int j = 0; j < window - 1; j++) {
+        shifts[pattern[j] & 0xff] = Math.min(shifts[pattern[j] & 0xff], window - 1 - j);
+      }
     }
   }
 
@@ -103,9 +123,12 @@ public final class Redactor {
 
     private byte[] carry = new byte[0];
 
-    /** The bytes of {@code chunk} (and of earlier held-back bytes) that can be sent now. */
+    /**
+     * The bytes of {@code chunk} (and of earlier held-back bytes) that can be sent now: {@code
+     * chunk} itself, not copied, when nothing is held back and no pattern starts in it.
+     */
     public Buffer push(Buffer chunk) {
-      if (patterns.length == 0) {
+      if (patterns.length == 0 || carry.length == 0 && !anyPatternStarts(chunk)) {
         return chunk;
       }
       byte[] in = chunk.getBytes();
@@ -116,6 +139,58 @@ public final class Redactor {
         in = joined;
       }
       return Buffer.buffer(scan(in, false));
+    }
+
+    /**
+     * Whether a pattern occurs in {@code chunk}, whole or cut off by its end: a skip search on
+     * the first {@link #window} bytes of the patterns that reads about one byte in every few of
+     * the chunk, in place. When it says no, {@link #scan} would return the chunk unchanged and
+     * hold nothing back.
+     */
+    private boolean anyPatternStarts(Buffer chunk) {
+      int length = chunk.length();
+      int p = 0;
+      while (p + window <= length) {
+        int last = chunk.getByte(p + window - 1) & 0xff;
+        if (windowEnds[last] && windowMatches(chunk, p)) {
+          return true;
+        }
+        p += shifts[last];
+      }
+      // Past the last whole window only a pattern cut off by the end of the chunk can start.
+      for (; p < length; p++) {
+        if (firstBytes[chunk.getByte(p) & 0xff] && prefixAtEnd(chunk, p)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private boolean windowMatches(Buffer chunk, int at) {
+      for (byte[] pattern : patterns) {
+        int i = 0;
+        while (i < window && chunk.getByte(at + i) == pattern[i]) {
+          i++;
+        }
+        if (i == window) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private boolean prefixAtEnd(Buffer chunk, int at) {
+      int n = chunk.length() - at;
+      for (byte[] pattern : patterns) {
+        int i = 0;
+        while (i < n && i < pattern.length && chunk.getByte(at + i) == pattern[i]) {
+          i++;
+        }
+        if (i == n) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /** Whatever was held back, at the end of the body. */

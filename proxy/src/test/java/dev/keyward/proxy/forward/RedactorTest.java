@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.buffer.Buffer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class RedactorTest {
@@ -113,5 +116,42 @@ class RedactorTest {
   void noneRedactsNothing() {
     Buffer chunk = Buffer.buffer(SECRET);
     assertSame(chunk, Redactor.NONE.newStream().push(chunk));
+  }
+
+  @Test
+  void passesAChunkWhereNoPatternCanStartOnWithoutCopyingIt() {
+    Redactor.Stream stream = REDACTOR.newStream();
+    Buffer chunk = Buffer.buffer("data: {\"choices\":[{\"delta\":{\"content\":\"sk-or\"}}]}\n\n");
+    assertSame(chunk, stream.push(chunk));
+    assertEquals(0, stream.finish().length());
+  }
+
+  @Test
+  void streamedRedactionIsTheWholeBodysAtRandomSplitsNearMatchesAndEncodings() {
+    String base64 = Base64.getEncoder().encodeToString(("Bearer " + SECRET).getBytes(
+        StandardCharsets.US_ASCII));
+    String[] pieces = {SECRET, URLEncoder.encode(SECRET, StandardCharsets.UTF_8), base64,
+        SECRET.substring(0, 9), SECRET.substring(0, SECRET.length() - 1), "sk-", "s", "=",
+        base64.substring(0, 12), "data: {\"content\":\"", "\"}\n\n", "word ", "aGVsbG8"};
+    Random random = new Random(21);
+    for (int round = 0; round < 2000; round++) {
+      StringBuilder body = new StringBuilder();
+      int n = random.nextInt(12);
+      for (int i = 0; i < n; i++) {
+        body.append(pieces[random.nextInt(pieces.length)]);
+      }
+      String text = body.toString();
+      String expected = REDACTOR.redact(text);
+      List<Integer> cuts = new ArrayList<>();
+      int from = 0;
+      while (from < text.length() && cuts.size() < 6) {
+        from += random.nextInt(Math.max(1, text.length() / 3)) + (random.nextBoolean() ? 0 : 1);
+        if (from < text.length()) {
+          cuts.add(from);
+        }
+      }
+      int[] at = cuts.stream().mapToInt(Integer::intValue).toArray();
+      assertEquals(expected, run(text, at), text + " split at " + cuts);
+    }
   }
 }
