@@ -337,6 +337,8 @@ public final class Keyward implements AutoCloseable {
   private static Vertx vertx(Metrics metrics, Deque<AutoCloseable> resources) {
     Vertx vertx = Vertx.builder()
         .with(metrics.vertxMetrics(new VertxOptions()
+            // epoll where Netty's native library loads (Linux x86-64), else Java NIO.
+            .setPreferNativeTransport(true)
             .setMaxEventLoopExecuteTime(MAX_EVENT_LOOP_BLOCK.toMillis())
             .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
             // The warning carries the blocked thread's stack: what it was doing, not just how long.
@@ -346,6 +348,10 @@ public final class Keyward implements AutoCloseable {
         .withMetrics(new MicrometerMetricsFactory(metrics.registry()))
         .build();
     resources.push(() -> await(vertx.close()));
+    if (!vertx.isNativeTransportEnabled()) {
+      LOG.debug("native transport unavailable, using Java NIO: {}",
+          String.valueOf(vertx.unavailableNativeTransportCause()));
+    }
     return vertx;
   }
 

@@ -11,6 +11,8 @@ import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.proxy.forward.Relay;
 import dev.keyward.proxy.forward.UpstreamCall;
+import dev.keyward.proxy.http.Deadlines;
+import dev.keyward.proxy.http.Deadlines.Deadline;
 import dev.keyward.proxy.routing.AttemptCode;
 import dev.keyward.proxy.routing.TargetRouter;
 import io.vertx.core.AsyncResult;
@@ -49,7 +51,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
 
   private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
-  private final Vertx vertx;
+  private final Deadlines deadlines;
   private final PolicyHolder policies;
   private final List<Interceptor> chain;
   private final UpstreamCall upstream;
@@ -59,7 +61,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
 
   public Pipeline(Vertx vertx, PolicyHolder policies, List<Interceptor> chain,
       UpstreamCall upstream, Relay relay, TargetRouter router, Duration maxRequestDuration) {
-    this.vertx = vertx;
+    this.deadlines = new Deadlines(vertx);
     this.policies = policies;
     this.chain = List.copyOf(chain);
     this.upstream = upstream;
@@ -73,7 +75,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
     request.pause(); // the body waits until the request is allowed and the upstream is connected
     Call call = new Call(request, RequestIds.fromAgentOrNew(request.getHeader("X-Request-Id")),
         System.nanoTime(), policies.current());
-    long deadline = vertx.setTimer(maxRequestDuration.toMillis(), id -> {
+    Deadline deadline = deadlines.after(maxRequestDuration, () -> {
       // Bounds every exchange, streamed or not: closing the connection fails both pipes.
       LOG.atInfo().addKeyValue("request_id", call.requestId())
           .log("request exceeded the maximum duration of {}", maxRequestDuration);
@@ -83,7 +85,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
   }
 
   /** The {@code onRequest} steps from {@code from}, then the attempt (or the targets). */
-  private void runRequest(Call call, int from, long deadline) {
+  private void runRequest(Call call, int from, Deadline deadline) {
     for (int i = from; i < chain.size(); i++) {
       Future<Void> step;
       try {
@@ -132,7 +134,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
    * The {@code onAttempt} steps from {@code from}, then the upstream call and the relay. {@code
    * targets} is null on a route with one upstream.
    */
-  private void runAttempt(Call call, Attempt attempt, int from, long deadline,
+  private void runAttempt(Call call, Attempt attempt, int from, Deadline deadline,
       TargetOrder targets) {
     for (int i = from; i < chain.size(); i++) {
       Future<Void> step;
@@ -173,7 +175,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
   }
 
   /** An {@code onAttempt} step refused the attempt: the call, or (with targets) this target. */
-  private void notSent(Call call, Attempt attempt, Throwable cause, long deadline,
+  private void notSent(Call call, Attempt attempt, Throwable cause, Deadline deadline,
       TargetOrder targets) {
     if (targets == null) {
       attempt.done();
@@ -194,7 +196,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
    * Tries the targets from {@code from} on: skips those already refused and those whose circuit
    * is open; starts the first that may go. With none left, refuses the call.
    */
-  private void tryTargets(Call call, TargetOrder targets, int from, long deadline) {
+  private void tryTargets(Call call, TargetOrder targets, int from, Deadline deadline) {
     List<Attempt> order = targets.order;
     for (int i = from; i < order.size(); i++) {
       if (call.request().response().closed()) {
@@ -218,7 +220,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
   }
 
   /** Sends one target's attempt; its failure, or an answer that falls back, tries the next. */
-  private void sendTarget(Call call, Attempt attempt, long deadline, TargetOrder targets) {
+  private void sendTarget(Call call, Attempt attempt, Deadline deadline, TargetOrder targets) {
     upstream.send(call, attempt).onComplete(sent -> {
       if (sent.failed()) {
         ProxyException why = sent.cause() instanceof ProxyException e ? e
@@ -249,7 +251,7 @@ public final class Pipeline implements Handler<HttpServerRequest> {
   }
 
   /** The attempt did not answer: it ends, and the next target is tried. */
-  private void next(Call call, Attempt attempt, long deadline, TargetOrder targets) {
+  private void next(Call call, Attempt attempt, Deadline deadline, TargetOrder targets) {
     abandon(call, attempt);
     tryTargets(call, targets, targets.current + 1, deadline);
   }
@@ -374,8 +376,8 @@ public final class Pipeline implements Handler<HttpServerRequest> {
     return all;
   }
 
-  private void end(Call call, long deadline, Outcome outcome) {
-    vertx.cancelTimer(deadline);
+  private void end(Call call, Deadline deadline, Outcome outcome) {
+    deadline.cancel();
     for (int i = chain.size() - 1; i >= 0; i--) {
       try {
         chain.get(i).onEnd(call, outcome);

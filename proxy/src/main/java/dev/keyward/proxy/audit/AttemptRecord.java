@@ -1,7 +1,9 @@
 package dev.keyward.proxy.audit;
 
 import dev.keyward.policies.DenyCode;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.time.Instant;
 
 /**
@@ -66,27 +68,32 @@ public record AttemptRecord(
     };
   }
 
+  /** The fields {@link #writeFields} writes, as an object. */
   @Override
   public JsonObject toJson() {
-    return new JsonObject()
-        .put("type", TYPE)
-        .put("time", time.toString())
-        .put("request_id", requestId)
-        .put("attempt", attempt)
-        .put("agent", agent)
-        .put("tenant", tenant)
-        .put("route", route)
-        .put("target", target)
-        .put("credential", credential)
-        .put("credential_version", credentialVersion)
-        .put("target_host", targetHost)
-        .put("path", path)
-        .put("model", model)
-        .put("outcome", outcome)
-        .put("code", code)
-        .put("reason", reason)
-        .put("rule", rule)
-        .put("upstream_status", upstreamStatus)
-        .put("first_byte_us", firstByteMicros);
+    return AuditLines.toJson(this);
+  }
+
+  @Override
+  public void writeFields(JsonGenerator out) throws IOException {
+    out.writeStringField("type", TYPE);
+    out.writeStringField("time", time.toString());
+    out.writeStringField("request_id", requestId);
+    out.writeNumberField("attempt", attempt);
+    out.writeStringField("agent", agent);
+    out.writeStringField("tenant", tenant);
+    out.writeStringField("route", route);
+    out.writeStringField("target", target);
+    out.writeStringField("credential", credential);
+    out.writeNumberField("credential_version", credentialVersion);
+    out.writeStringField("target_host", targetHost);
+    out.writeStringField("path", path);
+    out.writeStringField("model", model);
+    out.writeStringField("outcome", outcome);
+    out.writeStringField("code", code);
+    out.writeStringField("reason", reason);
+    out.writeStringField("rule", rule);
+    out.writeNumberField("upstream_status", upstreamStatus);
+    out.writeNumberField("first_byte_us", firstByteMicros);
   }
 }

@@ -137,6 +137,7 @@ public final class AuditLog implements AuditSink, AutoCloseable {
   private long checkpointSeq = -1;
   private String checkpointPrev = "";
   private String checkpointTime = "";
+  private final AuditLines lines = new AuditLines();
 
   public AuditLog(Settings settings, PublicKeySign signer, KvStore witnessStore, Clock clock,
       PrintStream stdout) {
@@ -374,36 +375,33 @@ public final class AuditLog implements AuditSink, AutoCloseable {
       // Lines are built first and appended in one write: a failure leaves the file as it was.
       long firstSeq = seq;
       String firstPrev = prev;
-      StringBuilder lines = new StringBuilder();
-      List<String> written = new ArrayList<>();
-      long bytes = 0;
-      for (AuditEntry entry : batch) {
-        JsonObject json = new JsonObject().put("seq", seq);
-        json.mergeIn(entry.toJson());
-        String line = json.put("prev", prev).encode();
-        byte[] raw = line.getBytes(StandardCharsets.UTF_8);
-        lines.append(line).append('\n');
-        written.add(line);
-        prev = AuditChain.hash(raw);
-        seq++;
-        bytes += raw.length + 1;
-        if (channel != null && size + bytes >= settings.maxFileBytes()) {
-          break;
-        }
-      }
+      lines.clear();
+      List<String> printed = stdout == null ? null : new ArrayList<>();
+      int written = 0;
       try {
-        append(lines.toString());
-      } catch (IOException e) {
+        for (AuditEntry entry : batch) {
+          prev = lines.append(seq, entry, prev);
+          if (printed != null) {
+            printed.add(lines.lastLine());
+          }
+          written++;
+          seq++;
+          if (channel != null && size + lines.size() >= settings.maxFileBytes()) {
+            break;
+          }
+        }
+        append(lines.bytes());
+      } catch (IOException | RuntimeException e) {
         seq = firstSeq;
         prev = firstPrev;
         throw e;
       }
-      batch.subList(0, written.size()).clear();
+      batch.subList(0, written).clear();
       if (channel != null) {
         moved(seq - 1, prev);
       }
-      if (stdout != null) {
-        written.forEach(stdout::println);
+      if (printed != null) {
+        printed.forEach(stdout::println);
       }
       unsealed = true;
       if (channel != null && size >= settings.maxFileBytes()) {
@@ -414,11 +412,14 @@ public final class AuditLog implements AuditSink, AutoCloseable {
 
   /** Appends whole lines; on failure (disk full) cuts the file back so no torn line stays. */
   private void append(String text) throws IOException {
+    append(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private void append(ByteBuffer bytes) throws IOException {
     if (channel == null) {
       return;
     }
     long before = size;
-    ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
     try {
       while (bytes.hasRemaining()) {
         size += channel.write(bytes);

@@ -1,6 +1,8 @@
 package dev.keyward.proxy.audit;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.time.Instant;
 
 /**
@@ -57,39 +59,45 @@ public record AuditRecord(
         bytesIn, bytesOut, latencyMicros, usage, "", 0);
   }
 
+  /** The fields {@link #writeFields} writes, as an object. */
   @Override
   public JsonObject toJson() {
-    JsonObject json = new JsonObject()
-        .put("type", TYPE)
-        .put("time", time.toString())
-        .put("request_id", requestId)
-        .put("agent", agent)
-        .put("tenant", tenant)
-        .put("jti", jti)
-        .put("route", route)
-        .put("credential", credential)
-        .put("credential_version", credentialVersion)
-        .put("target_host", targetHost)
-        .put("method", method)
-        .put("path", path)
-        .put("decision", decision)
-        .put("code", code)
-        .put("reason", reason)
-        .put("rule", rule)
-        .put("policy_version", policyVersion)
-        .put("status", status)
-        .put("upstream_status", upstreamStatus)
-        .put("bytes_in", bytesIn)
-        .put("bytes_out", bytesOut)
-        .put("latency_us", latencyMicros);
+    return AuditLines.toJson(this);
+  }
+
+  @Override
+  public void writeFields(JsonGenerator out) throws IOException {
+    out.writeStringField("type", TYPE);
+    out.writeStringField("time", time.toString());
+    out.writeStringField("request_id", requestId);
+    out.writeStringField("agent", agent);
+    out.writeStringField("tenant", tenant);
+    out.writeStringField("jti", jti);
+    out.writeStringField("route", route);
+    out.writeStringField("credential", credential);
+    out.writeNumberField("credential_version", credentialVersion);
+    out.writeStringField("target_host", targetHost);
+    out.writeStringField("method", method);
+    out.writeStringField("path", path);
+    out.writeStringField("decision", decision);
+    out.writeStringField("code", code);
+    out.writeStringField("reason", reason);
+    out.writeStringField("rule", rule);
+    out.writeStringField("policy_version", policyVersion);
+    out.writeNumberField("status", status);
+    out.writeNumberField("upstream_status", upstreamStatus);
+    out.writeNumberField("bytes_in", bytesIn);
+    out.writeNumberField("bytes_out", bytesOut);
+    out.writeNumberField("latency_us", latencyMicros);
     if (usage != null) {
-      json.put("usage", usage.toJson());
+      out.writeFieldName("usage");
+      out.writeRawValue(usage.toJson().encode());
     }
     if (attempts > 0) {
-      json.put("target", target).put("attempts", attempts);
+      out.writeStringField("target", target);
+      out.writeNumberField("attempts", attempts);
     } else if (!target.isEmpty()) {
-      json.put("target", target); // a forward-proxy call through one target: one key access
+      out.writeStringField("target", target);
     }
-    return json;
   }
 }

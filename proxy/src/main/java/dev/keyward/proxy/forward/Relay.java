@@ -4,6 +4,7 @@ import dev.keyward.proxy.call.Attempt;
 import dev.keyward.proxy.call.BodyTap;
 import dev.keyward.proxy.call.Call;
 import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.proxy.http.Deadlines;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -31,11 +32,11 @@ public final class Relay {
   /** Keyward's own time on the request: before it went upstream, and on the response head. */
   public static final String OVERHEAD_HEADER = "X-Keyward-Overhead-Ms";
 
-  private final Vertx vertx;
+  private final Deadlines deadlines;
   private final Duration idleTimeout;
 
   public Relay(Vertx vertx, Duration idleTimeout) {
-    this.vertx = vertx;
+    this.deadlines = new Deadlines(vertx);
     this.idleTimeout = idleTimeout;
   }
 
@@ -83,7 +84,7 @@ public final class Relay {
     };
     Buffer closing = attempt.closingEvent();
     // With a closing event, a quiet upstream is let go and the stream ends with the event below.
-    IdleWatch idle = new IdleWatch(vertx, idleTimeout,
+    IdleWatch idle = new IdleWatch(deadlines, idleTimeout,
         closing == null ? resetBoth : () -> upstream.request().reset());
     Pipe<Buffer> download = new TappedStream(upstream, taps, idle::touch, stop -> {
       call.stopped(stop.why());

@@ -7,6 +7,8 @@ import dev.keyward.proxy.call.Call;
 import dev.keyward.proxy.config.Durations;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.proxy.http.Deadlines;
+import dev.keyward.proxy.http.Deadlines.Deadline;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -33,7 +35,7 @@ import java.util.List;
  */
 public final class UpstreamCall {
 
-  private final Vertx vertx;
+  private final Deadlines deadlines;
   private final HttpClient tlsClient;
   private final HttpClient plainClient;
   private final UpstreamAddresses addresses;
@@ -41,7 +43,7 @@ public final class UpstreamCall {
 
   public UpstreamCall(Vertx vertx, HttpClient tlsClient, HttpClient plainClient,
       UpstreamAddresses addresses, UpstreamTimeouts timeouts) {
-    this.vertx = vertx;
+    this.deadlines = new Deadlines(vertx);
     this.tlsClient = tlsClient;
     this.plainClient = plainClient;
     this.addresses = addresses;
@@ -110,13 +112,13 @@ public final class UpstreamCall {
       }
       Duration firstByte = attempt.firstByteTimeout() != null ? attempt.firstByteTimeout()
           : timeouts.firstByte();
-      long timer = vertx.setTimer(firstByte.toMillis(), id -> {
+      Deadline timer = deadlines.after(firstByte, () -> {
         if (result.tryFail(ErrorCode.UPSTREAM_TIMEOUT.exception(
             "the upstream sent no response within " + Durations.format(firstByte)))) {
           request.reset();
         }
       });
-      result.future().onComplete(head -> vertx.cancelTimer(timer));
+      result.future().onComplete(head -> timer.cancel());
     });
     request.response().onComplete(response -> {
       if (response.succeeded()) {

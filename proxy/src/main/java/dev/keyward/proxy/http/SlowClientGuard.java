@@ -1,5 +1,6 @@
 package dev.keyward.proxy.http;
 
+import dev.keyward.proxy.http.Deadlines.Deadline;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
@@ -11,30 +12,40 @@ import java.util.concurrent.ConcurrentHashMap;
  * Closes agent connections that take longer than the header timeout to send a complete request
  * head, counted from when the connection opened or its previous response ended (slowloris: a
  * client trickling header bytes to hold a connection open). Memory per connection is bounded by
- * the header size limit; time by this.
+ * the header size limit; time by this. Each connection has one deadline, set again after each
+ * response.
  */
 public final class SlowClientGuard {
 
-  private final Vertx vertx;
-  private final long timeoutMillis;
-  private final Map<HttpConnection, Long> timers = new ConcurrentHashMap<>();
+  private final Deadlines deadlines;
+  private final long timeoutNanos;
+  private final Duration timeout;
+  private final Map<HttpConnection, Deadline> waiting = new ConcurrentHashMap<>();
 
   public SlowClientGuard(Vertx vertx, Duration headerTimeout) {
-    this.vertx = vertx;
-    this.timeoutMillis = headerTimeout.toMillis();
+    this.deadlines = new Deadlines(vertx);
+    this.timeout = headerTimeout;
+    this.timeoutNanos = headerTimeout.toNanos();
   }
 
   /** For the server's connection handler: starts waiting for the first request head. */
   public void connected(HttpConnection connection) {
-    arm(connection);
-    connection.closeHandler(v -> disarm(connection));
+    waiting.put(connection, deadlines.after(timeout, connection::close));
+    connection.closeHandler(v -> {
+      Deadline deadline = waiting.remove(connection);
+      if (deadline != null) {
+        deadline.cancel();
+      }
+    });
   }
 
   /** For the request handler: a complete head arrived; wait again once its response ends. */
   public void requestArrived(HttpServerRequest request) {
-    HttpConnection connection = request.connection();
-    disarm(connection);
-    request.response().endHandler(v -> arm(connection));
+    Deadline deadline = waiting.get(request.connection());
+    if (deadline != null) {
+      deadline.cancel();
+      request.response().endHandler(v -> deadline.restart(timeoutNanos));
+    }
   }
 
   /**
@@ -42,24 +53,9 @@ public final class SlowClientGuard {
    * no further request heads to wait for.
    */
   public void tunnelled(HttpConnection connection) {
-    disarm(connection);
-  }
-
-  private void arm(HttpConnection connection) {
-    long timer = vertx.setTimer(timeoutMillis, id -> {
-      timers.remove(connection);
-      connection.close();
-    });
-    Long previous = timers.put(connection, timer);
-    if (previous != null) {
-      vertx.cancelTimer(previous);
-    }
-  }
-
-  private void disarm(HttpConnection connection) {
-    Long timer = timers.remove(connection);
-    if (timer != null) {
-      vertx.cancelTimer(timer);
+    Deadline deadline = waiting.get(connection);
+    if (deadline != null) {
+      deadline.cancel();
     }
   }
 }

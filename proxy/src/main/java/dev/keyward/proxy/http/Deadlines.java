@@ -1,0 +1,196 @@
+package dev.keyward.proxy.http;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.FastThreadLocal;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The request path's timeouts (slow client, maximum duration, first byte, idle) without a Vert.x
+ * timer each: every event loop keeps its deadlines in one timer wheel, which one periodic tick of
+ * {@link #TICK} checks. Scheduling and cancelling are a few field writes on the loop's own thread;
+ * nearly every deadline is cancelled long before it is due. A deadline fires on the context that
+ * set it, never before it is due, and at most about one tick after (plus whatever else the loop is
+ * busy with). From a thread that is not an event loop, a deadline is a Vert.x timer instead.
+ */
+public final class Deadlines {
+
+  /** How often each event loop's wheel is checked: the deadlines' precision. */
+  public static final Duration TICK = Duration.ofMillis(10);
+
+  private static final long TICK_NANOS = TICK.toNanos();
+  private static final Logger LOG = LoggerFactory.getLogger(Deadlines.class);
+  /** The wheel of each event loop thread (event loops outlive their wheels' deadlines). */
+  private static final FastThreadLocal<Wheel> WHEELS = new FastThreadLocal<>();
+
+  private final Vertx vertx;
+
+  public Deadlines(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /** Runs {@code action} once {@code delay} has passed, unless the deadline is cancelled first. */
+  public Deadline after(Duration delay, Runnable action) {
+    Deadline deadline = new Deadline(this, action);
+    deadline.restart(delay.toNanos());
+    return deadline;
+  }
+
+  /** Whether the current thread is an event loop whose wheel may hold a deadline of its own. */
+  private static ContextInternal loopContext() {
+    ContextInternal context = ContextInternal.current();
+    return context != null && context.isEventLoopContext() && context.inThread()
+        ? context : null;
+  }
+
+  /** One deadline; confined to the thread that set it (cancelling from elsewhere is passed on). */
+  public static final class Deadline {
+
+    private final Deadlines owner;
+    private final Runnable action;
+    private long dueNanos;
+    private ContextInternal context;
+    private Wheel wheel;
+    private Deadline previous;
+    private Deadline next;
+    private int slot;
+    private long timer = -1;
+
+    private Deadline(Deadlines owner, Runnable action) {
+      this.owner = owner;
+      this.action = action;
+    }
+
+    /** Cancels it if pending, and sets it again {@code delayNanos} from now. */
+    public void restart(long delayNanos) {
+      cancel();
+      ContextInternal current = loopContext();
+      if (current == null) {
+        timer = owner.vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(delayNanos)),
+            id -> {
+              timer = -1;
+              action.run();
+            });
+        return;
+      }
+      context = current;
+      dueNanos = System.nanoTime() + delayNanos;
+      Wheel loopWheel = WHEELS.get();
+      if (loopWheel == null) {
+        loopWheel = new Wheel(current.nettyEventLoop());
+        WHEELS.set(loopWheel);
+      }
+      loopWheel.add(this);
+    }
+
+    /** It will not fire (unless it already has). */
+    public void cancel() {
+      if (timer != -1) {
+        owner.vertx.cancelTimer(timer);
+        timer = -1;
+        return;
+      }
+      Wheel from = wheel;
+      if (from == null) {
+        return;
+      }
+      if (!from.loop.inEventLoop()) {
+        from.loop.execute(this::cancel);
+        return;
+      }
+      from.remove(this);
+    }
+
+    private void fire() {
+      context.emit(ignored -> {
+        try {
+          action.run();
+        } catch (RuntimeException e) {
+          LOG.error("a deadline's action failed", e);
+        }
+      });
+    }
+  }
+
+  /**
+   * A hashed wheel of {@code SLOTS} lists, one tick each; a deadline further out than a turn
+   * stays in its slot until a later turn finds it due.
+   */
+  private static final class Wheel implements Runnable {
+
+    private static final int SLOTS = 1024;
+    private static final int MASK = SLOTS - 1;
+
+    final EventLoop loop;
+    private final Deadline[] slots = new Deadline[SLOTS];
+    private final List<Deadline> due = new ArrayList<>();
+    /** The last tick whose slot was checked. */
+    private long checked;
+
+    Wheel(EventLoop loop) {
+      this.loop = loop;
+      this.checked = Math.floorDiv(System.nanoTime(), TICK_NANOS);
+      loop.scheduleAtFixedRate(this, TICK_NANOS, TICK_NANOS, TimeUnit.NANOSECONDS);
+    }
+
+    void add(Deadline deadline) {
+      // The first tick at or after the deadline, and never one already checked.
+      long tick = Math.max(-Math.floorDiv(-deadline.dueNanos, TICK_NANOS), checked + 1);
+      int slot = (int) (tick & MASK);
+      Deadline head = slots[slot];
+      deadline.previous = null;
+      deadline.next = head;
+      if (head != null) {
+        head.previous = deadline;
+      }
+      slots[slot] = deadline;
+      deadline.slot = slot;
+      deadline.wheel = this;
+    }
+
+    void remove(Deadline deadline) {
+      if (deadline.previous != null) {
+        deadline.previous.next = deadline.next;
+      } else {
+        slots[deadline.slot] = deadline.next;
+      }
+      if (deadline.next != null) {
+        deadline.next.previous = deadline.previous;
+      }
+      deadline.previous = null;
+      deadline.next = null;
+      deadline.wheel = null;
+    }
+
+    @Override
+    public void run() {
+      long now = System.nanoTime();
+      long nowTick = Math.floorDiv(now, TICK_NANOS);
+      // A loop held up for a whole turn or more checks every slot once.
+      long from = Math.max(checked + 1, nowTick - MASK);
+      for (long tick = from; tick <= nowTick; tick++) {
+        Deadline deadline = slots[(int) (tick & MASK)];
+        while (deadline != null) {
+          Deadline following = deadline.next;
+          if (deadline.dueNanos - now <= 0) {
+            remove(deadline);
+            due.add(deadline);
+          }
+          deadline = following;
+        }
+      }
+      checked = nowTick;
+      // Fired once the wheel is consistent: an action may cancel or set other deadlines.
+      for (int i = 0; i < due.size(); i++) {
+        due.get(i).fire();
+      }
+      due.clear();
+    }
+  }
+}
