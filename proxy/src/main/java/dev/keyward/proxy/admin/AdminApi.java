@@ -107,7 +107,9 @@ public final class AdminApi {
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
           .end(readiness.encode());
     });
-    router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
+    // A scrape reads the process's CPU figures from cgroup files: off the event loop.
+    router.get("/metrics").blockingHandler(PrometheusScrapingHandler.create(metrics.registry()),
+        false);
     routes();
     router.errorHandler(404, ctx -> fail(ctx, ErrorCode.NOT_FOUND.status(), "not_found",
         "no such admin endpoint; see GET /openapi.json"));
