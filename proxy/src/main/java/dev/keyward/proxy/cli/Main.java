@@ -8,6 +8,12 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // Netty registers its buffer allocator's JFR event types when it first allocates, which
+    // initialises JFR's machinery (about 300 classes) at every start even with no recording.
+    // -Dio.netty.jfr.enabled=true brings the events back for a profiling session.
+    if (System.getProperty("io.netty.jfr.enabled") == null) {
+      System.setProperty("io.netty.jfr.enabled", "false");
+    }
     System.exit(run(Io.system(), args));
   }
 
