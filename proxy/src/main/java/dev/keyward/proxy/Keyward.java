@@ -245,6 +245,7 @@ public final class Keyward implements AutoCloseable {
             () -> router.snapshot(policies.current()));
         new Console(vertx, new Console.Sources(operations, verifier, audit, config.audit(),
             storage.kv(), policies::current, budgets), clock).mount(admin.router());
+        metrics.awaitJvmMeters();
         adminServer = vertx.createHttpServer(adminOptions(config.admin(), config.limits()))
             .requestHandler(admin.router());
         await(adminServer.listen());
