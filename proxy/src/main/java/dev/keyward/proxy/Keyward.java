@@ -87,8 +87,10 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -188,6 +190,10 @@ public final class Keyward implements AutoCloseable {
   /** As {@link #start(KeywardConfig, Clock)} with a given resolver for upstream host names. */
   public static Keyward start(KeywardConfig config, Clock clock, HostResolver resolver)
       throws ConfigException {
+    // On its own thread while the keys, policy and state are read; joined before any server
+    // listens, so no request ever finds it unfinished.
+    FutureTask<Void> tls = new FutureTask<>(Keyward::warmUpTls, null);
+    daemonThreads("keyward-tls-warm-up").newThread(tls).start();
     String policyText = readPolicy(config);
     PolicySet policy = parsePolicy(config, policyText);
     PolicyHolder policies = new PolicyHolder(policy);
@@ -211,7 +217,7 @@ public final class Keyward implements AutoCloseable {
       BudgetGate budgets = openBudgets(config, policy, vertx, clock, metrics, resources);
       RecordOutcome recordOutcome = new RecordOutcome(audit, metrics, clock);
       UpstreamAddresses addresses = new UpstreamAddresses(vertx, config.connectTo(), resolver);
-      UpstreamCall upstream = upstreamCall(config, vertx, addresses);
+      UpstreamCall upstream = upstreamCall(config, vertx, addresses, tls);
       TargetRouter router = new TargetRouter(clock, config.pricing(), config.routing(),
           metrics);
       Pipeline pipeline = pipeline(config, vertx, policies, upstream, router, requestPath(config,
@@ -241,6 +247,7 @@ public final class Keyward implements AutoCloseable {
             () -> router.snapshot(policies.current()));
         new Console(vertx, new Console.Sources(operations, verifier, audit, config.audit(),
             storage.kv(), policies::current, budgets), clock).mount(admin.router());
+        metrics.awaitJvmMeters();
         adminServer = vertx.createHttpServer(adminOptions(config.admin(), config.limits()))
             .requestHandler(admin.router());
         await(adminServer.listen());
@@ -357,8 +364,12 @@ public final class Keyward implements AutoCloseable {
 
   /** Sends attempts upstream: pooled clients, HTTP/2 where TLS upstreams offer it. */
   private static UpstreamCall upstreamCall(KeywardConfig config, Vertx vertx,
-      UpstreamAddresses addresses) throws ConfigException {
-    warmUpTls();
+      UpstreamAddresses addresses, FutureTask<Void> tlsWarmUp) throws Exception {
+    try {
+      tlsWarmUp.get();
+    } catch (ExecutionException e) {
+      throw new ConfigException("cannot initialise TLS: " + rootMessage(e), e.getCause());
+    }
     PoolOptions pool = new PoolOptions()
         .setHttp1MaxSize(config.limits().maxUpstreamConnections()).setHttp2MaxSize(8);
     HttpClientOptions tls = clientOptions(config);
@@ -376,11 +387,11 @@ public final class Keyward implements AutoCloseable {
    * and load its default trust store when first used, hundreds of milliseconds on a cold or busy
    * JVM, which would otherwise block an event loop at the first HTTPS upstream.
    */
-  private static void warmUpTls() throws ConfigException {
+  private static void warmUpTls() {
     try {
       SslContextBuilder.forClient().sslProvider(SslProvider.JDK).build();
     } catch (SSLException e) {
-      throw new ConfigException("cannot initialise TLS: " + rootMessage(e), e);
+      throw new IllegalStateException(e);
     }
   }
 

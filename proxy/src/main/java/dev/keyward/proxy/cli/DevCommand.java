@@ -42,6 +42,10 @@ final class DevCommand implements Callable<Integer> {
       description = "Port of the admin API; 0 picks a free one (default: from the config, 8081).")
   Integer adminPort;
 
+  /** The launcher's training run for its start-up archive: start as usual, then stop at once. */
+  @Option(names = "--exit-when-ready", hidden = true)
+  boolean exitWhenReady;
+
   @Override
   public Integer call() throws Exception {
     Io io = KeywardCommand.io(spec);
@@ -76,6 +80,10 @@ final class DevCommand implements Callable<Integer> {
       io.out().println(QuickStart.text(launcher(), dataDir, baseUrl, adminUrl, firstRun,
           demo.isPresent()));
       io.out().flush();
+      if (exitWhenReady) {
+        keyward.close();
+        return ExitCodes.OK;
+      }
       return Servers.runUntilStopped(keyward, io);
     } finally {
       demo.ifPresent(DemoProvider::close);

@@ -7,9 +7,7 @@ import picocli.CommandLine.Spec;
 /** {@code keyward}: the root command. */
 @Command(name = "keyward", mixinStandardHelpOptions = true, version = "Keyward 0.1.0",
     description = "BYOK credential-injection proxy for AI agents.",
-    subcommands = {DevCommand.class, ServeCommand.class, TokenCommand.class, AgentCommand.class,
-        CredentialCommand.class, KekCommand.class, PolicyCommand.class, AuditCommand.class,
-        OperatorCommand.class, UsageCommand.class},
+    // The subcommands are added by Main.commandLine.
     exitCodeOnInvalidInput = ExitCodes.USAGE)
 public final class KeywardCommand implements Runnable {
 

@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
@@ -86,7 +88,11 @@ public final class Metrics {
 
   private final ConcurrentHashMap<AttemptKey, Counter> attempts = new ConcurrentHashMap<>();
 
-  public Metrics() {
+  /**
+   * The JVM's and the process's own meters, bound on their own thread: their java.lang.management
+   * beans take a noticeable part of start-up, and nothing reads them before the admin port listens.
+   */
+  private final FutureTask<Void> jvmMeters = new FutureTask<>(() -> {
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -94,6 +100,17 @@ public final class Metrics {
     new ProcessorMetrics().bindTo(registry);
     new FileDescriptorMetrics().bindTo(registry);
     new UptimeMetrics().bindTo(registry);
+  }, null);
+
+  public Metrics() {
+    Thread binder = new Thread(jvmMeters, "keyward-jvm-metrics");
+    binder.setDaemon(true);
+    binder.start();
+  }
+
+  /** Returns once the JVM's and the process's meters are registered (before serving metrics). */
+  public void awaitJvmMeters() throws InterruptedException, ExecutionException {
+    jvmMeters.get();
   }
 
   public PrometheusMeterRegistry registry() {

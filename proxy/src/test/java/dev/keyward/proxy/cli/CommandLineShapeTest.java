@@ -27,7 +27,29 @@ class CommandLineShapeTest {
   }
 
   static CommandLine root() {
-    return new CommandLine(new KeywardCommand(Io.system()));
+    return Main.commandLine(Io.system());
+  }
+
+  static CommandLine at(CommandLine root, List<String> path) {
+    CommandLine command = root;
+    for (String name : path) {
+      command = command.getSubcommands().get(name);
+    }
+    return command;
+  }
+
+  @Test
+  void everyCommandReadsTheSameWhenOnlyItsSubcommandIsBuilt() {
+    // Main builds only the subcommand it runs (picocli inspects every command it is given).
+    for (List<String> path : commands(root(), List.of())) {
+      if (path.isEmpty()) {
+        continue;
+      }
+      CommandLine alone = at(Main.commandLine(Io.system(), path.get(0)), path);
+      assertEquals(at(root(), path).getUsageMessage(), alone.getUsageMessage(), path.toString());
+      assertEquals(at(root(), path).isUnmatchedOptionsArePositionalParams(),
+          alone.isUnmatchedOptionsArePositionalParams(), path.toString());
+    }
   }
 
   @Test
