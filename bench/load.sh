@@ -47,8 +47,10 @@ JIT_WARMUP="${JIT_WARMUP:-30}"   # seconds of load on each JVM before the first 
 THREADS="${THREADS:-2}"          # wrk threads
 # REDIS_BUDGETS=1: then Keyward again with its budget counters in a local redis-server (needs it).
 REDIS_BUDGETS="${REDIS_BUDGETS:-0}"
-# Keyward's heap as in the Kubernetes manifests (1 GiB limit, MaxRAMPercentage=75).
-KEYWARD_JAVA_OPTS="${KEYWARD_JAVA_OPTS:--Xmx768m}"
+# Keyward's JVM as in the image (docs/deployment.md, "Memory"; the manifests' 1 GiB limit at
+# MaxRAMPercentage=75 is -Xmx768m). The bare Vert.x proxy and BASELINE run with the same options.
+KEYWARD_JAVA_OPTS="${KEYWARD_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -Xmx768m}"
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # PROFILE=FILE.jfr: record Keyward's measured c=64 runs with JDK Flight Recorder (Java stacks
 # sampled every millisecond).
 PROFILE="${PROFILE:-}"
@@ -186,9 +188,10 @@ await "http://127.0.0.1:$NGINX_PORT/"
 
 # --- Keyward: data directory, credential, token, policy -----------------------------------------
 data="$work/keyward-data"
-keyward() { java -jar "$jar" "$@"; }
+# Through the launcher, as users start it: with its class-data archive (recorded once per build).
+keyward() { KEYWARD_JAR="$jar" "$repo/keyward" "$@"; }
 start_keyward() { # [extra JVM options]
-  KEYWARD_LOG_FORMAT=json java $KEYWARD_JAVA_OPTS "$@" -jar "$jar" dev --data-dir "$data" \
+  KEYWARD_LOG_FORMAT=json KEYWARD_JAVA_OPTS="$KEYWARD_JAVA_OPTS $*" keyward dev --data-dir "$data" \
       --port "$KEYWARD_PORT" --admin-port "$ADMIN_PORT" > "$work/keyward.out" 2> "$work/keyward.err" &
   keyward_pid=$!
   pids+=("$keyward_pid")
@@ -212,6 +215,7 @@ await_ready() { # prints milliseconds from $1 (ns) to the first 200 from /readyz
   return 1
 }
 
+keyward --version >/dev/null # records the launcher's class-data archive, if this build has none
 log "setting up Keyward (first start creates $data)"
 start_keyward
 await_ready "$(date +%s%N)" >/dev/null
