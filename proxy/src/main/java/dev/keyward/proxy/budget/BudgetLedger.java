@@ -400,9 +400,10 @@ final class BudgetLedger implements AutoCloseable {
 
   /**
    * Lets go of the files as a killed process would: no last snapshot, the journal as written.
-   * For tests of what a crash keeps.
+   * After an {@link Error} on the owner thread (memory may be ahead of the files), and in tests of
+   * what a crash keeps.
    */
-  void abandonForTest() throws IOException {
+  void abandon() throws IOException {
     files.close();
   }
 

@@ -192,7 +192,7 @@ final class LedgerFiles implements AutoCloseable {
       while (buffer.hasRemaining()) {
         writer.write(journal, buffer);
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (Throwable e) {
       try {
         journal.truncate(before);
       } catch (IOException cut) {
