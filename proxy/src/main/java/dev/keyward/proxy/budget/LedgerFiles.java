@@ -25,7 +25,8 @@ import java.util.Map;
  * writing the snapshot and emptying the journal is not applied twice.
  *
  * <p>Journals of the first format (each line the whole new state of the counters it touched,
- * with a snapshot of format 1) are still read, so an upgrade keeps its spend.
+ * with a snapshot of format 1) are still read, so an upgrade keeps its spend. The other way does
+ * not work: a release that knows only format 1 refuses a snapshot of format 2 as unreadable.
  */
 final class LedgerFiles implements AutoCloseable {
 
@@ -164,19 +165,29 @@ final class LedgerFiles implements AutoCloseable {
         }
       } catch (IOException e) {
         if (!last) {
-          throw new IOException("line " + (i + 1) + " of the budget journal "
-              + dir.resolve(JOURNAL) + " is corrupt", e);
+          throw corruptLine(i + 1, e);
         }
       }
     }
     return seq;
   }
 
+  /** A corrupt line that is not the last: the start stops, and the message says the way out. */
+  private IOException corruptLine(int number, IOException cause) {
+    Path journal = dir.resolve(JOURNAL);
+    return new IOException("line " + number + " of the budget journal " + journal + " is corrupt;"
+        + " to start, keep the lines before it (head -n " + (number - 1) + " " + journal + " > "
+        + journal + ".kept, move " + JOURNAL + " aside and rename " + JOURNAL + ".kept to it),"
+        + " or move " + JOURNAL + " aside to start from the last snapshot (" + SNAPSHOT + ")"
+        + " alone. The changes from that line on (or since the snapshot) are lost: holds they"
+        + " settled are charged in full, and calls they admitted are not counted", cause);
+  }
+
   /**
    * Appends a batch of whole lines in one write; the bytes reach the OS before this returns (a
    * process crash keeps them). When the write fails part-way (a full disk), the journal is cut
    * back to where it was: the batch is all there or not at all, and the next line starts on a
-   * line of its own.
+   * line of its own. So it is after an {@link Error} during the write too.
    */
   void append(ByteBuffer buffer) throws IOException {
     if (journal == null) {
