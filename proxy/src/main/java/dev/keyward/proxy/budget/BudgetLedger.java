@@ -313,6 +313,8 @@ final class BudgetLedger implements AutoCloseable {
    * @throws IOException when the write failed: the journal is cut back to where the batch began,
    *     the changes are undone (memory is read back from the files), and none of them may be
    *     answered as made: the whole batch fails
+   * @throws LedgerFiles.CutBackFailed when the journal could not be cut back either: memory is
+   *     not read back (the journal may hold part of the batch), and the store must stop
    */
   void commit() throws IOException {
     if (pending.length() == 0) {
@@ -322,6 +324,8 @@ final class BudgetLedger implements AutoCloseable {
     pending.setLength(0);
     try {
       files.append(bytes);
+    } catch (LedgerFiles.CutBackFailed e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       reload(e);
       throw e;

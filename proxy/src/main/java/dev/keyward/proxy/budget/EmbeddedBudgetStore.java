@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * never gets the settle of a finished call refused, nor {@link #close}.
  *
  * <p>If the owner thread meets an {@link Error} (an {@link OutOfMemoryError} in a request or in
- * the journal write), the store stops for good: every request it had not answered, and every
+ * the journal write), or a failed journal write cannot be cut back (the files would then hold
+ * part of a batch that memory does not), the store stops for good: every request it had not answered, and every
  * later one, fails with {@link BudgetStoreUnavailableException}, and the files are let go as a
  * killed process would. Keyward must be restarted to count again.
  */
@@ -283,13 +284,12 @@ public final class EmbeddedBudgetStore implements BudgetStore {
       serve(batch);
     } catch (Throwable e) {
       fatal = e;
-      LOG.error("the budget store stopped after an internal error: budgeted requests now fail with"
-          + " 503 budget_unavailable (or pass uncounted, for on_store_failure: allow) until"
-          + " Keyward restarts", e);
+      LOG.error("the budget store stopped (an internal error, or a journal it could not cut back):"
+          + " budgeted requests now fail with 503 budget_unavailable (or pass uncounted, for"
+          + " on_store_failure: allow) until Keyward restarts", e);
     } finally {
       if (fatal != null) {
-        stoppedBecause = "the budget store stopped after an internal error (" + fatal
-            + "); restart Keyward";
+        stoppedBecause = "the budget store stopped (" + fatal + "); restart Keyward";
       }
       stopped = true;
       if (running) { // not stopped by close(): let go of the files as a killed process would
@@ -309,7 +309,7 @@ public final class EmbeddedBudgetStore implements BudgetStore {
   }
 
   /** Batches of requests, each batch decided, written once, then answered, until a close. */
-  private void serve(List<Command<?>> batch) {
+  private void serve(List<Command<?>> batch) throws IOException {
     long syncEvery = SYNC_EVERY.toNanos();
     long nextSync = System.nanoTime() + syncEvery;
     while (running) {
@@ -343,6 +343,7 @@ public final class EmbeddedBudgetStore implements BudgetStore {
           command.run(ledger);
         }
       }
+      LedgerFiles.CutBackFailed journalStuck = null;
       try {
         if (ledger.hasPending()) {
           ledger.commit();
@@ -355,11 +356,17 @@ public final class EmbeddedBudgetStore implements BudgetStore {
             command.failure = e;
           }
         }
+        if (e instanceof LedgerFiles.CutBackFailed stuck) {
+          journalStuck = stuck;
+        }
       }
       for (Command<?> command : batch) {
         if (command != stop) {
           command.answer();
         }
+      }
+      if (journalStuck != null) {
+        throw journalStuck; // memory is ahead of the files, which take no more: stop
       }
       if (stop != null) {
         running = false;

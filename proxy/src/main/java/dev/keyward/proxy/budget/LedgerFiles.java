@@ -61,6 +61,22 @@ final class LedgerFiles implements AutoCloseable {
 
     /** Writes some of {@code buffer}'s remaining bytes, as {@link FileChannel#write} does. */
     int write(FileChannel journal, ByteBuffer buffer) throws IOException;
+
+    /** Cuts a failed append back; tests make it fail. */
+    default void truncate(FileChannel journal, long size) throws IOException {
+      journal.truncate(size);
+    }
+  }
+
+  /**
+   * An append failed and could not be cut back: the journal may end with whole lines of a batch
+   * that was never answered, which a read would replay, so memory can no longer be made to match
+   * what was answered. The store stops.
+   */
+  static final class CutBackFailed extends IOException {
+    CutBackFailed(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   private static final ObjectMapper JSON = new ObjectMapper()
@@ -71,11 +87,6 @@ final class LedgerFiles implements AutoCloseable {
   private final FileLock lock;
   private final JournalWriter writer;
   private FileChannel journal;
-  /**
-   * The journal's length before an append that failed and could not be cut back, else -1: the
-   * next append cuts it first, so a fragment never becomes a middle line.
-   */
-  private long cutTo = -1;
 
   private LedgerFiles(Path dir, FileChannel lockChannel, FileLock lock, JournalWriter writer) {
     this.dir = dir;
@@ -188,15 +199,13 @@ final class LedgerFiles implements AutoCloseable {
    * process crash keeps them). When the write fails part-way (a full disk), the journal is cut
    * back to where it was: the batch is all there or not at all, and the next line starts on a
    * line of its own. So it is after an {@link Error} during the write too.
+   *
+   * @throws CutBackFailed when the cut-back failed too: nothing may be appended any more
    */
   void append(ByteBuffer buffer) throws IOException {
     if (journal == null) {
       journal = FileChannel.open(dir.resolve(JOURNAL), StandardOpenOption.CREATE,
           StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-    }
-    if (cutTo >= 0) {
-      journal.truncate(cutTo);
-      cutTo = -1;
     }
     long before = journal.size();
     try {
@@ -205,10 +214,15 @@ final class LedgerFiles implements AutoCloseable {
       }
     } catch (Throwable e) {
       try {
-        journal.truncate(before);
+        writer.truncate(journal, before);
       } catch (IOException cut) {
-        cutTo = before; // a crash now leaves the fragment last, where reading ignores it
-        e.addSuppressed(cut);
+        // Whole lines of the unanswered batch may stay (a read would replay them) and its cut
+        // last line would be followed by the next append: stop appending. A new start folds what
+        // the journal holds into a snapshot, dropping the cut line.
+        CutBackFailed failed = new CutBackFailed("the budget journal could not be cut back after"
+            + " a failed write (" + e + "): " + cut.getMessage(), cut);
+        failed.addSuppressed(e);
+        throw failed;
       }
       throw e;
     }
@@ -235,7 +249,6 @@ final class LedgerFiles implements AutoCloseable {
         new Snapshot(FORMAT, seq, table.stored(), table.openReservations())));
     if (journal != null) {
       journal.truncate(0);
-      cutTo = -1;
       journal.force(true);
     } else {
       Files.deleteIfExists(dir.resolve(JOURNAL));

@@ -12,6 +12,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.keyward.llm.budget.Charge;
 import dev.keyward.vault.MutableClock;
 import io.vertx.core.Future;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,6 +142,53 @@ class EmbeddedBudgetStoreOwnerThreadTest {
       assertEquals(DOLLAR / 100 + flood.size(), spent.spentNanoUsd());
     } finally {
       await(reopened.close());
+    }
+  }
+
+  /**
+   * A write cut part-way (a full disk) whose cut-back fails too leaves part of an unanswered batch
+   * in the journal: the store stops rather than go on with memory ahead of its files, and the next
+   * start reads what was answered.
+   */
+  @Test
+  void aFailedWriteThatCannotBeCutBackStopsTheStore() throws Exception {
+    AtomicBoolean broken = new AtomicBoolean();
+    EmbeddedBudgetStore store = EmbeddedBudgetStore.open(dir, clock, LEASE, counters,
+        new LedgerFiles.JournalWriter() {
+          @Override
+          public int write(FileChannel journal, ByteBuffer buffer) throws IOException {
+            if (!broken.get()) {
+              return journal.write(buffer);
+            }
+            ByteBuffer half = buffer.duplicate();
+            half.limit(half.position() + half.remaining() / 2);
+            buffer.position(buffer.position() + journal.write(half));
+            throw new IOException("No space left on device");
+          }
+
+          @Override
+          public void truncate(FileChannel journal, long size) throws IOException {
+            if (broken.getAndSet(false)) {
+              throw new IOException("Input/output error");
+            }
+            journal.truncate(size);
+          }
+        });
+    await(store.reserve(Budgets.monthly(), costing(DOLLAR / 10)));
+    broken.set(true);
+    assertInstanceOf(BudgetStoreUnavailableException.class,
+        failureWithin(store.reserve(Budgets.monthly(), costing(DOLLAR / 2)), 5));
+    Throwable later = failureWithin(store.reserve(Budgets.monthly(), costing(DOLLAR / 4)), 5);
+    assertInstanceOf(BudgetStoreUnavailableException.class, later);
+    assertTrue(later.getMessage().contains("could not be cut back"), later.getMessage());
+
+    EmbeddedBudgetStore next = EmbeddedBudgetStore.open(dir, clock, LEASE, counters);
+    try {
+      BudgetUsage usage = await(next.usage(Budgets.POLICY.budgets())).stream()
+          .filter(u -> u.budget().equals("acme-monthly")).findFirst().orElseThrow();
+      assertEquals(DOLLAR / 10, usage.spentNanoUsd()); // the answered hold, charged in full
+    } finally {
+      await(next.close());
     }
   }
 }
