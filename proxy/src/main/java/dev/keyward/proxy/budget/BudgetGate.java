@@ -6,9 +6,12 @@ import dev.keyward.policies.ApplicableBudget;
 import dev.keyward.policies.Budget;
 import dev.keyward.policies.OnStoreFailure;
 import io.vertx.core.Future;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -24,7 +27,16 @@ public final class BudgetGate {
 
   private static final Logger LOG = LoggerFactory.getLogger(BudgetGate.class);
 
+  /**
+   * The longest a request waits for its reservation: a backstop, so that no request waits forever
+   * on a store that stopped answering. Far above a healthy store's answer (the embedded store
+   * answers within one journal write; Redis fails first, at {@code budgets.redis.timeout}, 1 s
+   * by default); past it, the store counts as unavailable.
+   */
+  public static final Duration RESERVE_DEADLINE = Duration.ofSeconds(10);
+
   private final BudgetStore store;
+  private final Duration reserveDeadline;
   private final BudgetCounters counters;
   /** Null while the store answers; the last failure's message while it does not. */
   private final AtomicReference<String> storeFailure = new AtomicReference<>();
@@ -32,20 +44,34 @@ public final class BudgetGate {
   private final AtomicInteger settling = new AtomicInteger();
 
   public BudgetGate(BudgetStore store, BudgetCounters counters) {
+    this(store, counters, RESERVE_DEADLINE);
+  }
+
+  /** For tests: a shorter deadline on reserves. */
+  BudgetGate(BudgetStore store, BudgetCounters counters, Duration reserveDeadline) {
     this.store = store;
     this.counters = counters;
+    this.reserveDeadline = reserveDeadline;
   }
 
   public BudgetCounters counters() {
     return counters;
   }
 
-  /** Never fails: a store failure becomes {@link BudgetDecision.Unavailable} or an allowance. */
+  /**
+   * Never fails: a store failure becomes {@link BudgetDecision.Unavailable} or an allowance, and
+   * so does a store that does not answer within {@link #RESERVE_DEADLINE} (a reservation it still
+   * makes after that is released).
+   */
   public Future<BudgetDecision> reserve(List<ApplicableBudget> budgets, WorstCase demand) {
     if (budgets.isEmpty()) {
       return Future.succeededFuture(new BudgetDecision.Admitted(Reservation.NONE));
     }
-    return store.reserve(budgets, demand).map(admission -> {
+    Future<Admission> answer = store.reserve(budgets, demand);
+    if (!answer.isComplete()) {
+      answer = withDeadline(answer);
+    }
+    return answer.map(admission -> {
       storeFailure.set(null);
       if (admission instanceof Admission.Refused refused) {
         counters.refused(refused.refusal().errorCode());
@@ -54,6 +80,33 @@ public final class BudgetGate {
       counters.admitted();
       return new BudgetDecision.Admitted(((Admission.Admitted) admission).reservation());
     }).otherwise(e -> storeDown(budgets, e));
+  }
+
+  /**
+   * The answer, or a failure once {@link #reserveDeadline} has passed. Bound to the caller's
+   * context first, so that the deadline is set and fires on the caller's event loop (a future
+   * without a context would time out on a shared Netty thread, and go on there).
+   */
+  private Future<Admission> withDeadline(Future<Admission> answer) {
+    ContextInternal context = ContextInternal.current();
+    Future<Admission> bound = answer;
+    if (context != null) {
+      PromiseInternal<Admission> promise = context.promise();
+      answer.onComplete(promise);
+      bound = promise.future();
+    }
+    return bound.timeout(reserveDeadline.toMillis(), TimeUnit.MILLISECONDS).recover(e -> {
+      if (!(e instanceof TimeoutException)) {
+        return Future.failedFuture(e);
+      }
+      answer.onSuccess(late -> { // nobody waits for it any more: give it back
+        if (late instanceof Admission.Admitted admitted) {
+          store.release(admitted.reservation());
+        }
+      });
+      return Future.failedFuture(new BudgetStoreUnavailableException("the budget store did not"
+          + " answer a reserve within " + reserveDeadline.toMillis() + " ms", e));
+    });
   }
 
   /**

@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * <p>Settling is idempotent: only an open reservation can be settled, and settling closes it, so
  * a second settle (or release) of it changes nothing, even after a restart. A settle that comes
  * after {@link #forgetAfter} finds it forgotten and changes nothing either: its hold was charged in
- * full when its lease ended, and stays so (never less than was spent).
+ * full when its lease ended, and stays so. That is the reservation's worst case: never less than
+ * was spent when the call stayed within its reservation, but less when it went past it (an
+ * underestimated input, an uncapped answer) and its settle was lost.
  */
 final class BudgetLedger implements AutoCloseable {
 
@@ -308,8 +310,11 @@ final class BudgetLedger implements AutoCloseable {
    * Writes the changes made since the last commit, in one write; then folds the journal into a
    * snapshot when it has grown past {@link #COMPACT_AT_BYTES}.
    *
-   * @throws IOException when the write failed: the changes are undone (memory is read back from
-   *     the files), and none of them may be answered as made
+   * @throws IOException when the write failed: the journal is cut back to where the batch began,
+   *     the changes are undone (memory is read back from the files), and none of them may be
+   *     answered as made: the whole batch fails
+   * @throws LedgerFiles.CutBackFailed when the journal could not be cut back either: memory is
+   *     not read back (the journal may hold part of the batch), and the store must stop
    */
   void commit() throws IOException {
     if (pending.length() == 0) {
@@ -319,6 +324,8 @@ final class BudgetLedger implements AutoCloseable {
     pending.setLength(0);
     try {
       files.append(bytes);
+    } catch (LedgerFiles.CutBackFailed e) {
+      throw e;
     } catch (IOException | RuntimeException e) {
       reload(e);
       throw e;
@@ -400,9 +407,10 @@ final class BudgetLedger implements AutoCloseable {
 
   /**
    * Lets go of the files as a killed process would: no last snapshot, the journal as written.
-   * For tests of what a crash keeps.
+   * After an {@link Error} on the owner thread (memory may be ahead of the files), and in tests of
+   * what a crash keeps.
    */
-  void abandonForTest() throws IOException {
+  void abandon() throws IOException {
     files.close();
   }
 

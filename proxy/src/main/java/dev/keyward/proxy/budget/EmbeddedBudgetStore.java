@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,15 +29,27 @@ import org.slf4j.LoggerFactory;
  * taken. The thread takes what is queued as one batch, decides each request in turn, writes the
  * batch's journal lines in one write (group commit), then answers them: a change is never
  * answered before its line reached the OS. Under load a batch gathers the requests that arrived
- * during the previous write, so writes per request fall as load rises. The journal is forced to
- * the disk once a second.
+ * during the previous write, so writes per request fall as load rises. When that write fails, the
+ * whole batch (up to {@link #MAX_BATCH} requests) fails and the journal is cut back to where the
+ * batch began. The journal is forced to the disk once a second.
+ *
+ * <p>Only new admissions are bounded: at most {@link #QUEUE_CAPACITY} reserves wait, and one more
+ * fails at once as overloaded ({@code 503 budget_unavailable}). Settles, releases and usage reads
+ * are always taken (settles are bounded by the reservations in flight), so a flood of reserves
+ * never gets the settle of a finished call refused, nor {@link #close}.
+ *
+ * <p>If the owner thread meets an {@link Error} (an {@link OutOfMemoryError} in a request or in
+ * the journal write), or a failed journal write cannot be cut back (the files would then hold
+ * part of a batch that memory does not), the store stops for good: every request it had not answered, and every
+ * later one, fails with {@link BudgetStoreUnavailableException}, and the files are let go as a
+ * killed process would. Keyward must be restarted to count again.
  */
 public final class EmbeddedBudgetStore implements BudgetStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBudgetStore.class);
 
   static final Duration SYNC_EVERY = Duration.ofSeconds(1);
-  /** Requests that may wait for the owner thread; past it they fail as unavailable. */
+  /** Reserves that may wait for the owner thread; past it they fail as overloaded. */
   static final int QUEUE_CAPACITY = 65_536;
   /** Requests decided, at most, before their batch is written. */
   static final int MAX_BATCH = 1024;
@@ -55,14 +68,19 @@ public final class EmbeddedBudgetStore implements BudgetStore {
     final Context context = Vertx.currentContext();
     /** Closes the ledger: run after the rest of its batch is written, and the last. */
     final boolean stops;
+    /** A reserve: counts against {@link #QUEUE_CAPACITY} while it waits. */
+    final boolean admits;
     T result;
     Throwable failure;
+    boolean answered;
 
-    Command(Work<T> work, boolean stops) {
+    Command(Work<T> work, boolean stops, boolean admits) {
       this.work = work;
       this.stops = stops;
+      this.admits = admits;
     }
 
+    /** Runs the work; an {@link Error} is not caught: it stops the store. */
     void run(BudgetLedger ledger) {
       try {
         result = work.run(ledger);
@@ -72,6 +90,7 @@ public final class EmbeddedBudgetStore implements BudgetStore {
     }
 
     void answer() {
+      answered = true;
       if (context == null) {
         complete();
       } else {
@@ -83,24 +102,31 @@ public final class EmbeddedBudgetStore implements BudgetStore {
       failure = e;
       answer();
     }
+
     private void complete() {
       if (failure == null) {
-        promise.complete(result);
+        promise.tryComplete(result);
       } else {
-        promise.fail(unavailable(failure));
+        promise.tryFail(unavailable(failure));
       }
     }
   }
 
   private final BudgetLedger ledger;
-  private final LinkedBlockingQueue<Command<?>> queue =
-      new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+  /** Unbounded: only reserves are bounded, by {@link #waitingReserves}. */
+  private final LinkedBlockingQueue<Command<?>> queue = new LinkedBlockingQueue<>();
+  /** Reserves queued and not yet taken by the owner thread. */
+  private final AtomicInteger waitingReserves = new AtomicInteger();
   private final Thread owner;
   // Owner-thread state.
   private boolean running = true;
   private long writes;
+  /** The close (or test crash) asked for; set once, and then every new request is refused. */
+  private volatile Command<Void> stopper;
   /** Set by the owner thread once it has stopped taking requests. */
   private volatile boolean stopped;
+  /** Why requests are refused once stopped. */
+  private volatile String stoppedBecause = "the budget store is closed";
 
   private EmbeddedBudgetStore(BudgetLedger ledger) {
     this.ledger = ledger;
@@ -132,7 +158,7 @@ public final class EmbeddedBudgetStore implements BudgetStore {
     if (budgets.isEmpty()) {
       return Future.succeededFuture(new Admission.Admitted(Reservation.NONE));
     }
-    return submit(ledger -> ledger.reserve(budgets, demand));
+    return submit(ledger -> ledger.reserve(budgets, demand), true);
   }
 
   @Override
@@ -151,12 +177,17 @@ public final class EmbeddedBudgetStore implements BudgetStore {
     return submit(ledger -> ledger.usage(budgets));
   }
 
+  /**
+   * Writes a last snapshot once the requests queued before it are answered. Never refused as
+   * overloaded: it is a flag and a wake-up of the owner thread, not a bounded request. Calling it
+   * again returns the same answer.
+   */
   @Override
   public Future<Void> close() {
-    return submit(ledger -> {
+    return stop(ledger -> {
       ledger.close();
       return null;
-    }, true);
+    });
   }
 
   /** For tests: how many counters are held in memory. */
@@ -181,10 +212,10 @@ public final class EmbeddedBudgetStore implements BudgetStore {
 
   /** For tests: stops as a killed process would, without the last snapshot. */
   void crashForTest() throws Exception {
-    Future<Void> crashed = submit(ledger -> {
-      ledger.abandonForTest();
+    Future<Void> crashed = stop(ledger -> {
+      ledger.abandon();
       return null;
-    }, true);
+    });
     crashed.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
@@ -202,31 +233,83 @@ public final class EmbeddedBudgetStore implements BudgetStore {
     return submit(work, false);
   }
 
-  private <T> Future<T> submit(Work<T> work, boolean stops) {
-    Command<T> command = new Command<>(work, stops);
-    if (stopped) {
-      return Future.failedFuture(new BudgetStoreUnavailableException("the budget store is closed", null));
+  private <T> Future<T> submit(Work<T> work, boolean admits) {
+    if (stopped || stopper != null) {
+      return Future.failedFuture(new BudgetStoreUnavailableException(stoppedBecause, null));
     }
-    if (!queue.offer(command)) {
+    if (admits && waitingReserves.incrementAndGet() > QUEUE_CAPACITY) {
+      waitingReserves.decrementAndGet();
       return Future.failedFuture(new BudgetStoreUnavailableException(
-          "the budget store is overloaded: " + QUEUE_CAPACITY + " requests are waiting", null));
+          "the budget store is overloaded: " + QUEUE_CAPACITY + " reserves are waiting", null));
     }
+    Command<T> command = new Command<>(work, false, admits);
+    queue.add(command);
     if (stopped) {
       failQueued(); // the owner stopped meanwhile and will not take it
     }
     return command.promise.future();
   }
 
+  /** Asks the owner thread, once, to run {@code work} last; the queue is unbounded: never refused. */
+  private synchronized Future<Void> stop(Work<Void> work) {
+    if (stopper == null) {
+      Command<Void> command = new Command<>(work, true, false);
+      stopper = command;
+      queue.add(command); // also wakes the owner thread
+      if (stopped) {
+        failQueued();
+      }
+    }
+    return stopper.promise.future();
+  }
+
   private void failQueued() {
     Command<?> left;
     while ((left = queue.poll()) != null) {
-      left.fail(new IOException("the budget store is closed"));
+      if (left.admits) {
+        waitingReserves.decrementAndGet();
+      }
+      left.fail(new BudgetStoreUnavailableException(stoppedBecause, null));
     }
   }
 
-  /** The owner thread: batches of requests, each batch decided, written once, then answered. */
+  /**
+   * The owner thread. Whatever ends it (a close, an interrupt, an {@link Error}), no request is
+   * left unanswered: those of the batch in hand and those queued fail as unavailable.
+   */
   private void run() {
     List<Command<?>> batch = new ArrayList<>();
+    Throwable fatal = null;
+    try {
+      serve(batch);
+    } catch (Throwable e) {
+      fatal = e;
+      LOG.error("the budget store stopped (an internal error, or a journal it could not cut back):"
+          + " budgeted requests now fail with 503 budget_unavailable (or pass uncounted, for"
+          + " on_store_failure: allow) until Keyward restarts", e);
+    } finally {
+      if (fatal != null) {
+        stoppedBecause = "the budget store stopped (" + fatal + "); restart Keyward";
+      }
+      stopped = true;
+      if (running) { // not stopped by close(): let go of the files as a killed process would
+        try {
+          ledger.abandon();
+        } catch (Throwable e) {
+          LOG.warn("cannot release the budget files: {}", e.toString());
+        }
+      }
+      for (Command<?> command : batch) { // answered once the files are let go
+        if (!command.answered) {
+          command.fail(new BudgetStoreUnavailableException(stoppedBecause, fatal));
+        }
+      }
+      failQueued();
+    }
+  }
+
+  /** Batches of requests, each batch decided, written once, then answered, until a close. */
+  private void serve(List<Command<?>> batch) throws IOException {
     long syncEvery = SYNC_EVERY.toNanos();
     long nextSync = System.nanoTime() + syncEvery;
     while (running) {
@@ -239,34 +322,51 @@ public final class EmbeddedBudgetStore implements BudgetStore {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        break;
+        return;
       }
       Command<?> stop = null;
+      int reserves = 0;
+      for (Command<?> command : batch) {
+        if (command.admits) {
+          reserves++;
+        }
+      }
+      if (reserves > 0) {
+        waitingReserves.addAndGet(-reserves);
+      }
       for (Command<?> command : batch) {
         if (stop != null) {
-          command.failure = new IOException("the budget store is closed");
+          command.failure = new BudgetStoreUnavailableException("the budget store is closed", null);
         } else if (command.stops) {
           stop = command;
         } else {
           command.run(ledger);
         }
       }
+      LedgerFiles.CutBackFailed journalStuck = null;
       try {
         if (ledger.hasPending()) {
           ledger.commit();
           writes++;
         }
       } catch (IOException | RuntimeException e) {
+        // The whole batch fails: memory is back to what the files hold, none of these happened.
         for (Command<?> command : batch) {
           if (command != stop) {
-            command.failure = e; // memory is back to what the files hold: none of these happened
+            command.failure = e;
           }
+        }
+        if (e instanceof LedgerFiles.CutBackFailed stuck) {
+          journalStuck = stuck;
         }
       }
       for (Command<?> command : batch) {
         if (command != stop) {
           command.answer();
         }
+      }
+      if (journalStuck != null) {
+        throw journalStuck; // memory is ahead of the files, which take no more: stop
       }
       if (stop != null) {
         running = false;
@@ -284,8 +384,6 @@ public final class EmbeddedBudgetStore implements BudgetStore {
         }
       }
     }
-    stopped = true;
-    failQueued();
   }
 
   private static Throwable unavailable(Throwable e) {

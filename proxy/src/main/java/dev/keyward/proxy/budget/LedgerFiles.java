@@ -25,7 +25,8 @@ import java.util.Map;
  * writing the snapshot and emptying the journal is not applied twice.
  *
  * <p>Journals of the first format (each line the whole new state of the counters it touched,
- * with a snapshot of format 1) are still read, so an upgrade keeps its spend.
+ * with a snapshot of format 1) are still read, so an upgrade keeps its spend. The other way does
+ * not work: a release that knows only format 1 refuses a snapshot of format 2 as unreadable.
  */
 final class LedgerFiles implements AutoCloseable {
 
@@ -60,6 +61,22 @@ final class LedgerFiles implements AutoCloseable {
 
     /** Writes some of {@code buffer}'s remaining bytes, as {@link FileChannel#write} does. */
     int write(FileChannel journal, ByteBuffer buffer) throws IOException;
+
+    /** Cuts a failed append back; tests make it fail. */
+    default void truncate(FileChannel journal, long size) throws IOException {
+      journal.truncate(size);
+    }
+  }
+
+  /**
+   * An append failed and could not be cut back: the journal may end with whole lines of a batch
+   * that was never answered, which a read would replay, so memory can no longer be made to match
+   * what was answered. The store stops.
+   */
+  static final class CutBackFailed extends IOException {
+    CutBackFailed(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   private static final ObjectMapper JSON = new ObjectMapper()
@@ -70,11 +87,6 @@ final class LedgerFiles implements AutoCloseable {
   private final FileLock lock;
   private final JournalWriter writer;
   private FileChannel journal;
-  /**
-   * The journal's length before an append that failed and could not be cut back, else -1: the
-   * next append cuts it first, so a fragment never becomes a middle line.
-   */
-  private long cutTo = -1;
 
   private LedgerFiles(Path dir, FileChannel lockChannel, FileLock lock, JournalWriter writer) {
     this.dir = dir;
@@ -164,40 +176,53 @@ final class LedgerFiles implements AutoCloseable {
         }
       } catch (IOException e) {
         if (!last) {
-          throw new IOException("line " + (i + 1) + " of the budget journal "
-              + dir.resolve(JOURNAL) + " is corrupt", e);
+          throw corruptLine(i + 1, e);
         }
       }
     }
     return seq;
   }
 
+  /** A corrupt line that is not the last: the start stops, and the message says the way out. */
+  private IOException corruptLine(int number, IOException cause) {
+    Path journal = dir.resolve(JOURNAL);
+    return new IOException("line " + number + " of the budget journal " + journal + " is corrupt;"
+        + " to start, keep the lines before it (head -n " + (number - 1) + " " + journal + " > "
+        + journal + ".kept, move " + JOURNAL + " aside and rename " + JOURNAL + ".kept to it),"
+        + " or move " + JOURNAL + " aside to start from the last snapshot (" + SNAPSHOT + ")"
+        + " alone. The changes from that line on (or since the snapshot) are lost: holds they"
+        + " settled are charged in full, and calls they admitted are not counted", cause);
+  }
+
   /**
    * Appends a batch of whole lines in one write; the bytes reach the OS before this returns (a
    * process crash keeps them). When the write fails part-way (a full disk), the journal is cut
    * back to where it was: the batch is all there or not at all, and the next line starts on a
-   * line of its own.
+   * line of its own. So it is after an {@link Error} during the write too.
+   *
+   * @throws CutBackFailed when the cut-back failed too: nothing may be appended any more
    */
   void append(ByteBuffer buffer) throws IOException {
     if (journal == null) {
       journal = FileChannel.open(dir.resolve(JOURNAL), StandardOpenOption.CREATE,
           StandardOpenOption.WRITE, StandardOpenOption.APPEND);
     }
-    if (cutTo >= 0) {
-      journal.truncate(cutTo);
-      cutTo = -1;
-    }
     long before = journal.size();
     try {
       while (buffer.hasRemaining()) {
         writer.write(journal, buffer);
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (Throwable e) {
       try {
-        journal.truncate(before);
+        writer.truncate(journal, before);
       } catch (IOException cut) {
-        cutTo = before; // a crash now leaves the fragment last, where reading ignores it
-        e.addSuppressed(cut);
+        // Whole lines of the unanswered batch may stay (a read would replay them) and its cut
+        // last line would be followed by the next append: stop appending. A new start folds what
+        // the journal holds into a snapshot, dropping the cut line.
+        CutBackFailed failed = new CutBackFailed("the budget journal could not be cut back after"
+            + " a failed write (" + e + "): " + cut.getMessage(), cut);
+        failed.addSuppressed(e);
+        throw failed;
       }
       throw e;
     }
@@ -224,7 +249,6 @@ final class LedgerFiles implements AutoCloseable {
         new Snapshot(FORMAT, seq, table.stored(), table.openReservations())));
     if (journal != null) {
       journal.truncate(0);
-      cutTo = -1;
       journal.force(true);
     } else {
       Files.deleteIfExists(dir.resolve(JOURNAL));

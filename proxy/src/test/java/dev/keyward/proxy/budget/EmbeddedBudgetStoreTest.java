@@ -119,6 +119,22 @@ class EmbeddedBudgetStoreTest extends BudgetStoreContract {
   }
 
   @Test
+  void aCorruptLineInTheMiddleOfTheJournalStopsTheStartAndSaysTheWayOut() throws Exception {
+    Reservation r = admitted(Budgets.monthly(), costing(DOLLAR / 10));
+    await(store.settle(r, new Charge(DOLLAR / 10, 0)));
+    store.crashForTest();
+    store = null;
+    Files.writeString(dir.resolve(LedgerFiles.JOURNAL), "not a journal line\n",
+        StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    IOException e = assertThrows(IOException.class,
+        () -> EmbeddedBudgetStore.open(dir, clock, LEASE, counters));
+    assertTrue(e.getMessage().contains("is corrupt; to start, keep the lines before it (head -n"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("or move budgets.journal aside"), e.getMessage());
+    assertTrue(e.getMessage().contains("holds they settled are charged in full"), e.getMessage());
+  }
+
+  @Test
   void aSettleIsRememberedAcrossARestartAndACrash() throws Exception {
     Reservation reservation = admitted(Budgets.monthly(), costing(DOLLAR / 2));
     await(store.settle(reservation, new Charge(DOLLAR / 10, 0)));
