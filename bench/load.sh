@@ -191,8 +191,10 @@ data="$work/keyward-data"
 # Through the launcher, as users start it: with its class-data archive (recorded once per build).
 keyward() { KEYWARD_JAR="$jar" "$repo/keyward" "$@"; }
 start_keyward() { # [extra JVM options]
-  KEYWARD_LOG_FORMAT=json KEYWARD_JAVA_OPTS="$KEYWARD_JAVA_OPTS $*" keyward dev --data-dir "$data" \
-      --port "$KEYWARD_PORT" --admin-port "$ADMIN_PORT" > "$work/keyward.out" 2> "$work/keyward.err" &
+  # The launcher itself, not the keyward function: $! is then the JVM (the launcher execs java).
+  KEYWARD_JAR="$jar" KEYWARD_LOG_FORMAT=json KEYWARD_JAVA_OPTS="$KEYWARD_JAVA_OPTS $*" \
+      "$repo/keyward" dev --data-dir "$data" --port "$KEYWARD_PORT" --admin-port "$ADMIN_PORT" \
+      > "$work/keyward.out" 2> "$work/keyward.err" &
   keyward_pid=$!
   pids+=("$keyward_pid")
 }
