@@ -376,8 +376,9 @@ public final class Keyward implements AutoCloseable {
     if (config.http2()) {
       tls.setProtocolVersion(HttpVersion.HTTP_2).setUseAlpn(true);
     }
-    return new UpstreamCall(vertx, vertx.createHttpClient(tls, pool),
-        vertx.createHttpClient(clientOptions(config), pool), addresses,
+    HttpClientOptions plain = clientOptions(config);
+    return new UpstreamCall(vertx, () -> vertx.createHttpClient(tls, pool),
+        () -> vertx.createHttpClient(plain, pool), addresses,
         new UpstreamTimeouts(config.connectTimeout(), config.firstByteTimeout(),
             config.idleTimeout()));
   }

@@ -24,6 +24,7 @@ import io.vertx.core.streams.Pipe;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Sends one attempt upstream and returns the upstream's response head, without writing anything
@@ -36,16 +37,20 @@ import java.util.List;
 public final class UpstreamCall {
 
   private final Deadlines deadlines;
-  private final HttpClient tlsClient;
-  private final HttpClient plainClient;
+  private final LoopClients tlsClients;
+  private final LoopClients plainClients;
   private final UpstreamAddresses addresses;
   private final UpstreamTimeouts timeouts;
 
-  public UpstreamCall(Vertx vertx, HttpClient tlsClient, HttpClient plainClient,
-      UpstreamAddresses addresses, UpstreamTimeouts timeouts) {
+  /**
+   * @param tlsClient makes a client for HTTPS upstreams, {@code plainClient} one for plain HTTP:
+   *     each is called once per event loop (a loop's calls go out on its own connections)
+   */
+  public UpstreamCall(Vertx vertx, Supplier<HttpClient> tlsClient,
+      Supplier<HttpClient> plainClient, UpstreamAddresses addresses, UpstreamTimeouts timeouts) {
     this.deadlines = new Deadlines(vertx);
-    this.tlsClient = tlsClient;
-    this.plainClient = plainClient;
+    this.tlsClients = new LoopClients(vertx, tlsClient);
+    this.plainClients = new LoopClients(vertx, plainClient);
     this.addresses = addresses;
     this.timeouts = timeouts;
   }
@@ -60,7 +65,7 @@ public final class UpstreamCall {
    */
   public Future<HttpClientResponse> send(Call call, Attempt attempt) {
     Target target = attempt.target();
-    HttpClient client = target.isHttps() ? tlsClient : plainClient;
+    HttpClient client = (target.isHttps() ? tlsClients : plainClients).current();
     long now = System.nanoTime();
     call.upstreamSending(now);
     attempt.sending(now);
