@@ -73,7 +73,7 @@ public record KeywardConfig(
    * @param clientIdleTimeout an agent connection with no bytes for this long is closed
    * @param maxRequestDuration no exchange lasts longer, streamed or not
    * @param maxUpstreamConnections HTTP/1.1 connections open at once to one upstream (host and
-   *     port); a call streaming its answer holds one throughout, so this bounds the streams in
+   *     port) from one event loop; a call streaming its answer holds one throughout, so this bounds the streams in
    *     flight to one upstream, and calls beyond it wait for one up to the connect timeout
    */
   public record Limits(int maxHeaderSize, long maxRequestBody, Duration requestHeaderTimeout,
