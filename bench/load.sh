@@ -343,9 +343,10 @@ sed 's/"messages"/"stream":true,"messages"/; s/openai\/gpt-4o-mini/gpt-5-mini/' 
 # Paced: each connection waits 40 ms between requests: 8 connections make about 200 requests/s.
 { cat "$work/post.lua"; echo 'delay = function() return 40 end'; } > "$work/paced.lua"
 # A token per request from the file given after --, in turn (each wrk thread from its own offset);
-# with PACE_MS, a pause of that many ms between requests.
+# with RATE, at most that many requests a second per wrk thread, on a fixed schedule its
+# connections share (a free connection sends at the next slot, whatever the latency of the others).
 cat > "$work/tokens.lua" <<'EOF'
-local tokens, i, pace = {}, 0, tonumber(os.getenv("PACE_MS") or "0")
+local tokens, i, rate = {}, 0, tonumber(os.getenv("RATE") or "0")
 init = function(args)
   for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
   i = math.random(#tokens)
@@ -355,7 +356,23 @@ request = function()
   return wrk.format("POST", nil, {["Host"] = wrk.host .. ":" .. wrk.port,
     ["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. tokens[i]}, wrk.body)
 end
-if pace > 0 then delay = function() return pace end end
+if rate > 0 then
+  local ffi = require("ffi")
+  ffi.cdef[[
+    struct load_timespec { long tv_sec; long tv_nsec; };
+    int clock_gettime(int clock, struct load_timespec *now);
+  ]]
+  local now, interval, next_at = ffi.new("struct load_timespec"), 1000 / rate, nil
+  local function millis()
+    ffi.C.clock_gettime(1, now) -- CLOCK_MONOTONIC
+    return tonumber(now.tv_sec) * 1000 + tonumber(now.tv_nsec) / 1e6
+  end
+  delay = function()
+    local t = millis()
+    next_at = math.max((next_at or t) + interval, t) -- late: now, never a burst to catch up
+    return math.floor(next_at - t)
+  end
+end
 EOF
 sed -n '/^wrk.body/p; /^done = /,$p' "$work/post.lua" >> "$work/tokens.lua"
 
@@ -413,7 +430,7 @@ run() {
   fi
   local background=""
   if [[ -n "${FRESH:-}" ]]; then # new tokens, each used once, at NEW_TOKENS_PER_S, meanwhile
-    PACE_MS=$((1000 / NEW_TOKENS_PER_S - 1)) wrk -t1 -c1 -d"$DURATION" -s "$work/tokens.lua" \
+    RATE="$NEW_TOKENS_PER_S" wrk -t1 -c8 -d"$DURATION" -s "$work/tokens.lua" \
         "$url" -- "$FRESH" > "$work/fresh.out" &
     background=$!
   fi
