@@ -35,7 +35,10 @@ final class VerifiedTokenCache {
 
   VerifiedTokenCache(long maximumEntries, long maximumBytes, Clock clock) {
     int floor = (int) Math.min(Integer.MAX_VALUE, Math.max(1, maximumBytes / maximumEntries));
+    // Upkeep (evictions, expiry) on the calling thread: no task and wake-up of a pool thread
+    // from the event loop every few hundred lookups.
     this.cache = Caffeine.newBuilder()
+        .executor(Runnable::run)
         .maximumWeight(maximumBytes)
         .weigher((String key, PlatformToken token) -> Math.max(floor, bytes(token)))
         .expireAfter(Expiry.creating((String key, PlatformToken token) -> {

@@ -110,6 +110,14 @@ class ObservabilityTest {
   }
 
   @Test
+  void garbageCollectionsAreCountedPerCollector() throws Exception {
+    System.gc();
+    String metrics = proxy.metrics();
+    assertTrue(metrics.contains("jvm_gc_collections_total{"), "collections per collector");
+    assertTrue(metrics.contains("jvm_gc_collection_time_seconds_total{"), "time per collector");
+  }
+
+  @Test
   void noLabelCarriesAPathARouteNameOrAHostAnAgentChose() throws Exception {
     proxy.agent().post("/r/local/chosen-path-segment", token, "{}");
     proxy.agent().post("/r/chosen-route-name/x", token, "{}");
