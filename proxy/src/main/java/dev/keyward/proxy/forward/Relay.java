@@ -3,15 +3,19 @@ package dev.keyward.proxy.forward;
 import dev.keyward.proxy.call.Attempt;
 import dev.keyward.proxy.call.BodyTap;
 import dev.keyward.proxy.call.Call;
+import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ProxyException;
 import dev.keyward.proxy.http.Deadlines;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.streams.Pipe;
+import io.vertx.core.streams.WriteStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +35,9 @@ public final class Relay {
 
   /** Keyward's own time on the request: before it went upstream, and on the response head. */
   public static final String OVERHEAD_HEADER = "X-Keyward-Overhead-Ms";
+
+  /** Largest declared body sent whole (gathered in memory first, redacted and metered as ever). */
+  static final int WHOLE_BODY_MAX = 64 * 1024;
 
   private final Deadlines deadlines;
   private final Duration idleTimeout;
@@ -68,10 +75,14 @@ public final class Relay {
     }
     response.putHeader("X-Request-Id", call.requestId());
     attempt.responseHeaders().forEach(response::putHeader);
-    // The body is decoded, redacted or rewritten: its length is no longer the upstream's.
+    Buffer closing = attempt.closingEvent();
+    // The body is decoded, redacted or rewritten: its length is no longer the upstream's. A small
+    // one is gathered and sent whole with its own length; any other streams, chunked.
+    WholeBody whole = decoding.isEmpty() && closing == null && isSmall(call, upstream)
+        ? new WholeBody() : null;
     response.headers().remove(HttpHeaders.CONTENT_LENGTH);
     response.headers().remove(HttpHeaders.CONTENT_ENCODING);
-    response.setChunked(true);
+    response.setChunked(whole == null);
     List<BodyTap> taps = new ArrayList<>(attempt.responseTaps().size() + 2);
     decoding.ifPresent(taps::add);
     taps.add(attempt.redaction().body());
@@ -82,7 +93,6 @@ public final class Relay {
       response.reset();
       upstream.request().reset();
     };
-    Buffer closing = attempt.closingEvent();
     // With a closing event, a quiet upstream is let go and the stream ends with the event below.
     IdleWatch idle = new IdleWatch(deadlines, idleTimeout,
         closing == null ? resetBoth : () -> upstream.request().reset());
@@ -91,7 +101,9 @@ public final class Relay {
       upstream.request().reset(); // the rest of the answer is not wanted
     }).pipe();
     download.endOnFailure(false);
-    return download.to(response)
+    Future<Void> sent = whole == null ? download.to(response)
+        : download.to(whole).compose(done -> response.end(whole.body));
+    return sent
         .onFailure(failure -> {
           if (response.closed()) {
             resetBoth.run(); // the agent went away
@@ -111,6 +123,74 @@ public final class Relay {
           decoding.ifPresent(ContentDecoding::close);
           call.bytes(call.request().bytesRead(), response.bytesWritten());
         });
+  }
+
+  /**
+   * A body the upstream declared at most {@link #WHOLE_BODY_MAX} bytes long, on a response that
+   * has one: sent to the agent in one write with its length, rather than as a chunked stream and
+   * its closing chunk (two writes, and twice the work for the agent's side).
+   */
+  private static boolean isSmall(Call call, HttpClientResponse upstream) {
+    int status = upstream.statusCode();
+    if (call.request().method() == HttpMethod.HEAD || status < 200 || status == 204
+        || status == 304) {
+      return false;
+    }
+    String length = upstream.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length == null || length.isEmpty() || length.length() > 6) {
+      return false;
+    }
+    for (int i = 0; i < length.length(); i++) {
+      if (length.charAt(i) < '0' || length.charAt(i) > '9') {
+        return false;
+      }
+    }
+    return Integer.parseInt(length) <= WHOLE_BODY_MAX;
+  }
+
+  /**
+   * Gathers the taps' output of a small body. Taps can lengthen a body (a redaction marker longer
+   * than the secret, an error event): past four times the declared maximum it fails, and the
+   * exchange is reset as any failed body is.
+   */
+  private static final class WholeBody implements WriteStream<Buffer> {
+
+    final Buffer body = Buffer.buffer();
+
+    @Override
+    public Future<Void> write(Buffer data) {
+      if (body.length() + data.length() > 4 * WHOLE_BODY_MAX) {
+        return Future.failedFuture(ErrorCode.UPSTREAM_RESET.exception(
+            "the response body grew past " + 4 * WHOLE_BODY_MAX + " bytes"));
+      }
+      body.appendBuffer(data);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> end() {
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      return this;
+    }
+
+    @Override
+    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+      return this;
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return false;
+    }
+
+    @Override
+    public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
+      return this;
+    }
   }
 
   /** Milliseconds with microsecond precision, e.g. {@code 0.412}. */
