@@ -5,6 +5,7 @@ import dev.keyward.proxy.call.BodyTap;
 import dev.keyward.proxy.call.Call;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.proxy.http.Bodies;
 import dev.keyward.proxy.http.Deadlines;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -35,9 +36,6 @@ public final class Relay {
 
   /** Keyward's own time on the request: before it went upstream, and on the response head. */
   public static final String OVERHEAD_HEADER = "X-Keyward-Overhead-Ms";
-
-  /** Largest declared body sent whole (gathered in memory first, redacted and metered as ever). */
-  static final int WHOLE_BODY_MAX = 64 * 1024;
 
   private final Deadlines deadlines;
   private final Duration idleTimeout;
@@ -126,26 +124,15 @@ public final class Relay {
   }
 
   /**
-   * A body the upstream declared at most {@link #WHOLE_BODY_MAX} bytes long, on a response that
+   * A body the upstream declared at most {@link Bodies#WHOLE_MAX} bytes long, on a response that
    * has one: sent to the agent in one write with its length, rather than as a chunked stream and
    * its closing chunk (two writes, and twice the work for the agent's side).
    */
   private static boolean isSmall(Call call, HttpClientResponse upstream) {
     int status = upstream.statusCode();
-    if (call.request().method() == HttpMethod.HEAD || status < 200 || status == 204
-        || status == 304) {
-      return false;
-    }
-    String length = upstream.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (length == null || length.isEmpty() || length.length() > 6) {
-      return false;
-    }
-    for (int i = 0; i < length.length(); i++) {
-      if (length.charAt(i) < '0' || length.charAt(i) > '9') {
-        return false;
-      }
-    }
-    return Integer.parseInt(length) <= WHOLE_BODY_MAX;
+    return call.request().method() != HttpMethod.HEAD && status >= 200 && status != 204
+        && status != 304 && Bodies.declaresWhole(upstream.getHeader(HttpHeaders.CONTENT_LENGTH),
+            Bodies.WHOLE_MAX);
   }
 
   /**
@@ -159,9 +146,9 @@ public final class Relay {
 
     @Override
     public Future<Void> write(Buffer data) {
-      if (body.length() + data.length() > 4 * WHOLE_BODY_MAX) {
+      if (body.length() + data.length() > 4 * Bodies.WHOLE_MAX) {
         return Future.failedFuture(ErrorCode.UPSTREAM_RESET.exception(
-            "the response body grew past " + 4 * WHOLE_BODY_MAX + " bytes"));
+            "the response body grew past " + 4 * Bodies.WHOLE_MAX + " bytes"));
       }
       body.appendBuffer(data);
       return Future.succeededFuture();

@@ -7,6 +7,7 @@ import dev.keyward.proxy.call.Call;
 import dev.keyward.proxy.config.Durations;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.proxy.http.Bodies;
 import dev.keyward.proxy.http.Deadlines;
 import dev.keyward.proxy.http.Deadlines.Deadline;
 import io.vertx.core.Future;
@@ -105,8 +106,16 @@ public final class UpstreamCall {
   /** Sends the body; completes with the response head or the first failure. */
   private Future<HttpClientResponse> send(Call call, Attempt attempt, HttpClientRequest request) {
     Promise<HttpClientResponse> result = Promise.promise();
-    Future<Void> sent = attempt.body() != null ? request.end(attempt.body())
-        : streamAgentBody(call, request);
+    Future<Void> sent;
+    if (attempt.body() != null) {
+      sent = request.end(attempt.body());
+    } else if (Bodies.declaresWhole(call.request().getHeader(HttpHeaders.CONTENT_LENGTH),
+        call.maxRequestBody())) {
+      // A small body, which mostly came with the head: sent with the head in one write.
+      sent = Bodies.read(call.request(), Bodies.WHOLE_MAX).compose(request::end);
+    } else {
+      sent = streamAgentBody(call, request);
+    }
     sent.onComplete(done -> {
       if (done.failed()) {
         // Settle the outcome before resetting: the reset also fails the response future.

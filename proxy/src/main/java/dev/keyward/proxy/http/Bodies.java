@@ -10,7 +10,30 @@ import io.vertx.core.http.HttpServerRequest;
 /** Reads a small request body whole, refusing it as soon as it exceeds a limit. */
 public final class Bodies {
 
+  /**
+   * Bodies declared at most this long are handled whole: read, then sent in one write with their
+   * head, instead of piped chunk by chunk.
+   */
+  public static final int WHOLE_MAX = 64 * 1024;
+
   private Bodies() {}
+
+  /**
+   * Whether {@code contentLength} (a Content-Length value, or null) declares a body of at most
+   * {@link #WHOLE_MAX} bytes and at most {@code limit}.
+   */
+  public static boolean declaresWhole(String contentLength, long limit) {
+    if (contentLength == null || contentLength.isEmpty() || contentLength.length() > 6) {
+      return false;
+    }
+    for (int i = 0; i < contentLength.length(); i++) {
+      if (contentLength.charAt(i) < '0' || contentLength.charAt(i) > '9') {
+        return false;
+      }
+    }
+    int length = Integer.parseInt(contentLength);
+    return length <= WHOLE_MAX && length <= limit;
+  }
 
   /** Fails with {@code payload_too_large} past {@code maxBytes}; never buffers more than that. */
   public static Future<Buffer> read(HttpServerRequest request, int maxBytes) {
