@@ -116,6 +116,19 @@ cpu_ticks() {
   echo "$total"
 }
 nginx_pids() { echo "$1" $(pgrep -P "$1" || true); }
+# Waits (at most ~15 s) until the processes PIDs together use less than a tenth of a core over
+# half a second: a JVM started just before keeps compiling for a while, and Keyward's start-up is
+# timed on an otherwise quiet machine.
+settle() {
+  local i before after
+  for ((i = 0; i < 30; i++)); do
+    before="$(cpu_ticks "$@")"
+    sleep 0.5
+    after="$(cpu_ticks "$@")"
+    (( (after - before) * 100 < HZ * 5 )) && return 0
+  done
+  return 0
+}
 HZ="$(getconf CLK_TCK)"
 
 # --- the upstream and the header-injecting nginx ------------------------------------------------
@@ -321,6 +334,7 @@ if ((STREAMS > 0)); then
 fi
 
 log "starting Keyward"
+settle "${pids[@]}"
 t0="$(date +%s%N)"
 start_keyward
 start_ms="$(await_ready "$t0")"
