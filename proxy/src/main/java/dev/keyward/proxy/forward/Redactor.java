@@ -97,8 +97,8 @@ public final class Redactor {
 
   /** The header value with every occurrence replaced; the same instance when none occurs. */
   public String redact(String value) {
-    if (patterns.length == 0) {
-      return value;
+    if (patterns.length == 0 || value.length() < window) {
+      return value; // shorter than every pattern: most header values
     }
     byte[] bytes = value.getBytes(StandardCharsets.ISO_8859_1);
     Stream stream = newStream();

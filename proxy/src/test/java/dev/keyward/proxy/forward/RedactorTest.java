@@ -106,6 +106,14 @@ class RedactorTest {
   }
 
   @Test
+  void aHeaderValueEndingInTheSecretIsRedactedWhateverItsLength() {
+    assertEquals("[REDACTED]", REDACTOR.redact(SECRET));
+    assertEquals("x[REDACTED]", REDACTOR.redact("x" + SECRET));
+    String shorter = SECRET.substring(1);
+    assertSame(shorter, REDACTOR.redact(shorter));
+  }
+
+  @Test
   void redactsHeaderValuesAndLeavesOthersAsTheyAre() {
     assertEquals("Bearer [REDACTED]", REDACTOR.redact("Bearer " + SECRET));
     String untouched = "application/json";
