@@ -14,7 +14,7 @@ public final class Bodies {
    * Bodies declared at most this long are handled whole: read, then sent in one write with their
    * head, instead of piped chunk by chunk.
    */
-  public static final int WHOLE_MAX = 64 * 1024;
+  public static final int WHOLE_MAX = 32 * 1024;
 
   private Bodies() {}
 
