@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The default budget store for one Keyward process: counters in memory, journaled to the data
  * directory ({@link BudgetLedger}). One thread owns the counters: callers queue their request and
- * get a future, answered on their own Vert.x context, so no event loop waits, and no lock is
- * taken. The thread takes what is queued as one batch, decides each request in turn, writes the
+ * get a future, answered on their own Vert.x context (a settle, which nobody waits for, on the
+ * owner thread), so no event loop waits, and no lock is taken. The thread takes what is queued as one batch, decides each request in turn, writes the
  * batch's journal lines in one write (group commit), then answers them: a change is never
  * answered before its line reached the OS. Under load a batch gathers the requests that arrived
  * during the previous write, so writes per request fall as load rises. When that write fails, the
@@ -64,8 +64,8 @@ public final class EmbeddedBudgetStore implements BudgetStore {
   private static final class Command<T> {
     final Work<T> work;
     final Promise<T> promise = Promise.promise();
-    /** The caller's context, to answer on; null for a caller outside Vert.x. */
-    final Context context = Vertx.currentContext();
+    /** The context to answer on; null to answer on the store's thread. */
+    final Context context;
     /** Closes the ledger: run after the rest of its batch is written, and the last. */
     final boolean stops;
     /** A reserve: counts against {@link #QUEUE_CAPACITY} while it waits. */
@@ -74,8 +74,9 @@ public final class EmbeddedBudgetStore implements BudgetStore {
     Throwable failure;
     boolean answered;
 
-    Command(Work<T> work, boolean stops, boolean admits) {
+    Command(Work<T> work, boolean stops, boolean admits, Context context) {
       this.work = work;
+      this.context = context;
       this.stops = stops;
       this.admits = admits;
     }
@@ -158,7 +159,7 @@ public final class EmbeddedBudgetStore implements BudgetStore {
     if (budgets.isEmpty()) {
       return Future.succeededFuture(new Admission.Admitted(Reservation.NONE));
     }
-    return submit(ledger -> ledger.reserve(budgets, demand), true);
+    return submit(ledger -> ledger.reserve(budgets, demand), true, Vertx.currentContext());
   }
 
   @Override
@@ -166,10 +167,12 @@ public final class EmbeddedBudgetStore implements BudgetStore {
     if (reservation.isEmpty()) {
       return Future.succeededFuture();
     }
+    // Answered on the store's thread: nobody waits for a settle, and answering on the caller's
+    // context would wake its event loop once more per request for nothing.
     return submit(ledger -> {
       ledger.settle(reservation, charge);
       return null;
-    });
+    }, false, null);
   }
 
   @Override
@@ -230,10 +233,11 @@ public final class EmbeddedBudgetStore implements BudgetStore {
   }
 
   private <T> Future<T> submit(Work<T> work) {
-    return submit(work, false);
+    return submit(work, false, Vertx.currentContext());
   }
 
-  private <T> Future<T> submit(Work<T> work, boolean admits) {
+  /** Queues {@code work}; its answer comes on {@code context} (null: on the store's thread). */
+  private <T> Future<T> submit(Work<T> work, boolean admits, Context context) {
     if (stopped || stopper != null) {
       return Future.failedFuture(new BudgetStoreUnavailableException(stoppedBecause, null));
     }
@@ -242,7 +246,7 @@ public final class EmbeddedBudgetStore implements BudgetStore {
       return Future.failedFuture(new BudgetStoreUnavailableException(
           "the budget store is overloaded: " + QUEUE_CAPACITY + " reserves are waiting", null));
     }
-    Command<T> command = new Command<>(work, false, admits);
+    Command<T> command = new Command<>(work, false, admits, context);
     queue.add(command);
     if (stopped) {
       failQueued(); // the owner stopped meanwhile and will not take it
@@ -253,7 +257,7 @@ public final class EmbeddedBudgetStore implements BudgetStore {
   /** Asks the owner thread, once, to run {@code work} last; the queue is unbounded: never refused. */
   private synchronized Future<Void> stop(Work<Void> work) {
     if (stopper == null) {
-      Command<Void> command = new Command<>(work, true, false);
+      Command<Void> command = new Command<>(work, true, false, Vertx.currentContext());
       stopper = command;
       queue.add(command); // also wakes the owner thread
       if (stopped) {

@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -71,6 +72,29 @@ class EmbeddedBudgetStoreTest extends BudgetStoreContract {
     store.crashForTest();
     store = null;
     store = EmbeddedBudgetStore.open(dir, clock, LEASE, counters);
+  }
+
+  /**
+   * A reserve is waited for on the event loop; a settle is not, so its answer does not come back
+   * as one more task on the loop: it is answered on the store's thread (or was already answered
+   * when the caller looked).
+   */
+  @Test
+  void aReserveIsAnsweredOnTheCallersEventLoopAndASettleOnTheStoresThread() throws Exception {
+    CompletableFuture<String> reservedOn = new CompletableFuture<>();
+    CompletableFuture<String> settledOn = new CompletableFuture<>();
+    vertx.runOnContext(start -> store.reserve(Budgets.monthly(), costing(DOLLAR / 10))
+        .onComplete(reserved -> {
+          reservedOn.complete(Thread.currentThread().getName());
+          Admission.Admitted admitted = (Admission.Admitted) reserved.result();
+          Future<Void> settle = store.settle(admitted.reservation(), new Charge(DOLLAR / 10, 0));
+          boolean answeredAlready = settle.isComplete();
+          settle.onComplete(settled -> settledOn.complete(
+              answeredAlready ? "answered already" : Thread.currentThread().getName()));
+        }));
+    assertTrue(reservedOn.get(10, TimeUnit.SECONDS).startsWith("vert.x-eventloop-thread-"));
+    assertTrue(Set.of("keyward-budgets", "answered already")
+        .contains(settledOn.get(10, TimeUnit.SECONDS)));
   }
 
   @Test
