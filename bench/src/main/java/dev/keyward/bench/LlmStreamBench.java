@@ -7,7 +7,9 @@ import dev.keyward.llm.LlmRequest;
 import dev.keyward.llm.RewrittenRequest;
 import dev.keyward.llm.Usage;
 import dev.keyward.llm.UsageMeter;
+import dev.keyward.proxy.call.BodyTap;
 import dev.keyward.proxy.forward.Redactor;
+import dev.keyward.proxy.llm.MeterTap;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -31,7 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * (200 OpenAI chat chunks, the usage-only chunk, {@code [DONE]}, about 33 KB) in buffers of
  * {@code bufferBytes} (16 KiB: what a socket read of a fast upstream gives; 0: one buffer per
  * event, a slow upstream), through the redaction and the usage meter as the proxy wires them
- * (the usage chunk stripped, as for an agent that did not ask for it), then priced. {@code
+ * (the usage chunk stripped, as for an agent that did not ask for it; {@link MeterTap}, as the
+ * proxy's LLM route adds it), then priced. {@code
  * passThrough} is the same loop without the taps.
  */
 @State(Scope.Benchmark)
@@ -101,40 +104,35 @@ public class LlmStreamBench {
   }
 
   @Benchmark
-  public long metered() {
+  public long metered() throws BodyTap.Stop {
     UsageMeter meter = UsageMeter.forResponse(request, strip, "text/event-stream");
+    MeterTap tap = new MeterTap(meter, Api.OPENAI, null);
     long sent = 0;
     for (Buffer chunk : buffers) {
-      sent += meterTap(meter, chunk).length();
+      sent += tap.chunk(chunk).length();
     }
-    sent += meter.flush().length;
+    sent += tap.end().length();
     return sent + meter.finish(false).outputTokens();
   }
 
   @Benchmark
-  public long redactedAndMetered() {
+  public long redactedAndMetered() throws BodyTap.Stop {
     Redactor.Stream redaction = redactor.newStream();
     UsageMeter meter = UsageMeter.forResponse(request, strip, "text/event-stream");
+    MeterTap tap = new MeterTap(meter, Api.OPENAI, null);
     long sent = 0;
     for (Buffer chunk : buffers) {
       Buffer out = redaction.push(chunk);
       if (out.length() > 0) {
-        sent += meterTap(meter, out).length();
+        sent += tap.chunk(out).length();
       }
     }
     Buffer tail = redaction.finish();
     if (tail.length() > 0) {
-      sent += meterTap(meter, tail).length();
+      sent += tap.chunk(tail).length();
     }
-    sent += meter.flush().length;
+    sent += tap.end().length();
     Usage usage = meter.finish(false);
     return sent + usage.outputTokens();
-  }
-
-  /** As LlmInterceptor's response tap. */
-  private static Buffer meterTap(UsageMeter meter, Buffer chunk) {
-    byte[] in = chunk.getBytes();
-    byte[] out = meter.feed(in);
-    return out == in ? chunk : Buffer.buffer(out);
   }
 }

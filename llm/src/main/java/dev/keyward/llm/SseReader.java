@@ -1,5 +1,8 @@
 package dev.keyward.llm;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
@@ -49,6 +52,14 @@ public final class SseReader {
 
     /** Bytes that belong to no dispatched event; forward them to keep the stream intact. */
     default void onBytes(byte[] raw) {}
+
+    /**
+     * As {@link #onBytes(byte[])}, for {@code array[offset..offset+length)}, valid only during the
+     * call: the array is the chunk fed or the reader's own. By default the range is copied.
+     */
+    default void onBytes(byte[] array, int offset, int length) {
+      onBytes(Arrays.copyOfRange(array, offset, offset + length));
+    }
 
     /** An event grew past the limit and is skipped unparsed; its bytes still go to onBytes. */
     default void onOversizedEvent() {}
@@ -101,7 +112,7 @@ public final class SseReader {
       if (afterCr && chunk[i] == '\n') {
         afterCr = false;
         if (blockLength == 0) {
-          handler.onBytes(new byte[] {'\n'});
+          handler.onBytes(chunk, i, 1);
         } else {
           append(chunk, i, 1);
           lineStart = blockLength;
@@ -132,9 +143,30 @@ public final class SseReader {
     }
   }
 
-  /** Where the line from {@code from} ends: its CR or LF, or {@code end}. */
-  private static int lineEnd(byte[] chunk, int from, int end) {
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
+  private static final long LFS = ONES * '\n';
+  private static final long CRS = ONES * '\r';
+
+  /**
+   * Where the line from {@code from} ends: its CR or LF, or {@code end}. Eight bytes at a time: in
+   * a word XORed with the byte sought, {@code (x - 0x01..) & ~x & 0x80..} marks the zero bytes,
+   * exactly for the lowest one (a borrow only marks bytes above a zero), so the lowest mark of
+   * either search is the first line end in the word.
+   */
+  static int lineEnd(byte[] chunk, int from, int end) {
     int i = from;
+    for (; i <= end - Long.BYTES; i += Long.BYTES) {
+      long word = (long) LONGS.get(chunk, i);
+      long lf = word ^ LFS;
+      long cr = word ^ CRS;
+      long marks = ((lf - ONES) & ~lf | (cr - ONES) & ~cr) & HIGHS;
+      if (marks != 0) {
+        return i + (Long.numberOfTrailingZeros(marks) >>> 3);
+      }
+    }
     while (i < end && chunk[i] != '\n' && chunk[i] != '\r') {
       i++;
     }
@@ -152,7 +184,7 @@ public final class SseReader {
   /** The stream ended. A partial event is not dispatched (WHATWG); its bytes go to onBytes. */
   public void end() {
     if (blockLength > 0) {
-      handler.onBytes(Arrays.copyOf(block, blockLength));
+      handler.onBytes(block, 0, blockLength);
     }
     blockLength = 0;
     lineStart = 0;
@@ -292,7 +324,7 @@ public final class SseReader {
     lineStart = 0;
     if (dataLines == 0) {
       eventType = "";
-      handler.onBytes(Arrays.copyOfRange(a, base, base + rawLength));
+      handler.onBytes(a, base, rawLength);
     } else {
       view.array = a;
       view.base = base;
@@ -421,7 +453,7 @@ public final class SseReader {
         skippedLineHasContent = true;
       }
     }
-    handler.onBytes(Arrays.copyOfRange(chunk, from, i));
+    handler.onBytes(chunk, from, i - from);
     return i;
   }
 

@@ -2,6 +2,7 @@ package dev.keyward.llm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -55,8 +56,17 @@ public final class UsageMeter {
 
   private final SseReader reader;
   private final boolean stripUsageChunk;
-  /** Non-null when whole events are forwarded (usage chunks stripped, or output capped). */
+  /**
+   * Non-null when whole events are forwarded (usage chunks stripped, or output capped): what is
+   * sent on for the chunk being fed, when it cannot be said as ranges of the chunk.
+   */
   private ByteArrayOutputStream forward;
+  /** What {@link #feed(byte[], int, int)} returns, reused. */
+  private final ToSend toSend = new ToSend();
+  /** The chunk being fed, and the part of an event held from earlier chunks when it started. */
+  private byte[] fedArray;
+  private int fedOffset;
+  private int heldAtFeed;
   private long outputCap = Long.MAX_VALUE;
   private boolean fed;
   private ByteArrayOutputStream body;
@@ -180,21 +190,113 @@ public final class UsageMeter {
    * seen so far, less a usage-only one that is stripped (possibly none).
    */
   public byte[] feed(byte[] chunk) {
+    ToSend out = feed(chunk, 0, chunk.length);
+    if (out.head.length == 0 && out.ranges == 1 && out.from(0) == 0 && out.to(0) == chunk.length) {
+      return chunk;
+    }
+    byte[] joined = Arrays.copyOf(out.head, out.length());
+    int at = out.head.length;
+    for (int i = 0; i < out.ranges; i++) {
+      System.arraycopy(chunk, out.from(i), joined, at, out.to(i) - out.from(i));
+      at += out.to(i) - out.from(i);
+    }
+    return joined;
+  }
+
+  /**
+   * Meters {@code array[offset..offset+length)}, read where it is, and says what to send on for
+   * it: the same as {@link #feed(byte[])}, mostly without a copy. When events are not held that
+   * is the whole range; when they are, the complete events: the rest of an event that started in
+   * an earlier chunk (its held part as the head), then the ranges of the chunk up to the end of
+   * its last complete event, less a stripped usage chunk. The answer is valid until the next
+   * call; the array is not kept.
+   */
+  public ToSend feed(byte[] array, int offset, int length) {
+    Objects.checkFromIndexSize(offset, length, array.length);
     if (ended) {
       throw new IllegalStateException("the body has already ended");
     }
     fed = true;
+    toSend.head = NOTHING;
+    toSend.ranges = 0;
     if (reader == null) {
-      keepBody(chunk);
-      return chunk;
+      keepBody(array, offset, length);
+      toSend.add(offset, length);
+      return toSend;
     }
-    reader.feed(chunk);
     if (forward == null) {
-      return chunk;
+      reader.feed(array, offset, length);
+      toSend.add(offset, length);
+      return toSend;
     }
-    byte[] out = forward.size() == 0 ? NOTHING : forward.toByteArray();
-    forward.reset();
-    return out;
+    fedArray = array;
+    fedOffset = offset;
+    heldAtFeed = reader.heldBytes();
+    try {
+      reader.feed(array, offset, length);
+    } finally {
+      fedArray = null;
+    }
+    if (forward.size() > 0) {
+      toSend.head = forward.toByteArray();
+      forward.reset();
+    }
+    return toSend;
+  }
+
+  /**
+   * What to send on for a chunk fed: {@link #head()}, then the ranges of the array fed, in order.
+   * Valid until the next feed.
+   */
+  public static final class ToSend {
+    private byte[] head = NOTHING;
+    private int[] bounds = new int[4];
+    private int ranges;
+
+    private ToSend() {}
+
+    /** Bytes not (or no longer) in the chunk, to send first; often none. Not shared. */
+    public byte[] head() {
+      return head;
+    }
+
+    /** How many ranges of the array fed follow the head: usually one, none, or two. */
+    public int ranges() {
+      return ranges;
+    }
+
+    /** Where the {@code i}th range starts in the array fed. */
+    public int from(int i) {
+      return bounds[2 * Objects.checkIndex(i, ranges)];
+    }
+
+    /** Where the {@code i}th range ends (exclusive). */
+    public int to(int i) {
+      return bounds[2 * Objects.checkIndex(i, ranges) + 1];
+    }
+
+    /** How many bytes to send in all. */
+    public int length() {
+      int length = head.length;
+      for (int i = 0; i < ranges; i++) {
+        length += bounds[2 * i + 1] - bounds[2 * i];
+      }
+      return length;
+    }
+
+    /** Adds a range, or extends the last one when it ends where this one starts. */
+    private void add(int from, int length) {
+      if (ranges > 0 && bounds[2 * ranges - 1] == from) {
+        bounds[2 * ranges - 1] = from + length;
+        return;
+      }
+      if (2 * ranges + 2 > bounds.length) {
+        bounds = Arrays.copyOf(bounds, bounds.length * 2);
+      }
+      bounds[2 * ranges] = from;
+      bounds[2 * ranges + 1] = from + length;
+      ranges++;
+    }
   }
 
   /**
@@ -295,14 +397,46 @@ public final class UsageMeter {
     return new Usage(inputEstimate, out, 0, 0, true, "");
   }
 
-  private void keepBody(byte[] chunk) {
-    bodyBytes += chunk.length;
-    if (body != null && body.size() + chunk.length > limits.maxBodyBytes()) {
+  private void keepBody(byte[] array, int offset, int length) {
+    bodyBytes += length;
+    if (body != null && body.size() + length > limits.maxBodyBytes()) {
       body = null;
     }
     if (body != null) {
-      body.writeBytes(chunk);
+      body.write(array, offset, length);
     }
+  }
+
+  /**
+   * Adds {@code a[from..from+length)} to what is sent on for the chunk being fed: as a range of
+   * the chunk when it is in the chunk; an event that started in an earlier chunk (read in the
+   * reader's own array: the part held, then the chunk's first bytes) as the held part, the head,
+   * and a range from the chunk's start. Anything else (an oversized event's bytes) is copied, with
+   * what came before it.
+   */
+  private void send(byte[] a, int from, int length) {
+    if (length == 0) {
+      return;
+    }
+    if (fedArray != null && forward.size() == 0) {
+      if (a == fedArray) {
+        toSend.add(from, length);
+        return;
+      }
+      if (toSend.ranges == 0 && toSend.head.length == 0 && from == 0 && heldAtFeed > 0
+          && length >= heldAtFeed) {
+        toSend.head = Arrays.copyOfRange(a, 0, heldAtFeed);
+        toSend.add(fedOffset, length - heldAtFeed);
+        return;
+      }
+      forward.write(toSend.head, 0, toSend.head.length);
+      for (int i = 0; i < toSend.ranges; i++) {
+        forward.write(fedArray, toSend.from(i), toSend.to(i) - toSend.from(i));
+      }
+      toSend.head = NOTHING;
+      toSend.ranges = 0;
+    }
+    forward.write(a, from, length);
   }
 
   /** Meters each event and, when stripping, collects what is forwarded. */
@@ -313,7 +447,8 @@ public final class UsageMeter {
       eventsSeen = true;
       boolean usageOnly = readData(event.data());
       if (forward != null && !(usageOnly && stripUsageChunk)) {
-        forward.writeBytes(event.raw());
+        byte[] raw = event.raw();
+        send(raw, 0, raw.length);
       }
     }
 
@@ -333,7 +468,7 @@ public final class UsageMeter {
         usageOnly = readData(event.data());
       }
       if (forward != null && !(usageOnly && stripUsageChunk)) {
-        forward.write(bytes, event.rawOffset(), event.rawLength());
+        send(bytes, event.rawOffset(), event.rawLength());
       }
     }
 
@@ -349,8 +484,13 @@ public final class UsageMeter {
 
     @Override
     public void onBytes(byte[] raw) {
+      onBytes(raw, 0, raw.length);
+    }
+
+    @Override
+    public void onBytes(byte[] array, int offset, int length) {
       if (forward != null) {
-        forward.writeBytes(raw);
+        send(array, offset, length);
       }
     }
   }

@@ -12,6 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class SseReaderTest {
@@ -263,6 +264,27 @@ class SseReaderTest {
     assertFalse(reader.midEvent());
     reader.feed(utf8("data: b"));
     assertTrue(reader.midEvent());
+  }
+
+  @Test
+  void lineEndIsTheFirstCrOrLfInTheRangeWhereverItFallsInAWord() {
+    // Bytes next to CR and LF, and with the high bit set, must not be taken for them.
+    byte[] alphabet = {'a', '\n', '\r', 0x0B, 0x0C, 0x09, (byte) 0x8A, (byte) 0x8D, 0x00, (byte) 0xFF};
+    Random random = new Random(3);
+    for (int run = 0; run < 20_000; run++) {
+      byte[] a = new byte[random.nextInt(40)];
+      for (int i = 0; i < a.length; i++) {
+        a[i] = random.nextInt(4) == 0 ? alphabet[random.nextInt(alphabet.length)] : (byte) 'x';
+      }
+      int from = random.nextInt(a.length + 1);
+      int end = from + random.nextInt(a.length - from + 1);
+      int expected = from;
+      while (expected < end && a[expected] != '\n' && a[expected] != '\r') {
+        expected++;
+      }
+      assertEquals(expected, SseReader.lineEnd(a, from, end), Arrays.toString(a) + " " + from
+          + ".." + end);
+    }
   }
 
   @Test

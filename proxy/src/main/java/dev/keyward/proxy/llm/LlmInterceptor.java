@@ -17,7 +17,6 @@ import dev.keyward.policies.RouteTarget;
 import dev.keyward.policies.Target;
 import dev.keyward.policies.Targets;
 import dev.keyward.proxy.call.Attempt;
-import dev.keyward.proxy.call.BodyTap;
 import dev.keyward.proxy.call.Call;
 import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.call.Outcome;
@@ -242,26 +241,7 @@ public final class LlmInterceptor implements Interceptor {
           "the upstream broke off the answer; it is incomplete")));
     }
     call.meter(meter);
-    attempt.addResponseTap(new BodyTap() {
-      @Override
-      public Buffer chunk(Buffer chunk) throws Stop {
-        byte[] in = chunk.getBytes();
-        byte[] out = meter.feed(in);
-        if (ifCapPassed != null && meter.outputCapPassed()) {
-          // Stopped between two events, with an error the agent's SDK raises: never a
-          // truncated answer that reads as complete.
-          throw new Stop(Buffer.buffer(out).appendBytes(StreamError.event(
-              call.llmRequest().api(), ifCapPassed.code(), ifCapPassed.status(),
-              ifCapPassed.message())), ifCapPassed);
-        }
-        return out == in ? chunk : Buffer.buffer(out);
-      }
-
-      @Override
-      public Buffer end() {
-        return Buffer.buffer(meter.flush());
-      }
-    });
+    attempt.addResponseTap(new MeterTap(meter, call.llmRequest().api(), ifCapPassed));
   }
 
   @Override
