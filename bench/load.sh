@@ -49,7 +49,7 @@ THREADS="${THREADS:-2}"          # wrk threads
 REDIS_BUDGETS="${REDIS_BUDGETS:-0}"
 # Keyward's JVM as in the image (docs/deployment.md, "Memory"; the manifests' 1 GiB limit at
 # MaxRAMPercentage=75 is -Xmx768m). The bare Vert.x proxy and BASELINE run with the same options.
-KEYWARD_JAVA_OPTS="${KEYWARD_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -Xmx768m}"
+KEYWARD_JAVA_OPTS="${KEYWARD_JAVA_OPTS:--XX:+UseSerialGC -Xms32m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -XX:TrimNativeHeapInterval=1000 -Xmx768m}"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # PROFILE=FILE.jfr: record Keyward's measured c=64 runs with JDK Flight Recorder (Java stacks
 # sampled every millisecond).
