@@ -1,5 +1,6 @@
 package dev.keyward.proxy.forward;
 
+import dev.keyward.llm.UsageMeter;
 import dev.keyward.proxy.call.Attempt;
 import dev.keyward.proxy.call.BodyTap;
 import dev.keyward.proxy.call.Call;
@@ -126,13 +127,14 @@ public final class Relay {
   /**
    * A body the upstream declared at most {@link Bodies#WHOLE_MAX} bytes long, on a response that
    * has one: sent to the agent in one write with its length, rather than as a chunked stream and
-   * its closing chunk (two writes, and twice the work for the agent's side).
+   * its closing chunk (two writes, and twice the work for the agent's side). Never an event
+   * stream, even with a length: its events reach the agent as they come.
    */
   private static boolean isSmall(Call call, HttpClientResponse upstream) {
     int status = upstream.statusCode();
     return call.request().method() != HttpMethod.HEAD && status >= 200 && status != 204
-        && status != 304 && Bodies.declaresWhole(upstream.getHeader(HttpHeaders.CONTENT_LENGTH),
-            Bodies.WHOLE_MAX);
+        && status != 304 && !UsageMeter.isEventStream(upstream.getHeader(HttpHeaders.CONTENT_TYPE))
+        && Bodies.declaresWhole(upstream.getHeader(HttpHeaders.CONTENT_LENGTH), Bodies.WHOLE_MAX);
   }
 
   /**

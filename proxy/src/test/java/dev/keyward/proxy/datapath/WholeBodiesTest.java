@@ -1,14 +1,19 @@
 package dev.keyward.proxy.datapath;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyward.proxy.testing.Agent;
 import dev.keyward.proxy.testing.ProxyHarness;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.InputStream;
+import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,6 +47,32 @@ class WholeBodiesTest {
       assertEquals(String.valueOf(response.body().getBytes(StandardCharsets.UTF_8).length),
           response.headers().firstValue("content-length").orElse("chunked"));
       assertFalse(Agent.everything(response).contains(ProxyHarness.KEY));
+    }
+  }
+
+  @Test
+  void anEventStreamWithADeclaredLengthStillStreamsAsItArrives() throws Exception {
+    String first = "data: {\"n\":1}\n\n";
+    String second = "data: {\"n\":2}\n\n";
+    try (ProxyHarness proxy = ProxyHarness.start(dir, ProxyHarness.options())) {
+      CompletableFuture<Void> firstArrived = new CompletableFuture<>();
+      proxy.upstream().respondWith(request -> {
+        HttpServerResponse response = request.response()
+            .putHeader("Content-Type", "text/event-stream")
+            .putHeader("Content-Length", String.valueOf(first.length() + second.length()));
+        response.write(first);
+        // The second event only once the agent has read the first: a gathered body never ends.
+        firstArrived.thenRun(() -> proxy.vertx().runOnContext(v -> response.end(second)));
+      });
+      HttpResponse<InputStream> response = proxy.agent().sendStreaming(proxy.agent()
+          .request("/r/local/chat").header("Authorization", "Bearer " + proxy.token())
+          .header("Content-Type", "application/json").POST(BodyPublishers.ofString("{}")));
+      try (InputStream body = response.body()) {
+        byte[] expected = first.getBytes(StandardCharsets.UTF_8);
+        assertArrayEquals(expected, body.readNBytes(expected.length));
+        firstArrived.complete(null);
+        assertEquals(second, new String(body.readAllBytes(), StandardCharsets.UTF_8));
+      }
     }
   }
 
