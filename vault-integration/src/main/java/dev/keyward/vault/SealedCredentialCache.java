@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 /**
@@ -64,22 +63,14 @@ public final class SealedCredentialCache {
     if (staleWindow.compareTo(ttl) < 0) {
       throw new IllegalArgumentException("the stale window must not be shorter than the TTL");
     }
-    // The cache's own upkeep runs on the calling thread (an event loop: a few steps, no wake-up
-    // of another thread per request); only the store reads go to the I/O executor.
     this.cache = Caffeine.newBuilder()
-        .executor(Runnable::run)
+        .executor(ioExecutor)
         .ticker(ticker)
         .maximumSize(maximumSize)
         .refreshAfterWrite(ttl)
         .expireAfterWrite(staleWindow)
         .recordStats()
-        .buildAsync((key, upkeep) -> CompletableFuture.supplyAsync(() -> {
-          try {
-            return load(store, sealer, key);
-          } catch (CredentialStoreException e) {
-            throw new CompletionException(e);
-          }
-        }, ioExecutor));
+        .buildAsync(key -> load(store, sealer, key));
   }
 
   private static Entry load(CredentialStore store, Sealer sealer, Key key)
