@@ -45,6 +45,8 @@ public final class TokenState implements Revocations {
   private volatile boolean failing;
   private final AtomicLong refreshFailures = new AtomicLong();
   private int keysVersion = -1;
+  /** The keys as stored at {@link #keysVersion}, before pruning. */
+  private SigningKeys storedKeys;
   private String jwksContent;
 
   private TokenState(SigningKeyStore signingKeys, Path jwksFile, RevocationStore revocationStore,
@@ -145,15 +147,21 @@ public final class TokenState implements Revocations {
   }
 
   private void loadSigningKeys() throws KvException, GeneralSecurityException {
-    Versioned<SigningKeys> stored = signingKeys.load().orElseThrow(
-        () -> new GeneralSecurityException("no signing keys in the store; run `keyward dev` once"
-            + " or `keyward token rotate-signing-key` to create them"));
+    // Decrypted and checked again only when the stored version changed, not at every refresh.
+    boolean changed = storedKeys == null
+        || signingKeys.version().orElse(-1) != keysVersion;
+    if (changed) {
+      Versioned<SigningKeys> stored = signingKeys.load().orElseThrow(
+          () -> new GeneralSecurityException("no signing keys in the store; run `keyward dev`"
+              + " once or `keyward token rotate-signing-key` to create them"));
+      storedKeys = stored.value();
+      keysVersion = stored.version();
+    }
     // Pruned here too, so a retired key stops verifying on time even if nobody rotates again.
-    SigningKeys current = stored.value().prune(clock.instant());
-    if (stored.version() != keysVersion || !current.publicKeys().kids().equals(kids())) {
+    SigningKeys current = storedKeys.prune(clock.instant());
+    if (changed || !current.publicKeys().kids().equals(kids())) {
       publish(current.publicKeys());
       issuer = new TokenIssuer(current, issuerName, clock);
-      keysVersion = stored.version();
       LOG.info("token signing keys loaded: primary {}, {} verifying", current.primaryKid(),
           current.size());
     }
