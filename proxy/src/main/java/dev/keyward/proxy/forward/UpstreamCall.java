@@ -32,7 +32,8 @@ import java.util.function.Supplier;
  * to the agent: the caller decides what to do with it (relay it, or try another target). The
  * connection goes to the address the SSRF guard checked. TLS upstreams get HTTP/2 when they offer
  * it (ALPN), else HTTP/1.1; connections are pooled; redirects are never followed. The body is
- * the one the attempt carries, or the agent's, streamed and cut at the route's limit. The first
+ * the one the attempt carries, or the agent's: read whole and sent with the head when it declares
+ * at most {@link Bodies#WHOLE_MAX} bytes, else streamed and cut at the route's limit. The first
  * byte is awaited for the attempt's own timeout (a route's target) or the configured one.
  */
 public final class UpstreamCall {
