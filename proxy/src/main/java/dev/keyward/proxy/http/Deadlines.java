@@ -1,6 +1,7 @@
 package dev.keyward.proxy.http;
 
 import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.concurrent.FastThreadLocal;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
@@ -13,11 +14,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The request path's timeouts (slow client, maximum duration, first byte, idle) without a Vert.x
- * timer each: every event loop keeps its deadlines in one timer wheel, which one periodic tick of
- * {@link #TICK} checks. Scheduling and cancelling are a few field writes on the loop's own thread;
- * nearly every deadline is cancelled long before it is due. A deadline fires on the context that
- * set it, never before it is due, and at most about one tick after (plus whatever else the loop is
- * busy with). From a thread that is not an event loop, a deadline is a Vert.x timer instead.
+ * timer each: every event loop keeps its deadlines in one timer wheel of {@link #TICK} slots.
+ * Scheduling and cancelling are a few field writes on the loop's own thread; nearly every deadline
+ * is cancelled long before it is due. The wheel is checked only when its earliest deadline may be
+ * due (one task scheduled on the loop, moved up when a nearer deadline comes), never on a
+ * periodic tick: a quiet loop is not woken 100 times a second, and timeouts of seconds to minutes
+ * cost a check every few seconds. A deadline fires on the context that set it, never before it is
+ * due, and at most about one tick after (plus whatever else the loop is busy with). From a thread
+ * that is not an event loop, a deadline is a Vert.x timer instead.
  */
 public final class Deadlines {
 
@@ -40,6 +44,12 @@ public final class Deadlines {
     Deadline deadline = new Deadline(this, action);
     deadline.restart(delay.toNanos());
     return deadline;
+  }
+
+  /** Whether this event loop's wheel has a check scheduled (for tests). */
+  static boolean checkingOnThisLoop() {
+    Wheel wheel = WHEELS.get();
+    return wheel != null && wheel.check != null;
   }
 
   /** Whether the current thread is an event loop whose wheel may hold a deadline of its own. */
@@ -120,7 +130,9 @@ public final class Deadlines {
 
   /**
    * A hashed wheel of {@code SLOTS} lists, one tick each; a deadline further out than a turn
-   * stays in its slot until a later turn finds it due.
+   * stays in its slot until a later turn finds it due. Checked by one task scheduled on the loop
+   * for the tick of its earliest deadline (cancelled ones included: a check that finds nothing
+   * due costs a scan and schedules the next).
    */
   private static final class Wheel implements Runnable {
 
@@ -132,16 +144,21 @@ public final class Deadlines {
     private final List<Deadline> due = new ArrayList<>();
     /** The last tick whose slot was checked. */
     private long checked;
+    /** The scheduled check, for the tick {@link #checkTick}; null while the wheel is empty. */
+    private ScheduledFuture<?> check;
+    private long checkTick;
 
     Wheel(EventLoop loop) {
       this.loop = loop;
       this.checked = Math.floorDiv(System.nanoTime(), TICK_NANOS);
-      loop.scheduleAtFixedRate(this, TICK_NANOS, TICK_NANOS, TimeUnit.NANOSECONDS);
     }
 
     void add(Deadline deadline) {
       // The first tick at or after the deadline, and never one already checked.
       long tick = Math.max(-Math.floorDiv(-deadline.dueNanos, TICK_NANOS), checked + 1);
+      if (check == null || tick < checkTick) {
+        checkAt(tick);
+      }
       int slot = (int) (tick & MASK);
       Deadline head = slots[slot];
       deadline.previous = null;
@@ -168,8 +185,34 @@ public final class Deadlines {
       deadline.wheel = null;
     }
 
+    /** Schedules the check for {@code tick} in place of the one scheduled (if any). */
+    private void checkAt(long tick) {
+      if (check != null) {
+        check.cancel(false);
+      }
+      checkTick = tick;
+      long delay = Math.max(0, tick * TICK_NANOS - System.nanoTime());
+      check = loop.schedule(this, delay, TimeUnit.NANOSECONDS);
+    }
+
+    /** The tick of the earliest deadline in the wheel, or -1 when it holds none. */
+    private long earliestTick() {
+      long earliest = Long.MAX_VALUE;
+      boolean any = false;
+      for (Deadline head : slots) {
+        for (Deadline deadline = head; deadline != null; deadline = deadline.next) {
+          if (!any || deadline.dueNanos - earliest < 0) {
+            earliest = deadline.dueNanos;
+            any = true;
+          }
+        }
+      }
+      return any ? Math.max(-Math.floorDiv(-earliest, TICK_NANOS), checked + 1) : -1;
+    }
+
     @Override
     public void run() {
+      check = null;
       long now = System.nanoTime();
       long nowTick = Math.floorDiv(now, TICK_NANOS);
       // A loop held up for a whole turn or more checks every slot once.
@@ -186,7 +229,12 @@ public final class Deadlines {
         }
       }
       checked = nowTick;
-      // Fired once the wheel is consistent: an action may cancel or set other deadlines.
+      long next = earliestTick();
+      if (next >= 0) {
+        checkAt(next);
+      }
+      // Fired once the wheel is consistent and its next check is set: an action may cancel or
+      // set other deadlines (a nearer one moves the check up).
       for (int i = 0; i < due.size(); i++) {
         due.get(i).fire();
       }

@@ -97,4 +97,29 @@ class DeadlinesTest {
     assertTrue(fired.get(10, TimeUnit.SECONDS));
     assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(50));
   }
+
+  @Test
+  void aDeadlineSetAfterALaterOneStillFiresFirst() throws Exception {
+    // The wheel is checked when its earliest deadline is due: a nearer one moves the check up.
+    List<String> fired = new CopyOnWriteArrayList<>();
+    onLoop(done -> {
+      deadlines.after(Duration.ofMillis(1_000), () -> {
+        fired.add("later");
+        done.complete(null);
+      });
+      deadlines.after(Duration.ofMillis(50), () -> fired.add("nearer"));
+    });
+    assertEquals(List.of("nearer", "later"), fired);
+  }
+
+  @Test
+  void aWheelWithNoDeadlineLeftStopsChecking() throws Exception {
+    boolean[] checking = onLoop(done -> {
+      Deadline cancelled = deadlines.after(Duration.ofMillis(40), () -> {});
+      cancelled.cancel();
+      deadlines.after(Duration.ofMillis(20), () -> Vertx.currentContext().runOnContext(v ->
+          done.complete(new boolean[] {Deadlines.checkingOnThisLoop()})));
+    });
+    assertFalse(checking[0], "the wheel still checks with no deadline in it");
+  }
 }
