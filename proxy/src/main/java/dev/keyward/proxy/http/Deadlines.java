@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Deadlines {
 
-  /** How often each event loop's wheel is checked: the deadlines' precision. */
+  /** The width of a slot of the wheel: the deadlines' precision. */
   public static final Duration TICK = Duration.ofMillis(10);
 
   private static final long TICK_NANOS = TICK.toNanos();
@@ -71,6 +71,8 @@ public final class Deadlines {
     private Deadline next;
     private int slot;
     private long timer = -1;
+    /** Found due by its wheel's check and about to fire (the loop's thread only). */
+    private boolean due;
 
     private Deadline(Deadlines owner, Runnable action) {
       this.owner = owner;
@@ -107,14 +109,19 @@ public final class Deadlines {
         return;
       }
       Wheel from = wheel;
-      if (from == null) {
+      if (from == null && !due) {
         return;
       }
-      if (!from.loop.inEventLoop()) {
-        from.loop.execute(this::cancel);
+      EventLoop loop = from != null ? from.loop : context.nettyEventLoop();
+      if (!loop.inEventLoop()) {
+        loop.execute(this::cancel);
         return;
       }
-      from.remove(this);
+      if (due) { // found due with the deadline whose action cancels it: it will not fire
+        due = false;
+      } else {
+        from.remove(this);
+      }
     }
 
     private void fire() {
@@ -131,8 +138,9 @@ public final class Deadlines {
   /**
    * A hashed wheel of {@code SLOTS} lists, one tick each; a deadline further out than a turn
    * stays in its slot until a later turn finds it due. Checked by one task scheduled on the loop
-   * for the tick of its earliest deadline (cancelled ones included: a check that finds nothing
-   * due costs a scan and schedules the next).
+   * for the next tick whose slot holds a deadline (a bitmap of the slots that do), moved up when
+   * a nearer deadline comes; none while the wheel is empty. A slot whose deadlines are a turn or
+   * more away costs a check that finds nothing due once a turn (10.24 s).
    */
   private static final class Wheel implements Runnable {
 
@@ -141,10 +149,12 @@ public final class Deadlines {
 
     final EventLoop loop;
     private final Deadline[] slots = new Deadline[SLOTS];
+    /** Bit {@code i} is set while slot {@code i} holds a deadline. */
+    private final long[] occupied = new long[SLOTS / Long.SIZE];
     private final List<Deadline> due = new ArrayList<>();
     /** The last tick whose slot was checked. */
     private long checked;
-    /** The scheduled check, for the tick {@link #checkTick}; null while the wheel is empty. */
+    /** The scheduled check, for the tick {@link #checkTick}; null while none is. */
     private ScheduledFuture<?> check;
     private long checkTick;
 
@@ -156,10 +166,11 @@ public final class Deadlines {
     void add(Deadline deadline) {
       // The first tick at or after the deadline, and never one already checked.
       long tick = Math.max(-Math.floorDiv(-deadline.dueNanos, TICK_NANOS), checked + 1);
-      if (check == null || tick < checkTick) {
+      if (check == null || tick - checkTick < 0) {
         checkAt(tick);
       }
       int slot = (int) (tick & MASK);
+      occupied[slot >>> 6] |= 1L << slot;
       Deadline head = slots[slot];
       deadline.previous = null;
       deadline.next = head;
@@ -180,6 +191,9 @@ public final class Deadlines {
       if (deadline.next != null) {
         deadline.next.previous = deadline.previous;
       }
+      if (slots[deadline.slot] == null) {
+        occupied[deadline.slot >>> 6] &= ~(1L << deadline.slot);
+      }
       deadline.previous = null;
       deadline.next = null;
       deadline.wheel = null;
@@ -195,19 +209,21 @@ public final class Deadlines {
       check = loop.schedule(this, delay, TimeUnit.NANOSECONDS);
     }
 
-    /** The tick of the earliest deadline in the wheel, or -1 when it holds none. */
-    private long earliestTick() {
-      long earliest = Long.MAX_VALUE;
-      boolean any = false;
-      for (Deadline head : slots) {
-        for (Deadline deadline = head; deadline != null; deadline = deadline.next) {
-          if (!any || deadline.dueNanos - earliest < 0) {
-            earliest = deadline.dueNanos;
-            any = true;
-          }
+    /**
+     * The first tick after {@code tick} whose slot holds a deadline, or -1 when none does. No
+     * deadline in the wheel is due before it: every tick up to {@code tick} has been checked.
+     */
+    private long nextOccupied(long tick) {
+      int start = (int) ((tick + 1) & MASK);
+      for (int distance = 0; distance < SLOTS; ) {
+        int slot = (start + distance) & MASK;
+        long bits = occupied[slot >>> 6] >>> (slot & 63);
+        if (bits != 0) {
+          return tick + 1 + distance + Long.numberOfTrailingZeros(bits);
         }
+        distance += Long.SIZE - (slot & 63);
       }
-      return any ? Math.max(-Math.floorDiv(-earliest, TICK_NANOS), checked + 1) : -1;
+      return -1;
     }
 
     @Override
@@ -223,22 +239,30 @@ public final class Deadlines {
           Deadline following = deadline.next;
           if (deadline.dueNanos - now <= 0) {
             remove(deadline);
+            deadline.due = true;
             due.add(deadline);
           }
           deadline = following;
         }
       }
       checked = nowTick;
-      long next = earliestTick();
+      long next = nextOccupied(nowTick);
       if (next >= 0) {
         checkAt(next);
       }
       // Fired once the wheel is consistent and its next check is set: an action may cancel or
-      // set other deadlines (a nearer one moves the check up).
-      for (int i = 0; i < due.size(); i++) {
-        due.get(i).fire();
+      // set other deadlines (a nearer one moves the check up), including one found due with it.
+      try {
+        for (int i = 0; i < due.size(); i++) {
+          Deadline deadline = due.get(i);
+          if (deadline.due) {
+            deadline.due = false;
+            deadline.fire();
+          }
+        }
+      } finally {
+        due.clear();
       }
-      due.clear();
     }
   }
 }

@@ -122,4 +122,22 @@ class DeadlinesTest {
     });
     assertFalse(checking[0], "the wheel still checks with no deadline in it");
   }
+
+  @Test
+  void aDeadlineCancelledByTheActionOfAnotherDueWithItNeverFires() throws Exception {
+    AtomicBoolean cancelledFired = new AtomicBoolean();
+    onLoop(done -> {
+      long start = System.nanoTime();
+      Deadline[] later = new Deadline[1];
+      deadlines.after(Duration.ofMillis(20), () -> later[0].cancel());
+      later[0] = deadlines.after(Duration.ofMillis(40), () -> cancelledFired.set(true));
+      deadlines.after(Duration.ofMillis(200), () -> done.complete(null));
+      // Hold the loop until both are overdue: one check then finds them due together, the
+      // earlier first.
+      while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(60)) {
+        Thread.onSpinWait();
+      }
+    });
+    assertFalse(cancelledFired.get());
+  }
 }
