@@ -231,8 +231,8 @@ public final class Keyward implements AutoCloseable {
       List<HttpServer> servers = listenForAgents(config, vertx, agentPort, slowClients,
           recordOutcome);
       List<HttpServer> forwardServers = config.forwardProxy().enabled()
-          ? listenAsForwardProxy(config, vertx, storage, clock, policies, verifier, cache,
-              budgets, metrics, upstream, router, addresses, recordOutcome, agentPort)
+          ? listenAsForwardProxy(config, vertx, storage, clock, policies, verifier, newTokens,
+              cache, budgets, metrics, upstream, router, addresses, recordOutcome, agentPort)
           : List.of();
       HttpServer adminServer = null;
       Optional<BudgetGauges> budgetGauges = Optional.empty();
@@ -434,10 +434,9 @@ public final class Keyward implements AutoCloseable {
    */
   private static List<HttpServer> listenAsForwardProxy(KeywardConfig config, Vertx vertx,
       Storage storage, Clock clock, PolicyHolder policies, TokenVerifier verifier,
-      SealedCredentialCache cache, BudgetGate budgets, Metrics metrics, UpstreamCall upstream,
-      TargetRouter router, UpstreamAddresses addresses, RecordOutcome recordOutcome,
-      AgentPort agentPort)
-      throws Exception {
+      NewTokenVerifications newTokens, SealedCredentialCache cache, BudgetGate budgets,
+      Metrics metrics, UpstreamCall upstream, TargetRouter router, UpstreamAddresses addresses,
+      RecordOutcome recordOutcome, AgentPort agentPort) throws Exception {
     ForwardProxyCa ca;
     try {
       ca = ForwardProxyCa.loadOrCreate(storage.kv(), storage.kek(), clock);
@@ -448,7 +447,7 @@ public final class Keyward implements AutoCloseable {
     metrics.gauge("keyward_forward_proxy_tunnels", "Forward-proxy tunnels open now",
         forward::openTunnels);
     Pipeline pipeline = pipeline(config, vertx, policies, upstream, router, requestPath(config,
-        recordOutcome, forward.authenticate(verifier),
+        recordOutcome, forward.authenticate(verifier, newTokens),
         forward.resolve(cache, config.limits().maxRequestBody()), cache, budgets, metrics));
     HttpServerOptions base = agentOptions(config);
     List<HttpServer> intercepting = listenOnEveryCore(vertx, () -> vertx.createHttpServer(
@@ -459,8 +458,9 @@ public final class Keyward implements AutoCloseable {
     forward.interceptingPort(intercepting.get(0).actualPort());
     SlowClientGuard slowClients =
         new SlowClientGuard(vertx, config.limits().requestHeaderTimeout());
-    Handler<HttpServerRequest> port = forward.port(vertx, policies::current, verifier, pipeline,
-        addresses, config.connectTimeout(), slowClients, recordOutcome, agentPort::draining);
+    Handler<HttpServerRequest> port = forward.port(vertx, policies::current, verifier, newTokens,
+        pipeline, addresses, config.connectTimeout(), slowClients, recordOutcome,
+        agentPort::draining);
     HttpServerOptions options = new HttpServerOptions(base)
         .setHost(config.forwardProxy().host())
         // Port 0 as -2: every instance shares one free port (-1 is the agent port's).

@@ -6,6 +6,7 @@ import dev.keyward.proxy.call.Interceptor;
 import dev.keyward.proxy.forward.UpstreamAddresses;
 import dev.keyward.proxy.http.SlowClientGuard;
 import dev.keyward.proxy.stage.RecordOutcome;
+import dev.keyward.proxy.tokens.NewTokenVerifications;
 import dev.keyward.token.TokenVerifier;
 import dev.keyward.vault.SealedCredentialCache;
 import io.vertx.core.Handler;
@@ -45,8 +46,8 @@ public final class ForwardProxy {
   }
 
   /** Authenticates forward-proxy requests (in place of the reverse path's Authenticate). */
-  public Interceptor authenticate(TokenVerifier verifier) {
-    return new ProxyAuthenticate(verifier, tunnels);
+  public Interceptor authenticate(TokenVerifier verifier, NewTokenVerifications newTokens) {
+    return new ProxyAuthenticate(verifier, newTokens, tunnels);
   }
 
   /** Resolves target and credential (placeholders) in place of the reverse path's ResolveTarget. */
@@ -85,11 +86,11 @@ public final class ForwardProxy {
 
   /** The handler of the forward-proxy port. */
   public Handler<HttpServerRequest> port(Vertx vertx, Supplier<PolicySet> policies,
-      TokenVerifier verifier, Pipeline pipeline, UpstreamAddresses addresses,
-      Duration connectTimeout, SlowClientGuard slowClients, RecordOutcome record,
-      BooleanSupplier draining) {
+      TokenVerifier verifier, NewTokenVerifications newTokens, Pipeline pipeline,
+      UpstreamAddresses addresses, Duration connectTimeout, SlowClientGuard slowClients,
+      RecordOutcome record, BooleanSupplier draining) {
     vertx.setPeriodic(TunnelGuard.SWEEP_EVERY.toMillis(), id -> guard.sweep());
-    return new ForwardProxyPort(policies, verifier, pipeline, tunnels, guard,
+    return new ForwardProxyPort(policies, verifier, newTokens, pipeline, tunnels, guard,
         vertx.createNetClient(new NetClientOptions()
             .setConnectTimeout((int) connectTimeout.toMillis())),
         interceptingPort::get, addresses, slowClients, record, draining);

@@ -16,6 +16,7 @@ import dev.keyward.proxy.forward.UpstreamAddresses;
 import dev.keyward.proxy.forward.UpstreamFailures;
 import dev.keyward.proxy.http.SlowClientGuard;
 import dev.keyward.proxy.stage.RecordOutcome;
+import dev.keyward.proxy.tokens.NewTokenVerifications;
 import dev.keyward.token.PlatformToken;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -44,6 +45,7 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
 
   private final Supplier<PolicySet> policies;
   private final dev.keyward.token.TokenVerifier verifier;
+  private final NewTokenVerifications newTokens;
   private final Pipeline pipeline;
   private final Tunnels tunnels;
   private final TunnelGuard guard;
@@ -55,12 +57,14 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
   private final BooleanSupplier draining;
 
   ForwardProxyPort(Supplier<PolicySet> policies, dev.keyward.token.TokenVerifier verifier,
-      Pipeline pipeline, Tunnels tunnels, TunnelGuard guard, NetClient client,
+      NewTokenVerifications newTokens, Pipeline pipeline, Tunnels tunnels, TunnelGuard guard,
+      NetClient client,
       IntSupplier interceptingPort,
       UpstreamAddresses addresses, SlowClientGuard slowClients, RecordOutcome record,
       BooleanSupplier draining) {
     this.policies = policies;
     this.verifier = verifier;
+    this.newTokens = newTokens;
     this.pipeline = pipeline;
     this.tunnels = tunnels;
     this.guard = guard;
@@ -95,15 +99,26 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
     }
   }
 
+  /** Verifies the {@code CONNECT}'s token (a new one off the event loop), then goes on. */
   private void connect(HttpServerRequest request, RecordOutcome.Unrouted asked) {
-    PlatformToken token;
-    Target target;
+    String tokenText;
     try {
-      token = ProxyCredentials.verify(verifier, request.headers());
+      tokenText = ProxyCredentials.tokenText(request.headers());
     } catch (ProxyException e) {
       refuse(request, asked, "", null, e.error(), e.headers());
       return;
     }
+    ProxyCredentials.verify(verifier, newTokens, tokenText, ProxyCredentials::challenge)
+        .onSuccess(token -> connect(request, asked, tokenText, token))
+        .onFailure(failure -> {
+          ProxyException e = (ProxyException) failure;
+          refuse(request, asked, "", null, e.error(), e.headers());
+        });
+  }
+
+  private void connect(HttpServerRequest request, RecordOutcome.Unrouted asked,
+      String tokenText, PlatformToken token) {
+    Target target;
     RecordOutcome.Unrouted unrouted = asked.withAgent(token.agent(), token.tenant(), token.jti());
     try {
       target = Targets.parseExplicit(request.uri() + "/", null);
@@ -128,7 +143,7 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
       return;
     }
     if (plan.kind() == ForwardPlan.Kind.INTERCEPT) {
-      intercept(request, unrouted, token, target, policy, slot);
+      intercept(request, unrouted, tokenText, token, target, policy, slot);
     } else {
       tunnel(request, unrouted, target, policy, plan, slot);
     }
@@ -141,15 +156,8 @@ final class ForwardProxyPort implements Handler<HttpServerRequest> {
    * named another host).
    */
   private void intercept(HttpServerRequest request, RecordOutcome.Unrouted unrouted,
-      PlatformToken token, Target target, PolicySet policy, TunnelGuard.Slot slot) {
-    String tokenText;
-    try {
-      tokenText = ProxyCredentials.tokenText(request.headers());
-    } catch (ProxyException e) {
-      slot.release();
-      refuse(request, unrouted, target.host(), null, e.error(), e.headers());
-      return;
-    }
+      String tokenText, PlatformToken token, Target target, PolicySet policy,
+      TunnelGuard.Slot slot) {
     client.connect(SocketAddress.inetSocketAddress(interceptingPort.getAsInt(), "127.0.0.1"))
         .onFailure(failure -> {
           slot.release();

@@ -3,14 +3,18 @@ package dev.keyward.proxy.forwardproxy;
 import dev.keyward.proxy.error.ErrorCode;
 import dev.keyward.proxy.error.ProxyError;
 import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.proxy.tokens.NewTokenVerifications;
 import dev.keyward.token.PlatformToken;
+import dev.keyward.token.TokenError;
 import dev.keyward.token.TokenRejectedException;
 import dev.keyward.token.TokenVerifier;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The platform token on the forward-proxy port, from {@code Proxy-Authorization}: Basic with the
@@ -26,18 +30,32 @@ final class ProxyCredentials {
 
   private ProxyCredentials() {}
 
-  /** The verified token of a request to the forward-proxy port. */
-  static PlatformToken verify(TokenVerifier verifier, MultiMap headers) throws ProxyException {
-    return verify(verifier, tokenText(headers));
+  /**
+   * The verified token: from the verifier's cache on the event loop, or a new token checked off
+   * it by {@code newTokens} (as on the agent port), so that a cold signature check never holds up
+   * the other requests of the loop. Fails only with a {@link ProxyException}: a rejected token as
+   * {@code rejected} says, {@code token_verification_busy} while too many checks wait.
+   */
+  static Future<PlatformToken> verify(TokenVerifier verifier, NewTokenVerifications newTokens,
+      String token, Function<TokenError, ProxyException> rejected) {
+    try {
+      PlatformToken cached = verifier.verifyCached(token);
+      if (cached != null) {
+        return Future.succeededFuture(cached);
+      }
+    } catch (TokenRejectedException e) {
+      return Future.failedFuture(rejected.apply(e.error()));
+    }
+    return newTokens.verify(token).recover(e -> Future.failedFuture(
+        e instanceof TokenRejectedException rejection ? rejected.apply(rejection.error())
+            : e instanceof ProxyException ? e
+            : new ProxyException(ProxyError.of(ErrorCode.INTERNAL_ERROR))));
   }
 
-  static PlatformToken verify(TokenVerifier verifier, String token) throws ProxyException {
-    try {
-      return verifier.verify(token);
-    } catch (TokenRejectedException e) {
-      throw ProxyException.withHeaders(new ProxyError(407, e.error().code(), e.error().message()),
-          CHALLENGE);
-    }
+  /** A token refused on the forward-proxy port: {@code 407} with the challenge. */
+  static ProxyException challenge(TokenError error) {
+    return ProxyException.withHeaders(new ProxyError(407, error.code(), error.message()),
+        CHALLENGE);
   }
 
   /** The token's text, not yet verified. */

@@ -2,13 +2,13 @@ package dev.keyward.proxy.stage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyward.proxy.call.Call;
 import dev.keyward.proxy.error.ErrorResponses;
 import dev.keyward.proxy.error.ProxyException;
+import dev.keyward.proxy.testing.HeldExecutor;
 import dev.keyward.proxy.tokens.NewTokenVerifications;
 import dev.keyward.token.SigningKeys;
 import dev.keyward.token.TokenForge;
@@ -28,10 +28,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,24 +47,6 @@ class AuthenticateOffTheLoopTest {
   static final String ISSUER = "https://keyward.test";
   static final int MAX_PENDING = 3;
   static final Duration WAIT = Duration.ofSeconds(10);
-
-  /** Runs nothing until the test says so. */
-  static final class HeldExecutor implements Executor {
-    final BlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
-    final AtomicInteger submitted = new AtomicInteger();
-
-    @Override
-    public void execute(Runnable task) {
-      submitted.incrementAndGet();
-      tasks.add(task);
-    }
-
-    void runOne() throws InterruptedException {
-      Runnable task = tasks.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
-      assertNotNull(task, "no verification was started");
-      task.run();
-    }
-  }
 
   Vertx vertx;
   HttpServer server;
